@@ -1,0 +1,528 @@
+//! `init(options)` → a typed [`Config`], or an error naming the option path.
+//!
+//! Parse, don't validate: once a `Config` exists every field is known good, so nothing after this
+//! module re-checks options. Pure Rust: no `JsValue`, no DOM, so every rule is a native unit test.
+
+use crate::value::Value;
+use std::fmt;
+
+/// Longest strings accepted. Generous for real data, small enough that a page cannot make the widget
+/// ship megabytes to the server on every request.
+pub const MAX_NAME_CHARS: usize = 256;
+pub const MAX_EMAIL_CHARS: usize = 254;
+pub const MAX_URL_CHARS: usize = 2048;
+pub const MAX_WIDGET_TOKEN_CHARS: usize = 128;
+pub const MAX_USER_TOKEN_CHARS: usize = 4096;
+pub const MAX_EXTERNAL_ID_CHARS: usize = 128;
+pub const MAX_CUSTOM_DATA_BYTES: usize = 8192;
+
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "token",
+    "apiUrl",
+    "user",
+    "color",
+    "language",
+    "position",
+    "openOnStart",
+];
+const USER_KEYS: &[&str] = &["data", "token", "externalId"];
+const USER_DATA_KEYS: &[&str] = &["name", "email", "avatarUrl", "customData"];
+
+/// Options after parsing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// The org's public widget token (`wt_…`).
+    pub widget_token: String,
+    /// Server base URL without a trailing slash; `None` = the boundary's default (the script's origin).
+    pub api_url: Option<String>,
+    pub identity: Identity,
+    /// Workspace scope; `None` is the default scope.
+    pub external_id: Option<String>,
+    pub ui: UiOptions,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Identity {
+    /// No `user`: a visitor known only by this device's id.
+    Anonymous,
+    /// `user.data`: told apart by the device id; the data is only a claim.
+    NonVerified(VisitorData),
+    /// `user.token`: the server derives the contact from the token alone.
+    Verified(TokenSource),
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VisitorData {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub avatar_url: Option<String>,
+    /// `customData` as JSON text, ready for the wire (the server stores it as `non_verified_custom_data`).
+    pub custom_data_json: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TokenSource {
+    Static(String),
+    /// An async function the boundary keeps and calls for a token (again when the server says expired).
+    Function,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UiOptions {
+    /// `#rrggbb` or `#rgb`.
+    pub color: String,
+    /// `None`: follow the browser's language when we have it, else English.
+    pub language: Option<Language>,
+    pub position: Position,
+    pub open_on_start: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    English,
+    French,
+    Arabic,
+}
+
+impl Language {
+    pub const ALL: &'static [(&'static str, Language)] = &[
+        ("en", Language::English),
+        ("fr", Language::French),
+        ("ar", Language::Arabic),
+    ];
+
+    /// `fr-CA` → French; unknown → `None`.
+    pub fn from_tag(tag: &str) -> Option<Language> {
+        let primary = tag.split(['-', '_']).next().unwrap_or("");
+        Language::ALL
+            .iter()
+            .find(|(code, _)| code.eq_ignore_ascii_case(primary))
+            .map(|(_, language)| *language)
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::English => "en",
+            Language::French => "fr",
+            Language::Arabic => "ar",
+        }
+    }
+
+    pub fn is_right_to_left(self) -> bool {
+        self == Language::Arabic
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    Right,
+    Left,
+}
+
+pub const DEFAULT_COLOR: &str = "#2251d1";
+
+/// What is wrong with one option. The message is written for the site owner reading the console.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    Required,
+    Empty,
+    WrongType {
+        expected: &'static str,
+        found: &'static str,
+    },
+    TooLong {
+        max: usize,
+    },
+    UnknownKey {
+        suggestion: Option<&'static str>,
+        known: &'static [&'static str],
+    },
+    DataAndToken,
+    NotEmail,
+    NotHttpUrl,
+    SecretKeyInPage,
+    NotWidgetToken,
+    BadCharacters {
+        allowed: &'static str,
+    },
+    NotJson,
+    NotColor,
+    UnknownLanguage,
+    NotPosition,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::Required => f.write_str("is required"),
+            Problem::Empty => f.write_str("must not be empty"),
+            Problem::WrongType { expected, found } => write!(f, "expected {expected}, got {found}"),
+            Problem::TooLong { max } => write!(f, "too long (at most {max})"),
+            Problem::UnknownKey { suggestion, known } => {
+                f.write_str("unknown option")?;
+                if let Some(s) = suggestion {
+                    write!(f, " (did you mean `{s}`?)")?;
+                }
+                write!(f, "; known options: {}", known.join(", "))
+            }
+            Problem::DataAndToken => f.write_str(
+                "give either `data` (non-verified) or `token` (verified), not both",
+            ),
+            Problem::NotEmail => f.write_str("not an email address"),
+            Problem::NotHttpUrl => f.write_str("must be an http:// or https:// URL"),
+            Problem::SecretKeyInPage => f.write_str(
+                "this is your secret key (sk_…): it must never be sent to a browser; use the widget token (wt_…) and rotate the secret key",
+            ),
+            Problem::NotWidgetToken => {
+                f.write_str("not a widget token (expected wt_ followed by letters and digits)")
+            }
+            Problem::BadCharacters { allowed } => write!(f, "may only contain {allowed}"),
+            Problem::NotJson => f.write_str(
+                "must hold only JSON values (no functions, DOM nodes, NaN or Infinity)",
+            ),
+            Problem::NotColor => f.write_str("expected a hex colour such as \"#2251d1\""),
+            Problem::UnknownLanguage => {
+                f.write_str("unsupported language; supported: ")?;
+                let codes: Vec<&str> = Language::ALL.iter().map(|(c, _)| *c).collect();
+                f.write_str(&codes.join(", "))
+            }
+            Problem::NotPosition => f.write_str("expected \"right\" or \"left\""),
+        }
+    }
+}
+
+/// An option that cannot be used: `options.user.data.email: not an email address`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: String,
+    pub problem: Problem,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.problem)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn error(path: &str, problem: Problem) -> ConfigError {
+    ConfigError {
+        path: path.to_owned(),
+        problem,
+    }
+}
+
+/// Parses the value passed to `init`.
+pub fn parse(options: &Value) -> Result<Config, ConfigError> {
+    let entries = object(options, "options")?;
+    check_keys(entries, "options", TOP_LEVEL_KEYS)?;
+
+    let widget_token = widget_token(options.get("token"))?;
+    let api_url = options
+        .get("apiUrl")
+        .map(|v| http_url(v, "options.apiUrl"))
+        .transpose()?
+        .map(|url| url.trim_end_matches('/').to_owned());
+
+    let (identity, external_id) = match options.get("user") {
+        None => (Identity::Anonymous, None),
+        Some(user) => parse_user(user)?,
+    };
+
+    let ui = UiOptions {
+        color: match options.get("color") {
+            None => DEFAULT_COLOR.to_owned(),
+            Some(v) => color(v, "options.color")?,
+        },
+        language: options
+            .get("language")
+            .map(|v| {
+                let tag = string(v, "options.language", 35)?;
+                Language::from_tag(tag).ok_or(error("options.language", Problem::UnknownLanguage))
+            })
+            .transpose()?,
+        position: match options.get("position") {
+            None => Position::Right,
+            Some(v) => match string(v, "options.position", 5)? {
+                "right" => Position::Right,
+                "left" => Position::Left,
+                _ => return Err(error("options.position", Problem::NotPosition)),
+            },
+        },
+        open_on_start: match options.get("openOnStart") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                return Err(error(
+                    "options.openOnStart",
+                    Problem::WrongType {
+                        expected: "a boolean",
+                        found: other.kind(),
+                    },
+                ))
+            }
+        },
+    };
+
+    Ok(Config {
+        widget_token,
+        api_url,
+        identity,
+        external_id,
+        ui,
+    })
+}
+
+fn parse_user(user: &Value) -> Result<(Identity, Option<String>), ConfigError> {
+    let entries = object(user, "options.user")?;
+    check_keys(entries, "options.user", USER_KEYS)?;
+
+    let external_id = user
+        .get("externalId")
+        .map(|v| external_id(v, "options.user.externalId"))
+        .transpose()?;
+
+    let identity = match (user.get("data"), user.get("token")) {
+        (Some(_), Some(_)) => return Err(error("options.user", Problem::DataAndToken)),
+        (Some(data), None) => Identity::NonVerified(visitor_data(data)?),
+        (None, Some(Value::Function)) => Identity::Verified(TokenSource::Function),
+        (None, Some(token)) => {
+            let token = string(token, "options.user.token", MAX_USER_TOKEN_CHARS).map_err(|e| {
+                match e.problem {
+                    Problem::WrongType { found, .. } => error(
+                        "options.user.token",
+                        Problem::WrongType {
+                            expected: "a string or a function returning one",
+                            found,
+                        },
+                    ),
+                    _ => e,
+                }
+            })?;
+            if !token.chars().all(|c| c.is_ascii_graphic()) {
+                return Err(error(
+                    "options.user.token",
+                    Problem::BadCharacters {
+                        allowed: "the characters of a token from /widget/authenticate-user",
+                    },
+                ));
+            }
+            Identity::Verified(TokenSource::Static(token.to_owned()))
+        }
+        (None, None) => Identity::Anonymous,
+    };
+    Ok((identity, external_id))
+}
+
+fn visitor_data(data: &Value) -> Result<VisitorData, ConfigError> {
+    let entries = object(data, "options.user.data")?;
+    check_keys(entries, "options.user.data", USER_DATA_KEYS)?;
+
+    let name = data
+        .get("name")
+        .map(|v| string(v, "options.user.data.name", MAX_NAME_CHARS).map(|s| s.trim().to_owned()))
+        .transpose()?;
+    if name.as_deref() == Some("") {
+        return Err(error("options.user.data.name", Problem::Empty));
+    }
+    let email = data
+        .get("email")
+        .map(|v| {
+            let email = string(v, "options.user.data.email", MAX_EMAIL_CHARS)?.trim();
+            if is_email(email) {
+                Ok(email.to_owned())
+            } else {
+                Err(error("options.user.data.email", Problem::NotEmail))
+            }
+        })
+        .transpose()?;
+    let avatar_url = data
+        .get("avatarUrl")
+        .map(|v| http_url(v, "options.user.data.avatarUrl"))
+        .transpose()?;
+    let custom_data_json = data
+        .get("customData")
+        .map(|v| {
+            let path = "options.user.data.customData";
+            object(v, path)?;
+            let json = v.to_json().ok_or(error(path, Problem::NotJson))?;
+            if json.len() > MAX_CUSTOM_DATA_BYTES {
+                return Err(error(
+                    path,
+                    Problem::TooLong {
+                        max: MAX_CUSTOM_DATA_BYTES,
+                    },
+                ));
+            }
+            Ok(json)
+        })
+        .transpose()?;
+
+    Ok(VisitorData {
+        name,
+        email,
+        avatar_url,
+        custom_data_json,
+    })
+}
+
+fn object<'a>(value: &'a Value, path: &str) -> Result<&'a [(String, Value)], ConfigError> {
+    match value {
+        Value::Object(entries) => Ok(entries),
+        other => Err(error(
+            path,
+            Problem::WrongType {
+                expected: "an object",
+                found: other.kind(),
+            },
+        )),
+    }
+}
+
+fn check_keys(
+    entries: &[(String, Value)],
+    path: &str,
+    known: &'static [&'static str],
+) -> Result<(), ConfigError> {
+    match entries.iter().find(|(k, _)| !known.contains(&k.as_str())) {
+        None => Ok(()),
+        Some((key, _)) => Err(ConfigError {
+            path: format!("{path}.{key}"),
+            problem: Problem::UnknownKey {
+                suggestion: closest(key, known),
+                known,
+            },
+        }),
+    }
+}
+
+/// The known key a typo most likely meant: one edit away, or the same ignoring case.
+fn closest(key: &str, known: &'static [&'static str]) -> Option<&'static str> {
+    known
+        .iter()
+        .copied()
+        .find(|k| k.eq_ignore_ascii_case(key) || edit_distance(k, key) <= 1 + key.len() / 6)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+fn string<'a>(value: &'a Value, path: &str, max_chars: usize) -> Result<&'a str, ConfigError> {
+    match value {
+        Value::String(s) if s.trim().is_empty() => Err(error(path, Problem::Empty)),
+        Value::String(s) if s.chars().count() > max_chars => {
+            Err(error(path, Problem::TooLong { max: max_chars }))
+        }
+        Value::String(s) => Ok(s),
+        other => Err(error(
+            path,
+            Problem::WrongType {
+                expected: "a string",
+                found: other.kind(),
+            },
+        )),
+    }
+}
+
+fn widget_token(value: Option<&Value>) -> Result<String, ConfigError> {
+    let path = "options.token";
+    let token = string(
+        value.ok_or(error(path, Problem::Required))?,
+        path,
+        MAX_WIDGET_TOKEN_CHARS,
+    )?;
+    if token.starts_with("sk_") {
+        return Err(error(path, Problem::SecretKeyInPage));
+    }
+    let well_formed = token.strip_prefix("wt_").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    });
+    if !well_formed {
+        return Err(error(path, Problem::NotWidgetToken));
+    }
+    Ok(token.to_owned())
+}
+
+fn external_id(value: &Value, path: &str) -> Result<String, ConfigError> {
+    let id = string(value, path, MAX_EXTERNAL_ID_CHARS)?;
+    if !id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_.:@-".contains(c))
+    {
+        return Err(error(
+            path,
+            Problem::BadCharacters {
+                allowed: "letters, digits and _ . : @ -",
+            },
+        ));
+    }
+    Ok(id.to_owned())
+}
+
+fn http_url(value: &Value, path: &str) -> Result<String, ConfigError> {
+    let url = string(value, path, MAX_URL_CHARS)?.trim();
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    let rest = if lower.starts_with("https://") {
+        &url[8..]
+    } else if lower.starts_with("http://") {
+        &url[7..]
+    } else {
+        return Err(error(path, Problem::NotHttpUrl));
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let clean = url.chars().all(|c| !c.is_whitespace() && !c.is_control());
+    if host.is_empty() || host.starts_with(':') || !clean {
+        return Err(error(path, Problem::NotHttpUrl));
+    }
+    Ok(url.to_owned())
+}
+
+fn color(value: &Value, path: &str) -> Result<String, ConfigError> {
+    let text = string(value, path, 7)?;
+    let digits = text.strip_prefix('#').unwrap_or("");
+    if matches!(digits.len(), 3 | 6) && digits.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(text.to_ascii_lowercase())
+    } else {
+        Err(error(path, Problem::NotColor))
+    }
+}
+
+/// Deliberately simple: one `@`, a non-empty local part, a dotted domain of sane labels. The server
+/// applies the same rule; the goal is to catch mistakes (a name in the email field), not RFC 5322.
+pub fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+    };
+    !local.is_empty()
+        && local.len() <= 64
+        && !local
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "@<>()[],;:\"\\".contains(c))
+        && domain.contains('.')
+        && domain.split('.').all(label_ok)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,207 @@
+//! Frontdesk: the embeddable support-chat widget.
+//!
+//! # Layout
+//! - `lib.rs` — the only `#[wasm_bindgen]` surface: `init(options)` and the handle it resolves to.
+//! - [`js`] — the boundary's conversions: `JsValue` → [`value::Value`], messages → `js_sys::Error`.
+//! - [`value`] — a plain-Rust copy of the options object (pure).
+//! - [`config`] — options → typed `Config` or an error naming the option path (pure).
+//! - [`i18n`] — the widget's words per language (pure).
+//! - [`dom`] — the only module that touches the DOM: the Shadow-DOM view and its listeners.
+//!
+//! Invariant: the pure modules (`value`, `config`, `i18n`) use neither `web-sys` nor `JsValue`, so they
+//! run under a native `cargo test`. Nothing is written to the page or to localStorage before the options
+//! have parsed.
+
+pub mod config;
+pub mod dom;
+pub mod i18n;
+mod js;
+pub mod value;
+
+use config::{Config, Language};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPESCRIPT: &'static str = r##"
+/** Identity a page supplies itself: shown to agents as unverified. */
+export interface FrontdeskUserData {
+  name?: string;
+  email?: string;
+  /** http(s) only */
+  avatarUrl?: string;
+  /** Any JSON object; stored as `non_verified_custom_data`. */
+  customData?: Record<string, unknown>;
+}
+
+export interface FrontdeskUser {
+  /** Non-verified identity. Not together with `token`. */
+  data?: FrontdeskUserData;
+  /** Verified identity: the token from POST /widget/authenticate-user, or an async function returning one
+   *  (called again when the server says the token expired). Not together with `data`. */
+  token?: string | (() => string | Promise<string>);
+  /** Workspace id: chats are scoped by it. Letters, digits and _ . : @ - (1–128). */
+  externalId?: string;
+}
+
+export interface FrontdeskOptions {
+  /** The site's public widget token (wt_…). */
+  token: string;
+  /** The Frontdesk server; default: the origin the widget script was loaded from. */
+  apiUrl?: string;
+  /** Absent: an anonymous visitor. */
+  user?: FrontdeskUser;
+  /** Theme colour, "#rrggbb" or "#rgb". */
+  color?: string;
+  /** "en", "fr" or "ar" (right-to-left); default: the browser's language when supported, else English. */
+  language?: string;
+  /** Corner of the launcher; default "right". */
+  position?: "right" | "left";
+  /** Open the chat panel as soon as the launcher shows. */
+  openOnStart?: boolean;
+}
+"##;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(typescript_type = "FrontdeskOptions")]
+    pub type Options;
+}
+
+thread_local! {
+    /// One widget a page: a second `init` before `destroy` is a mistake worth naming.
+    static RUNNING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Starts the widget. Resolves, once the launcher is on the page, to a [`FrontdeskHandle`]; rejects with
+/// an `Error` naming the option at fault (and leaves nothing behind).
+#[wasm_bindgen]
+pub async fn init(options: Options) -> Result<FrontdeskHandle, JsValue> {
+    start(options.into(), None)
+}
+
+/// The script-tag loader's entry point: `init` with the loader's origin as the default `apiUrl`.
+#[wasm_bindgen(js_name = initFromScript, skip_typescript)]
+pub async fn init_from_script(
+    options: JsValue,
+    script_origin: String,
+) -> Result<FrontdeskHandle, JsValue> {
+    start(options, Some(script_origin))
+}
+
+fn start(options: JsValue, script_origin: Option<String>) -> Result<FrontdeskHandle, JsValue> {
+    let config = config::parse(&js::to_value(&options)).map_err(|e| js::error(&e.to_string()))?;
+    if RUNNING.get() {
+        return Err(js::error(
+            "Frontdesk is already running on this page: call destroy() on the handle of the first init() before calling init() again",
+        ));
+    }
+    let widget = Widget::start(config, script_origin).map_err(|e| js::error(&e))?;
+    RUNNING.set(true);
+    Ok(FrontdeskHandle {
+        widget: RefCell::new(Some(widget)),
+    })
+}
+
+/// The running widget: its configuration and its view.
+struct Widget {
+    #[allow(dead_code)] // read by the chat (next issue); kept so the handle owns the whole state
+    config: Config,
+    #[allow(dead_code)]
+    api_url: String,
+    view: Rc<RefCell<Option<dom::View>>>,
+}
+
+impl Widget {
+    fn start(config: Config, script_origin: Option<String>) -> Result<Widget, String> {
+        let window = web_sys::window().ok_or("Frontdesk must run in a browser window")?;
+        let api_url = match (&config.api_url, script_origin) {
+            (Some(url), _) => url.clone(),
+            (None, Some(origin)) => origin,
+            (None, None) => window
+                .location()
+                .origin()
+                .map_err(|_| "cannot read the page's origin; pass options.apiUrl")?,
+        };
+        let language = config
+            .ui
+            .language
+            .or_else(|| {
+                window
+                    .navigator()
+                    .language()
+                    .as_deref()
+                    .and_then(Language::from_tag)
+            })
+            .unwrap_or(Language::English);
+
+        let view_slot: Rc<RefCell<Option<dom::View>>> = Rc::new(RefCell::new(None));
+        let weak = Rc::downgrade(&view_slot);
+        let dispatch: Rc<dyn Fn(dom::ViewEvent)> = Rc::new(move |event| {
+            let Some(slot) = weak.upgrade() else { return };
+            let slot = slot.borrow();
+            let Some(view) = slot.as_ref() else { return };
+            match event {
+                dom::ViewEvent::Open => view.open(),
+                dom::ViewEvent::Close => view.close(),
+            }
+        });
+        let view = dom::View::mount(
+            &config.ui,
+            i18n::strings(language),
+            language.code(),
+            language.is_right_to_left(),
+            dispatch,
+        )
+        .map_err(|e| e.to_string())?;
+        if config.ui.open_on_start {
+            view.open();
+        }
+        *view_slot.borrow_mut() = Some(view);
+        Ok(Widget {
+            config,
+            api_url,
+            view: view_slot,
+        })
+    }
+}
+
+/// What `init` resolves to.
+#[wasm_bindgen]
+pub struct FrontdeskHandle {
+    /// `None` once destroyed: every method is then a no-op, so a stale handle cannot resurrect anything.
+    widget: RefCell<Option<Widget>>,
+}
+
+#[wasm_bindgen]
+impl FrontdeskHandle {
+    /// Opens the chat panel.
+    pub fn open(&self) {
+        self.with_view(|view| view.open());
+    }
+
+    /// Closes the chat panel (the launcher stays).
+    pub fn close(&self) {
+        self.with_view(|view| view.close());
+    }
+
+    /// Removes the widget and its listeners from the page; `init` may be called again afterwards.
+    pub fn destroy(&self) {
+        if let Some(widget) = self.widget.borrow_mut().take() {
+            widget.view.borrow_mut().take();
+            RUNNING.set(false);
+        }
+    }
+
+    /// Forgets this device's non-verified session (for a shared computer). The widget stays on the page.
+    pub fn logout(&self) {}
+
+    fn with_view(&self, f: impl FnOnce(&dom::View)) {
+        if let Some(widget) = self.widget.borrow().as_ref() {
+            if let Some(view) = widget.view.borrow().as_ref() {
+                f(view);
+            }
+        }
+    }
+}

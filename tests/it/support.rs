@@ -1,0 +1,80 @@
+//! Helpers shared by the browser tests.
+
+use frontdesk::{FrontdeskHandle, Options};
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, ShadowRoot};
+
+pub const TOKEN: &str = "wt_0123456789abcdef0123456789abcdef";
+
+/// Options written as the JavaScript object literal a site owner would write.
+pub fn options(literal: &str) -> Options {
+    js_sys::eval(&format!("({literal})"))
+        .expect("the test's options literal is valid JavaScript")
+        .unchecked_into()
+}
+
+pub fn document() -> Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+pub fn hosts() -> u32 {
+    document()
+        .query_selector_all(&format!("[{}]", frontdesk::dom::HOST_ATTRIBUTE))
+        .unwrap()
+        .length()
+}
+
+pub fn shadow_root() -> ShadowRoot {
+    document()
+        .query_selector(&format!("[{}]", frontdesk::dom::HOST_ATTRIBUTE))
+        .unwrap()
+        .expect("the widget's host element is on the page")
+        .shadow_root()
+        .expect("the host has an open shadow root")
+}
+
+pub fn find(selector: &str) -> Option<Element> {
+    shadow_root().query_selector(selector).unwrap()
+}
+
+pub fn local_storage_keys() -> Vec<String> {
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    (0..storage.length().unwrap())
+        .filter_map(|i| storage.key(i).unwrap())
+        .collect()
+}
+
+/// `init`'s rejection as the page sees it: an `Error` and its message.
+pub async fn init_error(literal: &str) -> String {
+    match frontdesk::init(options(literal)).await {
+        Ok(handle) => {
+            handle.destroy();
+            panic!("init({literal}) should have been refused")
+        }
+        Err(err) => {
+            let error: &js_sys::Error = err
+                .dyn_ref()
+                .unwrap_or_else(|| panic!("rejects with an Error, got {err:?}"));
+            String::from(error.message())
+        }
+    }
+}
+
+/// A started widget that is destroyed when the test ends, even when an assertion fails first, so the
+/// next test starts from an empty page.
+pub struct Started(pub FrontdeskHandle);
+
+impl Started {
+    pub async fn new(literal: &str) -> Started {
+        match frontdesk::init(options(literal)).await {
+            Ok(handle) => Started(handle),
+            Err(err) => panic!("init({literal}) failed: {:?}", err),
+        }
+    }
+}
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        self.0.destroy();
+    }
+}

@@ -1,0 +1,36 @@
+/*! Frontdesk script-tag loader.
+ * Defines `window.Frontdesk` at once, so `Frontdesk.init(…)` can be called before the wasm has loaded:
+ * such calls wait on the load (they are queued, not lost). The wasm and its glue are fetched from
+ * the folder this script came from, and that folder is the default `apiUrl`.
+ */
+(function () {
+  "use strict";
+  if (window.Frontdesk && window.Frontdesk.init) return;
+  var script = document.currentScript;
+  var base = new URL(".", (script && script.src) || location.href);
+  var apiUrl = base.href.replace(/\/$/, "");
+  var loading = null;
+
+  function load() {
+    if (!loading) {
+      loading = import(new URL("frontdesk.js", base).href).then(function (glue) {
+        return glue.default({ module_or_path: new URL("frontdesk_bg.wasm", base) }).then(function () {
+          return glue;
+        });
+      });
+      loading.catch(function (err) {
+        console.error("Frontdesk: could not load the widget from " + base.href + ": " + err);
+      });
+    }
+    return loading;
+  }
+
+  window.Frontdesk = {
+    init: function (options) {
+      return load().then(function (glue) {
+        return glue.initFromScript(options, apiUrl);
+      });
+    },
+  };
+  load();
+})();
