@@ -4,19 +4,28 @@
 //! reach in and ours cannot leak out. Styles go through a constructable stylesheet
 //! (`adoptedStyleSheets`), which a strict Content-Security-Policy without `unsafe-inline` allows,
 //! where a `<style>` element would be blocked. Every listener is a `gloo_events::EventListener`
-//! owned by [`View`]: dropping the view removes them all, and `destroy` removes the host.
+//! owned by [`View`]: dropping the view removes them all, and the host with them.
 //!
-//! Text from visitors, agents and the page is only ever set with `textContent`.
+//! Text from visitors, agents and the page is only ever set with `textContent` (and links only as
+//! http(s) anchors built from `text::runs`): nothing here parses HTML.
 
 use crate::config::{Position, UiOptions};
 use crate::i18n::Strings;
+use crate::protocol::Author;
+use crate::state::{ItemStatus, ItemView, SessionRow};
+use crate::text::{self, Run};
 use gloo_events::{EventListener, EventListenerOptions};
+use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue, UnwrapThrowExt};
-use web_sys::{Document, Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
+use web_sys::{
+    Document, Element, HtmlElement, HtmlTextAreaElement, ShadowRoot, ShadowRootInit, ShadowRootMode,
+};
 
 /// The host element's attribute, so a page (or a test) can find the widget.
 pub const HOST_ATTRIBUTE: &str = "data-frontdesk";
+/// The most a visitor can type: the server's limit (docs/api.md).
+pub const MAX_MESSAGE_CHARS: u32 = 4000;
 
 const STYLE: &str = include_str!("style.css");
 const CHAT_ICON: &str = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z";
@@ -26,6 +35,11 @@ const CHAT_ICON: &str = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0
 pub enum ViewEvent {
     Open,
     Close,
+    Back,
+    NewConversation,
+    SelectSession(String),
+    Send(String),
+    Retry(String),
 }
 
 /// A DOM call failed where the browser documents no failure for valid input: turned into a message
@@ -40,28 +54,45 @@ impl std::fmt::Display for DomError {
 }
 
 fn dom_error(context: &'static str) -> impl Fn(JsValue) -> DomError {
-    move |err| {
-        let detail = err
-            .dyn_ref::<js_sys::Error>()
-            .map(|e| String::from(e.message()))
-            .unwrap_or_else(|| "unknown error".into());
-        DomError(format!("{context}: {detail}"))
-    }
+    move |err| DomError(format!("{context}: {}", crate::js::describe(&err)))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScreenKind {
+    List,
+    Conversation,
 }
 
 pub struct View {
     document: Document,
+    strings: &'static Strings,
+    locale: String,
     host: HtmlElement,
     root: ShadowRoot,
     launcher: HtmlElement,
+    badge: HtmlElement,
     panel: HtmlElement,
+    back_button: HtmlElement,
     close_button: HtmlElement,
+    notice: HtmlElement,
+    list_screen: HtmlElement,
+    new_button: HtmlElement,
+    session_list: HtmlElement,
+    empty_list: HtmlElement,
+    conversation_screen: HtmlElement,
+    greeting: HtmlElement,
+    message_list: HtmlElement,
+    composer: HtmlElement,
+    textarea: HtmlTextAreaElement,
+    live: HtmlElement,
+    /// What the message list shows, by item, so a new message appends instead of redrawing all.
+    rendered: RefCell<Vec<ItemView>>,
     /// Held only so the listeners live as long as the view; dropping removes them.
     _listeners: Vec<EventListener>,
 }
 
 impl View {
-    /// Builds the launcher (and the closed panel) and attaches it to `<body>`.
+    /// Builds the launcher and the (closed) panel and attaches them to `<body>`.
     pub fn mount(
         ui: &UiOptions,
         strings: &'static Strings,
@@ -75,59 +106,115 @@ impl View {
         let body = document
             .body()
             .ok_or_else(|| DomError("the page has no <body> yet; call init after load".into()))?;
+        let make = |tag: &str, class: &str| -> Result<HtmlElement, DomError> {
+            let element: HtmlElement = document
+                .create_element(tag)
+                .map_err(dom_error("element"))?
+                .unchecked_into();
+            if !class.is_empty() {
+                element.set_class_name(class);
+            }
+            Ok(element)
+        };
+        let button = |class: &str, label: &str| -> Result<HtmlElement, DomError> {
+            let element = make("button", class)?;
+            set_attributes(&element, &[("type", "button")])?;
+            element.set_text_content(Some(label));
+            Ok(element)
+        };
 
-        let host: HtmlElement = element(&document, "div")?;
-        host.set_attribute(HOST_ATTRIBUTE, "")
-            .map_err(dom_error("host"))?;
-        host.set_attribute("lang", language_code)
-            .map_err(dom_error("host"))?;
-        host.set_attribute("dir", if right_to_left { "rtl" } else { "ltr" })
-            .map_err(dom_error("host"))?;
-        let init = ShadowRootInit::new(ShadowRootMode::Open);
+        let host = make("div", "")?;
+        set_attributes(
+            &host,
+            &[
+                (HOST_ATTRIBUTE, ""),
+                ("lang", language_code),
+                ("dir", if right_to_left { "rtl" } else { "ltr" }),
+            ],
+        )?;
         let root = host
-            .attach_shadow(&init)
+            .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
             .map_err(dom_error("shadow root"))?;
-
         let sheet = web_sys::CssStyleSheet::new().map_err(dom_error("stylesheet"))?;
         sheet.replace_sync(STYLE).map_err(dom_error("stylesheet"))?;
         root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
 
-        let container: HtmlElement = element(&document, "div")?;
-        container.set_class_name(match ui.position {
-            Position::Right => "root",
-            Position::Left => "root left",
-        });
+        let container = make(
+            "div",
+            match ui.position {
+                Position::Right => "root",
+                Position::Left => "root left",
+            },
+        )?;
         // CSSOM property writes are allowed under a strict CSP, unlike a style attribute in markup.
         container
             .style()
             .set_property("--fd-color", &ui.color)
             .map_err(dom_error("colour"))?;
 
-        let panel: HtmlElement = element(&document, "section")?;
-        panel.set_class_name("panel");
+        let panel = make("section", "panel")?;
         panel.set_hidden(true);
         set_attributes(&panel, &[("role", "dialog"), ("aria-label", strings.title)])?;
-        let header: HtmlElement = element(&document, "div")?;
-        header.set_class_name("header");
-        let title: HtmlElement = element(&document, "h2")?;
-        title.set_text_content(Some(strings.title));
-        let close_button: HtmlElement = element(&document, "button")?;
-        set_attributes(
-            &close_button,
-            &[("type", "button"), ("aria-label", strings.close_chat)],
-        )?;
-        close_button.set_text_content(Some("×"));
-        append(&header, &[&title, &close_button])?;
-        let body_area: HtmlElement = element(&document, "div")?;
-        body_area.set_class_name("body");
-        let greeting: HtmlElement = element(&document, "p")?;
-        greeting.set_class_name("notice");
-        greeting.set_text_content(Some(strings.greeting));
-        append(&body_area, &[&greeting])?;
-        append(&panel, &[&header, &body_area])?;
 
-        let launcher: HtmlElement = element(&document, "button")?;
-        launcher.set_class_name("launcher");
+        let header = make("div", "header")?;
+        let back_button = button("", "‹")?;
+        set_attributes(&back_button, &[("aria-label", strings.back)])?;
+        back_button.set_hidden(true);
+        let title = make("h2", "")?;
+        title.set_text_content(Some(strings.title));
+        let close_button = button("", "×")?;
+        set_attributes(&close_button, &[("aria-label", strings.close_chat)])?;
+        append(&header, &[&back_button, &title, &close_button])?;
+
+        let body_area = make("div", "body")?;
+        let notice = make("p", "notice error")?;
+        set_attributes(&notice, &[("role", "alert")])?;
+        notice.set_hidden(true);
+
+        let list_screen = make("div", "screen")?;
+        let new_button = button("primary", strings.new_conversation)?;
+        let list_heading = make("h3", "sr-only")?;
+        list_heading.set_text_content(Some(strings.earlier_conversations));
+        let session_list = make("ul", "sessions")?;
+        set_attributes(
+            &session_list,
+            &[("aria-label", strings.earlier_conversations)],
+        )?;
+        let empty_list = make("p", "notice")?;
+        empty_list.set_text_content(Some(strings.no_conversations));
+        append(
+            &list_screen,
+            &[&new_button, &list_heading, &session_list, &empty_list],
+        )?;
+
+        let conversation_screen = make("div", "screen")?;
+        let greeting = make("p", "notice")?;
+        greeting.set_text_content(Some(strings.greeting));
+        let message_list = make("ul", "messages")?;
+        set_attributes(&message_list, &[("aria-label", strings.title)])?;
+        append(&conversation_screen, &[&greeting, &message_list])?;
+        append(&body_area, &[&notice, &list_screen, &conversation_screen])?;
+
+        let composer = make("div", "composer")?;
+        let textarea: HtmlTextAreaElement = make("textarea", "")?.unchecked_into();
+        textarea.set_rows(1);
+        textarea.set_max_length(MAX_MESSAGE_CHARS as i32);
+        set_attributes(
+            &textarea,
+            &[
+                ("aria-label", strings.message),
+                ("placeholder", strings.message),
+            ],
+        )?;
+        let send_button = button("", strings.send)?;
+        append(&composer, &[&textarea, &send_button])?;
+
+        let live = make("div", "sr-only")?;
+        set_attributes(&live, &[("aria-live", "polite"), ("aria-atomic", "true")])?;
+
+        append(&panel, &[&header, &body_area, &composer])?;
+
+        let launcher = make("button", "launcher")?;
         set_attributes(
             &launcher,
             &[
@@ -136,8 +223,9 @@ impl View {
                 ("aria-expanded", "false"),
             ],
         )?;
+        let svg = Some("http://www.w3.org/2000/svg");
         let icon = document
-            .create_element_ns(Some("http://www.w3.org/2000/svg"), "svg")
+            .create_element_ns(svg, "svg")
             .map_err(dom_error("icon"))?;
         set_attributes(
             &icon,
@@ -148,45 +236,97 @@ impl View {
             ],
         )?;
         let path = document
-            .create_element_ns(Some("http://www.w3.org/2000/svg"), "path")
+            .create_element_ns(svg, "path")
             .map_err(dom_error("icon"))?;
-        path.set_attribute("d", CHAT_ICON)
-            .map_err(dom_error("icon"))?;
+        set_attributes(&path, &[("d", CHAT_ICON)])?;
         icon.append_child(&path).map_err(dom_error("icon"))?;
-        launcher.append_child(&icon).map_err(dom_error("icon"))?;
+        let badge = make("span", "badge")?;
+        badge.set_hidden(true);
+        append(&launcher, &[&icon, &badge])?;
 
-        append(&container, &[&panel, &launcher])?;
+        append(&container, &[&panel, &launcher, &live])?;
         root.append_child(&container).map_err(dom_error("root"))?;
         body.append_child(&host).map_err(dom_error("host"))?;
 
-        let mut listeners = Vec::new();
-        {
-            let panel = panel.clone();
-            let dispatch = dispatch.clone();
-            listeners.push(EventListener::new(&launcher, "click", move |_| {
-                dispatch(if panel.hidden() {
-                    ViewEvent::Open
-                } else {
-                    ViewEvent::Close
+        let on =
+            |target: &HtmlElement,
+             event: &'static str,
+             event_for: fn(&web_sys::Event, &HtmlElement) -> Option<ViewEvent>| {
+                let dispatch = dispatch.clone();
+                let target_clone = target.clone();
+                EventListener::new(target, event, move |e| {
+                    if let Some(view_event) = event_for(e, &target_clone) {
+                        dispatch(view_event)
+                    }
                 })
+            };
+        let mut listeners = vec![
+            {
+                let panel = panel.clone();
+                let dispatch = dispatch.clone();
+                EventListener::new(&launcher, "click", move |_| {
+                    dispatch(if panel.hidden() {
+                        ViewEvent::Open
+                    } else {
+                        ViewEvent::Close
+                    })
+                })
+            },
+            on(&close_button, "click", |_, _| Some(ViewEvent::Close)),
+            on(&back_button, "click", |_, _| Some(ViewEvent::Back)),
+            on(&new_button, "click", |_, _| {
+                Some(ViewEvent::NewConversation)
+            }),
+            on(&session_list, "click", |e, _| {
+                let target: Element = e.target()?.dyn_into().ok()?;
+                let item = target.closest("[data-session]").ok()??;
+                Some(ViewEvent::SelectSession(
+                    item.get_attribute("data-session")?,
+                ))
+            }),
+            on(&message_list, "click", |e, _| {
+                let target: Element = e.target()?.dyn_into().ok()?;
+                let item = target.closest("[data-retry]").ok()??;
+                Some(ViewEvent::Retry(item.get_attribute("data-retry")?))
+            }),
+        ];
+        {
+            let textarea = textarea.clone();
+            let dispatch = dispatch.clone();
+            listeners.push(EventListener::new(&send_button, "click", move |_| {
+                if let Some(text) = take_text(&textarea) {
+                    dispatch(ViewEvent::Send(text))
+                }
+                textarea.focus().ok();
             }));
         }
         {
+            let textarea_clone = textarea.clone();
             let dispatch = dispatch.clone();
-            listeners.push(EventListener::new(&close_button, "click", move |_| {
-                dispatch(ViewEvent::Close)
-            }));
+            listeners.push(EventListener::new_with_options(
+                &textarea,
+                "keydown",
+                EventListenerOptions::enable_prevent_default(),
+                move |e| {
+                    let key: &web_sys::KeyboardEvent = e.unchecked_ref();
+                    // Enter sends, Shift+Enter is a new line; an IME composition's Enter is neither.
+                    if key.key() == "Enter" && !key.shift_key() && !key.is_composing() {
+                        e.prevent_default();
+                        if let Some(text) = take_text(&textarea_clone) {
+                            dispatch(ViewEvent::Send(text))
+                        }
+                    }
+                },
+            ));
         }
         {
             let dispatch = dispatch.clone();
-            let options = EventListenerOptions::run_in_capture_phase();
             listeners.push(EventListener::new_with_options(
                 &panel,
                 "keydown",
-                options,
-                move |event| {
-                    let key = event.unchecked_ref::<web_sys::KeyboardEvent>().key();
-                    if key == "Escape" {
+                EventListenerOptions::run_in_capture_phase(),
+                move |e| {
+                    if e.unchecked_ref::<web_sys::KeyboardEvent>().key() == "Escape" {
                         dispatch(ViewEvent::Close)
                     }
                 },
@@ -195,11 +335,27 @@ impl View {
 
         Ok(View {
             document,
+            strings,
+            locale: language_code.to_owned(),
             host,
             root,
             launcher,
+            badge,
             panel,
+            back_button,
             close_button,
+            notice,
+            list_screen,
+            new_button,
+            session_list,
+            empty_list,
+            conversation_screen,
+            greeting,
+            message_list,
+            composer,
+            textarea,
+            live,
+            rendered: RefCell::new(Vec::new()),
             _listeners: listeners,
         })
     }
@@ -208,11 +364,10 @@ impl View {
         !self.panel.hidden()
     }
 
-    /// Shows the panel and moves focus into it, so keyboard and screen-reader users land there.
+    /// Shows the panel; the caller then moves focus with [`View::focus_screen`].
     pub fn open(&self) {
         self.panel.set_hidden(false);
         set_attributes(&self.launcher, &[("aria-expanded", "true")]).ok();
-        self.close_button.focus().ok();
     }
 
     /// Hides the panel; focus goes back to the launcher only when it was inside the widget, so closing
@@ -226,12 +381,222 @@ impl View {
         }
     }
 
-    pub fn host(&self) -> &HtmlElement {
-        &self.host
+    pub fn show_screen(&self, screen: ScreenKind) {
+        let conversation = screen == ScreenKind::Conversation;
+        self.list_screen.set_hidden(conversation);
+        self.conversation_screen.set_hidden(!conversation);
+        self.composer.set_hidden(!conversation);
+        self.back_button.set_hidden(!conversation);
     }
 
-    pub fn document(&self) -> &Document {
-        &self.document
+    /// Puts focus where the visitor will act next: the composer in a conversation, else the
+    /// "New conversation" button.
+    pub fn focus_screen(&self, screen: ScreenKind) {
+        match screen {
+            ScreenKind::Conversation => self.textarea.focus().ok(),
+            ScreenKind::List => self.new_button.focus().ok(),
+        };
+        if self.root.active_element().is_none() {
+            self.close_button.focus().ok();
+        }
+    }
+
+    pub fn render_sessions(&self, rows: &[SessionRow]) {
+        self.session_list.set_text_content(None);
+        self.empty_list.set_hidden(!rows.is_empty());
+        for row in rows {
+            let Ok(item) = self.document.create_element("li") else {
+                continue;
+            };
+            let Ok(button) = self.document.create_element("button") else {
+                continue;
+            };
+            button.set_attribute("type", "button").ok();
+            button.set_attribute("data-session", &row.id).ok();
+            let preview = self.text_element(
+                "span",
+                "preview",
+                if row.preview.is_empty() {
+                    self.strings.new_conversation
+                } else {
+                    &row.preview
+                },
+            );
+            let when = self.text_element("span", "when", &self.format_time(&row.time, true));
+            button.append_child(&preview).ok();
+            button.append_child(&when).ok();
+            if row.unread {
+                button
+                    .append_child(&self.text_element("span", "sr-only", self.strings.new_reply))
+                    .ok();
+            }
+            item.append_child(&button).ok();
+            self.session_list.append_child(&item).ok();
+        }
+    }
+
+    /// Draws the conversation. When the items only grew (the usual case: a new message), the new ones
+    /// are appended and changed ones replaced; the list is redrawn only when its order changed.
+    pub fn render_conversation(&self, items: &[ItemView]) {
+        self.greeting.set_hidden(!items.is_empty());
+        let mut rendered = self.rendered.borrow_mut();
+        let same_order = rendered.len() <= items.len()
+            && rendered
+                .iter()
+                .zip(items)
+                .all(|(old, new)| old.key == new.key);
+        if !same_order {
+            self.message_list.set_text_content(None);
+            rendered.clear();
+        }
+        let children = self.message_list.children();
+        for (index, item) in items.iter().enumerate() {
+            match rendered.get(index) {
+                Some(old) if old == item => {}
+                Some(_) => {
+                    if let Some(old_element) = children.item(index as u32) {
+                        old_element
+                            .replace_with_with_node_1(&self.message_element(item))
+                            .ok();
+                    }
+                }
+                None => {
+                    self.message_list
+                        .append_child(&self.message_element(item))
+                        .ok();
+                }
+            }
+        }
+        *rendered = items.to_vec();
+        let list_parent: Option<Element> = self
+            .message_list
+            .parent_element()
+            .and_then(|p| p.parent_element());
+        if let Some(scroller) = list_parent {
+            scroller.set_scroll_top(scroller.scroll_height());
+        }
+    }
+
+    fn message_element(&self, item: &ItemView) -> Element {
+        let li = self
+            .document
+            .create_element("li")
+            .expect_throw("unreachable: li is a valid tag");
+        let author = match item.author {
+            Author::Visitor => "visitor",
+            Author::Agent => "agent",
+        };
+        let status = match item.status {
+            ItemStatus::Sent => "",
+            ItemStatus::Pending => " pending",
+            ItemStatus::Failed(_) => " failed",
+        };
+        li.set_class_name(&format!("msg {author}{status}"));
+        let who = match (&item.author, &item.author_name) {
+            (Author::Visitor, _) => self.strings.you,
+            (Author::Agent, Some(name)) => name,
+            (Author::Agent, None) => self.strings.support,
+        };
+        li.append_child(&self.text_element("span", "sr-only", &format!("{who}: ")))
+            .ok();
+        for run in text::runs(&item.content) {
+            match run {
+                Run::Text(t) => {
+                    li.append_child(&self.document.create_text_node(t)).ok();
+                }
+                Run::Link(url) => {
+                    let a = self.text_element("a", "", url);
+                    a.set_attribute("href", url).ok();
+                    a.set_attribute("target", "_blank").ok();
+                    a.set_attribute("rel", "noopener noreferrer nofollow").ok();
+                    li.append_child(&a).ok();
+                }
+            }
+        }
+        let meta = match (&item.status, &item.created_at) {
+            (ItemStatus::Pending, _) => self.strings.pending.to_owned(),
+            (ItemStatus::Failed(_), _) => String::new(),
+            (ItemStatus::Sent, Some(at)) => match item.author {
+                Author::Agent => format!("{who} · {}", self.format_time(at, false)),
+                Author::Visitor => self.format_time(at, false),
+            },
+            (ItemStatus::Sent, None) => String::new(),
+        };
+        if !meta.is_empty() {
+            li.append_child(&self.text_element("span", "meta", &meta))
+                .ok();
+        }
+        if let ItemStatus::Failed(reason) = &item.status {
+            li.append_child(&self.text_element("span", "meta", reason))
+                .ok();
+            let retry = self.text_element("button", "retry", self.strings.failed_retry);
+            retry.set_attribute("type", "button").ok();
+            retry.set_attribute("data-retry", &item.key).ok();
+            li.append_child(&retry).ok();
+        }
+        li
+    }
+
+    fn text_element(&self, tag: &str, class: &str, text: &str) -> Element {
+        let element = self
+            .document
+            .create_element(tag)
+            .expect_throw("unreachable: the tag is a constant");
+        if !class.is_empty() {
+            element.set_class_name(class);
+        }
+        element.set_text_content(Some(text));
+        element
+    }
+
+    fn format_time(&self, iso: &str, with_date: bool) -> String {
+        let date = js_sys::Date::new(&JsValue::from_str(iso));
+        if date.get_time().is_nan() {
+            return String::new();
+        }
+        let options = js_sys::Object::new();
+        let set = |k: &str, v: &str| js_sys::Reflect::set(&options, &k.into(), &v.into()).ok();
+        set("hour", "2-digit");
+        set("minute", "2-digit");
+        if with_date {
+            set("month", "short");
+            set("day", "numeric");
+        }
+        date.to_locale_string(&self.locale, &options).into()
+    }
+
+    pub fn set_unread(&self, count: u32) {
+        self.badge.set_hidden(count == 0);
+        let count_text = if count > 99 {
+            "99+".to_owned()
+        } else {
+            count.to_string()
+        };
+        self.badge.set_text_content(Some(&count_text));
+        let label = if count == 0 {
+            self.strings.open_chat.to_owned()
+        } else {
+            format!(
+                "{} ({count_text} {})",
+                self.strings.open_chat,
+                self.strings.new_reply.to_lowercase()
+            )
+        };
+        set_attributes(&self.launcher, &[("aria-label", &label)]).ok();
+    }
+
+    /// Says `text` to screen readers through the polite live region.
+    pub fn announce(&self, text: &str) {
+        self.live.set_text_content(Some(text));
+    }
+
+    pub fn set_notice(&self, text: Option<&str>) {
+        self.notice.set_hidden(text.is_none());
+        self.notice.set_text_content(text);
+    }
+
+    pub fn host(&self) -> &HtmlElement {
+        &self.host
     }
 }
 
@@ -241,9 +606,13 @@ impl Drop for View {
     }
 }
 
-fn element<T: JsCast>(document: &Document, tag: &str) -> Result<T, DomError> {
-    let created = document.create_element(tag).map_err(dom_error("element"))?;
-    Ok(created.unchecked_into::<T>())
+fn take_text(textarea: &HtmlTextAreaElement) -> Option<String> {
+    let value = textarea.value();
+    if value.trim().is_empty() {
+        return None;
+    }
+    textarea.set_value("");
+    Some(value.trim().to_owned())
 }
 
 fn set_attributes(element: &Element, attributes: &[(&str, &str)]) -> Result<(), DomError> {
@@ -260,11 +629,4 @@ fn append(parent: &Element, children: &[&Element]) -> Result<(), DomError> {
         parent.append_child(child).map_err(dom_error("append"))?;
     }
     Ok(())
-}
-
-/// The widget's host element, if one is on the page.
-pub fn find_host(document: &Document) -> Option<Element> {
-    document
-        .query_selector(&format!("[{HOST_ATTRIBUTE}]"))
-        .expect_throw("unreachable: the selector is a constant and valid")
 }

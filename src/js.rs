@@ -1,7 +1,7 @@
 //! JavaScript values in, JavaScript errors out: the conversions of the wasm boundary.
 
 use crate::value::Value;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::{JsCast, JsValue, UnwrapThrowExt};
 
 /// Deep enough for any real `customData`, shallow enough that a cyclic object ends quickly.
 const MAX_DEPTH: usize = 16;
@@ -77,4 +77,72 @@ fn is_plain(object: &js_sys::Object) -> bool {
 /// The error the Promise of `init` rejects with: a real `Error`, so the console shows its message and stack.
 pub fn error(message: &str) -> JsValue {
     js_sys::Error::new(message).into()
+}
+
+/// `user.token` given as a function: called for the first token and again when the server says the
+/// token expired. It may return the token or a Promise of it.
+pub struct TokenFunction(js_sys::Function);
+
+impl TokenFunction {
+    /// `options.user.token`, read again from the original object (the parsed `Config` only records
+    /// that it is a function).
+    pub fn from_options(options: &JsValue) -> Option<TokenFunction> {
+        let user = js_sys::Reflect::get(options, &"user".into()).ok()?;
+        let token = js_sys::Reflect::get(&user, &"token".into()).ok()?;
+        token.dyn_into::<js_sys::Function>().ok().map(TokenFunction)
+    }
+
+    pub async fn call(&self) -> Result<String, String> {
+        let returned = self
+            .0
+            .call0(&JsValue::UNDEFINED)
+            .map_err(|e| format!("options.user.token: the function threw: {}", describe(&e)))?;
+        let value = if returned.has_type::<js_sys::Promise>() {
+            wasm_bindgen_futures::JsFuture::from(returned.unchecked_into::<js_sys::Promise>())
+                .await
+                .map_err(|e| {
+                    format!(
+                        "options.user.token: the function's promise rejected: {}",
+                        describe(&e)
+                    )
+                })?
+        } else {
+            returned
+        };
+        match value.as_string() {
+            Some(token) if !token.trim().is_empty() && token.len() <= crate::config::MAX_USER_TOKEN_CHARS => Ok(token),
+            _ => Err("options.user.token: the function must return (or resolve to) the token string from /widget/authenticate-user".into()),
+        }
+    }
+}
+
+/// A thrown value as text, for messages.
+pub fn describe(value: &JsValue) -> String {
+    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+        return String::from(error.message());
+    }
+    value
+        .as_string()
+        .unwrap_or_else(|| "an unknown error".into())
+}
+
+/// `bytes` random bytes from `crypto.getRandomValues`, as lowercase hex.
+pub fn random_hex(bytes: usize) -> String {
+    let mut buffer = vec![0u8; bytes];
+    web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .expect_throw("Frontdesk needs crypto.getRandomValues")
+        .get_random_values_with_u8_array(&mut buffer)
+        .expect_throw("unreachable: getRandomValues accepts up to 65536 bytes");
+    let mut out = String::with_capacity(bytes * 2);
+    for b in buffer {
+        out.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
+        out.push(char::from_digit(u32::from(b & 0xf), 16).unwrap_or('0'));
+    }
+    out
+}
+
+/// A message for the site owner in the browser console.
+pub fn console_error(message: &str) {
+    web_sys::console::error_1(&JsValue::from_str(message));
 }

@@ -12,15 +12,20 @@
 //! run under a native `cargo test`. Nothing is written to the page or to localStorage before the options
 //! have parsed.
 
+pub mod api;
+mod app;
 pub mod config;
 pub mod dom;
 pub mod i18n;
 mod js;
+pub mod protocol;
+pub mod state;
+pub mod storage;
+pub mod text;
 pub mod value;
 
-use config::{Config, Language};
+use config::Language;
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -97,111 +102,80 @@ fn start(options: JsValue, script_origin: Option<String>) -> Result<FrontdeskHan
             "Frontdesk is already running on this page: call destroy() on the handle of the first init() before calling init() again",
         ));
     }
-    let widget = Widget::start(config, script_origin).map_err(|e| js::error(&e))?;
+    let window =
+        web_sys::window().ok_or_else(|| js::error("Frontdesk must run in a browser window"))?;
+    let api_url = match (&config.api_url, script_origin) {
+        (Some(url), _) => url.clone(),
+        (None, Some(origin)) => origin,
+        (None, None) => window
+            .location()
+            .origin()
+            .map_err(|_| js::error("cannot read the page's origin; pass options.apiUrl"))?,
+    };
+    let language = config
+        .ui
+        .language
+        .or_else(|| {
+            window
+                .navigator()
+                .language()
+                .as_deref()
+                .and_then(Language::from_tag)
+        })
+        .unwrap_or(Language::English);
+    let token_function = js::TokenFunction::from_options(&options);
+    let app = app::App::start(
+        config,
+        api_url,
+        token_function,
+        i18n::strings(language),
+        language.code(),
+        language.is_right_to_left(),
+    )
+    .map_err(|e| js::error(&e))?;
     RUNNING.set(true);
     Ok(FrontdeskHandle {
-        widget: RefCell::new(Some(widget)),
+        app: RefCell::new(Some(app)),
     })
-}
-
-/// The running widget: its configuration and its view.
-struct Widget {
-    #[allow(dead_code)] // read by the chat (next issue); kept so the handle owns the whole state
-    config: Config,
-    #[allow(dead_code)]
-    api_url: String,
-    view: Rc<RefCell<Option<dom::View>>>,
-}
-
-impl Widget {
-    fn start(config: Config, script_origin: Option<String>) -> Result<Widget, String> {
-        let window = web_sys::window().ok_or("Frontdesk must run in a browser window")?;
-        let api_url = match (&config.api_url, script_origin) {
-            (Some(url), _) => url.clone(),
-            (None, Some(origin)) => origin,
-            (None, None) => window
-                .location()
-                .origin()
-                .map_err(|_| "cannot read the page's origin; pass options.apiUrl")?,
-        };
-        let language = config
-            .ui
-            .language
-            .or_else(|| {
-                window
-                    .navigator()
-                    .language()
-                    .as_deref()
-                    .and_then(Language::from_tag)
-            })
-            .unwrap_or(Language::English);
-
-        let view_slot: Rc<RefCell<Option<dom::View>>> = Rc::new(RefCell::new(None));
-        let weak = Rc::downgrade(&view_slot);
-        let dispatch: Rc<dyn Fn(dom::ViewEvent)> = Rc::new(move |event| {
-            let Some(slot) = weak.upgrade() else { return };
-            let slot = slot.borrow();
-            let Some(view) = slot.as_ref() else { return };
-            match event {
-                dom::ViewEvent::Open => view.open(),
-                dom::ViewEvent::Close => view.close(),
-            }
-        });
-        let view = dom::View::mount(
-            &config.ui,
-            i18n::strings(language),
-            language.code(),
-            language.is_right_to_left(),
-            dispatch,
-        )
-        .map_err(|e| e.to_string())?;
-        if config.ui.open_on_start {
-            view.open();
-        }
-        *view_slot.borrow_mut() = Some(view);
-        Ok(Widget {
-            config,
-            api_url,
-            view: view_slot,
-        })
-    }
 }
 
 /// What `init` resolves to.
 #[wasm_bindgen]
 pub struct FrontdeskHandle {
     /// `None` once destroyed: every method is then a no-op, so a stale handle cannot resurrect anything.
-    widget: RefCell<Option<Widget>>,
+    app: RefCell<Option<app::App>>,
 }
 
 #[wasm_bindgen]
 impl FrontdeskHandle {
     /// Opens the chat panel.
     pub fn open(&self) {
-        self.with_view(|view| view.open());
+        if let Some(app) = self.app.borrow().as_ref() {
+            app.handle(dom::ViewEvent::Open);
+        }
     }
 
     /// Closes the chat panel (the launcher stays).
     pub fn close(&self) {
-        self.with_view(|view| view.close());
+        if let Some(app) = self.app.borrow().as_ref() {
+            app.handle(dom::ViewEvent::Close);
+        }
     }
 
-    /// Removes the widget and its listeners from the page; `init` may be called again afterwards.
+    /// Removes the widget and its listeners from the page, and stops its requests; `init` may be
+    /// called again afterwards.
     pub fn destroy(&self) {
-        if let Some(widget) = self.widget.borrow_mut().take() {
-            widget.view.borrow_mut().take();
+        if let Some(app) = self.app.borrow_mut().take() {
+            app.destroy();
             RUNNING.set(false);
         }
     }
 
-    /// Forgets this device's non-verified session (for a shared computer). The widget stays on the page.
-    pub fn logout(&self) {}
-
-    fn with_view(&self, f: impl FnOnce(&dom::View)) {
-        if let Some(widget) = self.widget.borrow().as_ref() {
-            if let Some(view) = widget.view.borrow().as_ref() {
-                f(view);
-            }
+    /// Forgets this device's non-verified session: its device id, unsent messages and history on
+    /// this device (for a shared computer). The widget stays on the page, empty.
+    pub fn logout(&self) {
+        if let Some(app) = self.app.borrow().as_ref() {
+            app.logout();
         }
     }
 }

@@ -7,6 +7,7 @@ use web_sys::HtmlElement;
 
 #[wasm_bindgen_test]
 async fn every_invalid_option_is_refused_by_path_and_leaves_nothing_behind() {
+    clean_page();
     let keys_before = local_storage_keys();
     let cases = [
         ("undefined", "options: expected an object, got null"),
@@ -81,6 +82,7 @@ async fn every_invalid_option_is_refused_by_path_and_leaves_nothing_behind() {
 
 #[wasm_bindgen_test]
 async fn a_cyclic_custom_data_is_refused_not_walked_forever() {
+    clean_page();
     let message = init_error(&format!(
         "(() => {{ const c = {{}}; c.self = c; return {{ token: '{TOKEN}', user: {{ data: {{ customData: c }} }} }}; }})()"
     ))
@@ -124,7 +126,8 @@ async fn valid_options_show_a_launcher_named_open_chat_in_a_shadow_root() {
         .expect("focus moved into the panel");
     assert_eq!(
         focused.get_attribute("aria-label").as_deref(),
-        Some("Close chat")
+        Some("Message"),
+        "a visitor with no chats lands in the composer"
     );
     widget.0.close();
     assert!(panel.hidden());
@@ -162,6 +165,7 @@ async fn clicking_the_launcher_toggles_the_panel_and_escape_closes_it() {
 
 #[wasm_bindgen_test]
 async fn destroy_removes_everything_and_init_works_again() {
+    clean_page();
     let first = frontdesk::init(options(&format!(
         "{{ token: '{TOKEN}', openOnStart: true }}"
     )))

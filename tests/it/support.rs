@@ -1,6 +1,8 @@
 //! Helpers shared by the browser tests.
 
 use frontdesk::{FrontdeskHandle, Options};
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, ShadowRoot};
 
@@ -60,14 +62,31 @@ pub async fn init_error(literal: &str) -> String {
     }
 }
 
-/// A started widget that is destroyed when the test ends, even when an assertion fails first, so the
-/// next test starts from an empty page.
-pub struct Started(pub FrontdeskHandle);
+thread_local! {
+    /// The widget the last test started. A failed assertion aborts a wasm test without running
+    /// destructors, so each test first destroys what an earlier one may have left.
+    static LAST: RefCell<Option<Rc<FrontdeskHandle>>> = const { RefCell::new(None) };
+}
+
+/// Destroys whatever an earlier test left running.
+pub fn clean_page() {
+    if let Some(handle) = LAST.with(|last| last.borrow_mut().take()) {
+        handle.destroy();
+    }
+}
+
+/// A started widget that is destroyed when the test ends.
+pub struct Started(pub Rc<FrontdeskHandle>);
 
 impl Started {
     pub async fn new(literal: &str) -> Started {
+        clean_page();
         match frontdesk::init(options(literal)).await {
-            Ok(handle) => Started(handle),
+            Ok(handle) => {
+                let handle = Rc::new(handle);
+                LAST.with(|last| *last.borrow_mut() = Some(handle.clone()));
+                Started(handle)
+            }
             Err(err) => panic!("init({literal}) failed: {:?}", err),
         }
     }

@@ -1,0 +1,282 @@
+//! The widget-facing API of `docs/api.md`, over `fetch` (gloo-net).
+//!
+//! Every response is turned into Rust types or an [`ApiError`] here; callers never see a `JsValue`.
+//! A verified identity whose token expired gets one fresh token from the page's function and one retry.
+
+use crate::js::TokenFunction;
+use crate::protocol::{self, ErrorEnvelope, WireIdentity};
+use gloo_net::http::{Request, RequestBuilder};
+use serde::de::DeserializeOwned;
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::Rc;
+use web_sys::AbortSignal;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// The request never got an answer: offline, server down, DNS. Worth retrying.
+    Network(String),
+    /// The server answered with an error body.
+    Server {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// The page's token function failed or returned no token.
+    TokenFunction(String),
+    /// No device id yet (nothing was ever started here), so there is nothing to ask for.
+    NoIdentity,
+    Aborted,
+    /// The answer was not what the API documents: a proxy page, or a server of another version.
+    Unexpected(String),
+}
+
+impl ApiError {
+    /// Worth sending again later: the message may still get through.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ApiError::Network(_) => true,
+            ApiError::Server { status, .. } => *status >= 500 || *status == 429 || *status == 408,
+            _ => false,
+        }
+    }
+
+    /// The site's set-up is wrong (token, origin, user token): the widget cannot work until the site
+    /// owner fixes it, so say it in the console.
+    pub fn is_setup_error(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Server {
+                status: 401 | 403,
+                ..
+            } | ApiError::TokenFunction(_)
+        )
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Network(detail) => {
+                write!(f, "could not reach the Frontdesk server ({detail})")
+            }
+            ApiError::Server {
+                status,
+                code,
+                message,
+            } => {
+                write!(
+                    f,
+                    "the Frontdesk server refused the request: {message} ({code}, HTTP {status})"
+                )
+            }
+            ApiError::TokenFunction(message) => f.write_str(message),
+            ApiError::NoIdentity => f.write_str("no conversation has been started on this device"),
+            ApiError::Aborted => f.write_str("the request was cancelled"),
+            ApiError::Unexpected(detail) => {
+                write!(f, "unexpected answer from the Frontdesk server: {detail}")
+            }
+        }
+    }
+}
+
+/// How requests prove who is asking.
+pub enum Auth {
+    /// The current user token, and where a fresh one comes from.
+    Verified {
+        token: RefCell<Option<String>>,
+        refresh: Option<TokenFunction>,
+    },
+    /// The device id, once one exists (it is created by the first send).
+    Device(RefCell<Option<String>>),
+}
+
+pub struct Api {
+    base: String,
+    widget_token: String,
+    external_id: Option<String>,
+    pub auth: Auth,
+}
+
+enum Method {
+    Get,
+    Post,
+}
+
+impl Api {
+    pub fn new(
+        base: String,
+        widget_token: String,
+        external_id: Option<String>,
+        auth: Auth,
+    ) -> Rc<Api> {
+        Rc::new(Api {
+            base,
+            widget_token,
+            external_id,
+            auth,
+        })
+    }
+
+    /// Whether there is an identity to ask with (a device that never chatted has none).
+    pub fn has_identity(&self) -> bool {
+        match &self.auth {
+            Auth::Verified { .. } => true,
+            Auth::Device(id) => id.borrow().is_some(),
+        }
+    }
+
+    pub async fn sessions(&self) -> Result<Vec<protocol::Session>, ApiError> {
+        let list: protocol::SessionList = self
+            .call(Method::Get, "/widget/v1/sessions", None, None)
+            .await?;
+        Ok(list.sessions)
+    }
+
+    pub async fn start_session(&self, body: String) -> Result<protocol::Session, ApiError> {
+        let envelope: protocol::SessionEnvelope = self
+            .call(Method::Post, "/widget/v1/sessions", Some(body), None)
+            .await?;
+        Ok(envelope.session)
+    }
+
+    pub async fn messages(&self, session_id: &str) -> Result<Vec<protocol::Message>, ApiError> {
+        let path = format!("/widget/v1/sessions/{session_id}/messages");
+        let list: protocol::MessageList = self.call(Method::Get, &path, None, None).await?;
+        Ok(list.messages)
+    }
+
+    pub async fn send(
+        &self,
+        session_id: &str,
+        client_id: &str,
+        content: &str,
+    ) -> Result<protocol::Message, ApiError> {
+        let path = format!("/widget/v1/sessions/{session_id}/messages");
+        let body = protocol::send_message_body(client_id, content);
+        let envelope: protocol::MessageEnvelope =
+            self.call(Method::Post, &path, Some(body), None).await?;
+        Ok(envelope.message)
+    }
+
+    /// Long-poll: answers when there is something after `after`, or after `wait_seconds` with nothing.
+    pub async fn updates(
+        &self,
+        after: i64,
+        wait_seconds: u32,
+        signal: &AbortSignal,
+    ) -> Result<protocol::Updates, ApiError> {
+        let path = format!("/widget/v1/updates?after={after}&wait={wait_seconds}");
+        self.call(Method::Get, &path, None, Some(signal)).await
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+        signal: Option<&AbortSignal>,
+    ) -> Result<T, ApiError> {
+        let mut refreshed = false;
+        loop {
+            let result = self.call_once(&method, path, body.clone(), signal).await;
+            match (&result, &self.auth) {
+                (
+                    Err(ApiError::Server { code, .. }),
+                    Auth::Verified {
+                        token,
+                        refresh: Some(refresh),
+                    },
+                ) if code == protocol::USER_TOKEN_EXPIRED && !refreshed => {
+                    refreshed = true;
+                    let fresh = refresh.call().await.map_err(ApiError::TokenFunction)?;
+                    *token.borrow_mut() = Some(fresh);
+                }
+                _ => return result,
+            }
+        }
+    }
+
+    async fn user_token(&self) -> Result<Option<String>, ApiError> {
+        let Auth::Verified { token, refresh } = &self.auth else {
+            return Ok(None);
+        };
+        if let Some(current) = token.borrow().clone() {
+            return Ok(Some(current));
+        }
+        let refresh = refresh.as_ref().ok_or(ApiError::NoIdentity)?;
+        let fresh = refresh.call().await.map_err(ApiError::TokenFunction)?;
+        *token.borrow_mut() = Some(fresh.clone());
+        Ok(Some(fresh))
+    }
+
+    async fn call_once<T: DeserializeOwned>(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<String>,
+        signal: Option<&AbortSignal>,
+    ) -> Result<T, ApiError> {
+        let user_token = self.user_token().await?;
+        let device = match &self.auth {
+            Auth::Device(id) => Some(id.borrow().clone().ok_or(ApiError::NoIdentity)?),
+            Auth::Verified { .. } => None,
+        };
+        let identity = match (&user_token, &device) {
+            (Some(user_token), _) => WireIdentity::Verified { user_token },
+            (None, Some(device_id)) => WireIdentity::Device { device_id },
+            (None, None) => return Err(ApiError::NoIdentity),
+        };
+        let url = format!("{}{path}", self.base);
+        let mut builder: RequestBuilder = match method {
+            Method::Get => Request::get(&url),
+            Method::Post => Request::post(&url),
+        };
+        for (name, value) in
+            protocol::identity_headers(&self.widget_token, &identity, self.external_id.as_deref())
+        {
+            builder = builder.header(name, &value);
+        }
+        builder = builder.abort_signal(signal);
+        let request = match body {
+            Some(body) => builder
+                .header("Content-Type", "application/json")
+                .body(body),
+            None => builder.build(),
+        }
+        .map_err(|e| ApiError::Unexpected(e.to_string()))?;
+
+        let response = request.send().await.map_err(|e| {
+            if signal.is_some_and(|s| s.aborted()) {
+                ApiError::Aborted
+            } else {
+                ApiError::Network(e.to_string())
+            }
+        })?;
+        let status = response.status();
+        let text = response
+            .text()
+            .await
+            .map_err(|e| ApiError::Network(e.to_string()))?;
+        let parsed = js_sys::JSON::parse(&text)
+            .map_err(|_| ApiError::Unexpected(format!("HTTP {status}, not JSON")));
+        if !(200..300).contains(&status) {
+            let envelope: Option<ErrorEnvelope> = parsed
+                .ok()
+                .and_then(|v| serde_wasm_bindgen::from_value(v).ok());
+            return Err(match envelope {
+                Some(ErrorEnvelope { error }) => ApiError::Server {
+                    status,
+                    code: error.code,
+                    message: error.message,
+                },
+                None => ApiError::Server {
+                    status,
+                    code: "http_error".into(),
+                    message: format!("HTTP {status}"),
+                },
+            });
+        }
+        serde_wasm_bindgen::from_value(parsed?).map_err(|e| ApiError::Unexpected(e.to_string()))
+    }
+}

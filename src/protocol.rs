@@ -1,0 +1,221 @@
+//! The widget-facing wire format of `docs/api.md`: types the server sends, bodies the widget sends,
+//! and the headers that carry identity. Pure: the `api` module does the I/O.
+
+use crate::value::write_json_string;
+use serde::Deserialize;
+
+pub const WIDGET_TOKEN_HEADER: &str = "X-Frontdesk-Widget-Token";
+pub const DEVICE_HEADER: &str = "X-Frontdesk-Device";
+pub const EXTERNAL_ID_HEADER: &str = "X-Frontdesk-External-Id";
+
+/// Error code the server answers when a user token's lifetime is over: the widget asks the page's
+/// token function for a fresh one and retries once.
+pub const USER_TOKEN_EXPIRED: &str = "user_token_expired";
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Session {
+    pub id: String,
+    pub created_at: String,
+    pub verified: bool,
+    pub last_message: Option<Message>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Author {
+    Visitor,
+    Agent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Message {
+    pub id: i64,
+    pub session_id: String,
+    pub client_id: Option<String>,
+    pub author: Author,
+    pub author_name: Option<String>,
+    pub content: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SessionEnvelope {
+    pub session: Session,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SessionList {
+    pub sessions: Vec<Session>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MessageEnvelope {
+    pub message: Message,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MessageList {
+    pub messages: Vec<Message>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Updates {
+    pub messages: Vec<Message>,
+    pub cursor: i64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+}
+
+/// Who is asking, as the headers say it. Exactly one of user token and device id goes out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WireIdentity<'a> {
+    Verified { user_token: &'a str },
+    Device { device_id: &'a str },
+}
+
+/// The headers of every widget request, in the order they are set.
+pub fn identity_headers(
+    widget_token: &str,
+    identity: &WireIdentity<'_>,
+    external_id: Option<&str>,
+) -> Vec<(&'static str, String)> {
+    let mut headers = vec![(WIDGET_TOKEN_HEADER, widget_token.to_owned())];
+    match identity {
+        WireIdentity::Verified { user_token } => {
+            headers.push(("Authorization", format!("Bearer {user_token}")))
+        }
+        WireIdentity::Device { device_id } => {
+            headers.push((DEVICE_HEADER, (*device_id).to_owned()))
+        }
+    }
+    if let Some(external_id) = external_id {
+        headers.push((EXTERNAL_ID_HEADER, external_id.to_owned()));
+    }
+    headers
+}
+
+/// Body of `POST /widget/v1/sessions`. The visitor's claims go only with a device identity; a
+/// verified contact is whatever its token says.
+pub fn start_session_body(visitor: Option<&crate::config::VisitorData>) -> String {
+    let Some(visitor) = visitor else {
+        return "{}".into();
+    };
+    let mut out = String::from("{\"visitor\":{");
+    let mut first = true;
+    let mut field = |out: &mut String, key: &str| {
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        write_json_string(key, out);
+        out.push(':');
+    };
+    for (key, value) in [
+        ("name", &visitor.name),
+        ("email", &visitor.email),
+        ("avatar_url", &visitor.avatar_url),
+    ] {
+        if let Some(value) = value {
+            field(&mut out, key);
+            write_json_string(value, &mut out);
+        }
+    }
+    if let Some(json) = &visitor.custom_data_json {
+        field(&mut out, "custom_data");
+        out.push_str(json);
+    }
+    out.push_str("}}");
+    out
+}
+
+/// Body of `POST /widget/v1/sessions/{id}/messages`.
+pub fn send_message_body(client_id: &str, content: &str) -> String {
+    let mut out = String::from("{\"client_id\":");
+    write_json_string(client_id, &mut out);
+    out.push_str(",\"content\":");
+    write_json_string(content, &mut out);
+    out.push('}');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::VisitorData;
+
+    #[test]
+    fn verified_requests_carry_the_token_and_no_device() {
+        let headers = identity_headers(
+            "wt_1",
+            &WireIdentity::Verified {
+                user_token: "fdu1.a.b",
+            },
+            Some("ws_1"),
+        );
+        assert_eq!(
+            headers,
+            vec![
+                (WIDGET_TOKEN_HEADER, "wt_1".to_owned()),
+                ("Authorization", "Bearer fdu1.a.b".to_owned()),
+                (EXTERNAL_ID_HEADER, "ws_1".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn device_requests_carry_the_device_and_no_authorization() {
+        let headers = identity_headers("wt_1", &WireIdentity::Device { device_id: "ab12" }, None);
+        assert_eq!(
+            headers,
+            vec![
+                (WIDGET_TOKEN_HEADER, "wt_1".to_owned()),
+                (DEVICE_HEADER, "ab12".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn start_session_body_sends_visitor_claims_as_json() {
+        assert_eq!(start_session_body(None), "{}");
+        let visitor = VisitorData {
+            name: Some("Ann \"A\"".into()),
+            email: None,
+            avatar_url: Some("https://a.b/c.png".into()),
+            custom_data_json: Some(r#"{"plan":"pro"}"#.into()),
+        };
+        let body = start_session_body(Some(&visitor));
+        assert_eq!(
+            body,
+            r#"{"visitor":{"name":"Ann \"A\"","avatar_url":"https://a.b/c.png","custom_data":{"plan":"pro"}}}"#
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(parsed["visitor"]["custom_data"]["plan"], "pro");
+    }
+
+    #[test]
+    fn send_body_escapes_content() {
+        let body = send_message_body("c_1", "<b>hi</b>\n\"x\"");
+        let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(parsed["content"], "<b>hi</b>\n\"x\"");
+        assert_eq!(parsed["client_id"], "c_1");
+    }
+
+    #[test]
+    fn messages_decode_from_the_documented_shape() {
+        let json = r#"{"messages":[{"id":7,"session_id":"s","client_id":null,"author":"agent",
+            "author_name":"Ada","content":"hi","created_at":"2026-11-24T10:00:00Z"}],"cursor":7}"#;
+        let updates: Updates = serde_json::from_str(json).unwrap();
+        assert_eq!(updates.cursor, 7);
+        assert_eq!(updates.messages[0].author, Author::Agent);
+        assert_eq!(updates.messages[0].author_name.as_deref(), Some("Ada"));
+    }
+}

@@ -1,0 +1,95 @@
+//! Message text → runs of plain text and links. The view turns runs into text nodes and anchors;
+//! nothing here or there ever parses HTML, so `<script>` in a message stays text.
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Run<'a> {
+    Text(&'a str),
+    /// Only `http://` and `https://`, so a `javascript:` URL can never become a link.
+    Link(&'a str),
+}
+
+/// Splits `text` into text and http(s) links. Trailing punctuation (`.`, `,`, `)`…) stays text, as a
+/// reader expects of "see https://example.com.".
+pub fn runs(text: &str) -> Vec<Run<'_>> {
+    let mut runs = Vec::new();
+    let mut rest = text;
+    while let Some(start) = find_link_start(rest) {
+        let candidate = &rest[start..];
+        let end = candidate
+            .find(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '"')
+            .unwrap_or(candidate.len());
+        let link =
+            candidate[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '\'']);
+        let scheme_len = if link.starts_with("https://") { 8 } else { 7 };
+        if link.len() <= scheme_len {
+            runs.push(Run::Text(&rest[..start + scheme_len]));
+            rest = &rest[start + scheme_len..];
+            continue;
+        }
+        if start > 0 {
+            runs.push(Run::Text(&rest[..start]));
+        }
+        runs.push(Run::Link(link));
+        rest = &rest[start + link.len()..];
+    }
+    if !rest.is_empty() {
+        runs.push(Run::Text(rest));
+    }
+    runs
+}
+
+fn find_link_start(text: &str) -> Option<usize> {
+    let http = text.find("http://");
+    let https = text.find("https://");
+    match (http, https) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_is_one_run() {
+        assert_eq!(
+            runs("<img src=x onerror=alert(1)>"),
+            vec![Run::Text("<img src=x onerror=alert(1)>")]
+        );
+    }
+
+    #[test]
+    fn http_links_are_found_and_punctuation_left_out() {
+        assert_eq!(
+            runs("see https://example.com/a?b=1. or (http://x.org)"),
+            vec![
+                Run::Text("see "),
+                Run::Link("https://example.com/a?b=1"),
+                Run::Text(". or ("),
+                Run::Link("http://x.org"),
+                Run::Text(")"),
+            ]
+        );
+    }
+
+    #[test]
+    fn other_schemes_stay_text() {
+        assert_eq!(
+            runs("javascript:alert(1) data:text/html,x"),
+            vec![Run::Text("javascript:alert(1) data:text/html,x")]
+        );
+        assert_eq!(
+            runs("https:// nothing"),
+            vec![Run::Text("https://"), Run::Text(" nothing")]
+        );
+    }
+
+    #[test]
+    fn a_link_cannot_swallow_markup() {
+        assert_eq!(
+            runs("https://a.b/<script>"),
+            vec![Run::Link("https://a.b/"), Run::Text("<script>")]
+        );
+    }
+}
