@@ -97,3 +97,25 @@ impl Drop for Started {
         self.0.destroy();
     }
 }
+
+pub fn clear_local_storage() {
+    web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .clear()
+        .unwrap();
+}
+
+/// A fresh workspace name per test, so tests sharing one server never see each other's chats.
+pub fn random_suffix() -> String {
+    let mut bytes = [0u8; 6];
+    web_sys::window()
+        .unwrap()
+        .crypto()
+        .unwrap()
+        .get_random_values_with_u8_array(&mut bytes)
+        .unwrap();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
