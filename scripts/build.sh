@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Builds the widget for the script-tag embed into dist/web/ (served by frontdesk-server --public-dir).
+# Builds the widget once (wasm-pack, web target) and lays it out twice:
+#   dist/web/  — the script-tag embed: widget.js (loader) + frontdesk.js (glue) + frontdesk_bg.wasm,
+#                served by `frontdesk-server serve --public-dir dist/web`
+#   dist/npm/  — the npm package `frontdesk-widget` (templates in npm/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"   # wasm-opt 132 from npm, not Debian's 108
 
-wasm-pack --log-level warn build --release --target web --no-pack --no-typescript \
-  --out-dir dist/web --out-name frontdesk
-cp www/widget.js dist/web/widget.js
-rm -f dist/web/.gitignore
+wasm-pack --log-level warn build --release --target web --no-pack --out-dir dist/wasm --out-name frontdesk
+rm -rf dist/web dist/npm
+mkdir -p dist/web dist/npm
+cp dist/wasm/frontdesk.js dist/wasm/frontdesk_bg.wasm www/widget.js dist/web/
+cp dist/wasm/frontdesk.js dist/wasm/frontdesk.d.ts dist/wasm/frontdesk_bg.wasm npm/* dist/npm/
