@@ -4,9 +4,9 @@
 //! A verified identity whose token expired gets one fresh token from the page's function and one retry.
 
 use crate::js::TokenFunction;
-use crate::protocol::{self, ErrorEnvelope, WireIdentity};
+use crate::protocol::{self, DecodeError, ErrorBody, WireIdentity};
+use crate::value::Value;
 use gloo_net::http::{Request, RequestBuilder};
-use serde::de::DeserializeOwned;
 use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
@@ -91,6 +91,10 @@ pub enum Auth {
     Device(RefCell<Option<String>>),
 }
 
+fn decoded<T>(result: Result<T, DecodeError>) -> Result<T, ApiError> {
+    result.map_err(|DecodeError(detail)| ApiError::Unexpected(detail))
+}
+
 pub struct Api {
     base: String,
     widget_token: String,
@@ -127,23 +131,23 @@ impl Api {
     }
 
     pub async fn sessions(&self) -> Result<Vec<protocol::Session>, ApiError> {
-        let list: protocol::SessionList = self
+        let body = self
             .call(Method::Get, "/widget/v1/sessions", None, None)
             .await?;
-        Ok(list.sessions)
+        decoded(protocol::Session::decode_list(&body))
     }
 
     pub async fn start_session(&self, body: String) -> Result<protocol::Session, ApiError> {
-        let envelope: protocol::SessionEnvelope = self
+        let body = self
             .call(Method::Post, "/widget/v1/sessions", Some(body), None)
             .await?;
-        Ok(envelope.session)
+        decoded(protocol::Session::decode_envelope(&body))
     }
 
     pub async fn messages(&self, session_id: &str) -> Result<Vec<protocol::Message>, ApiError> {
         let path = format!("/widget/v1/sessions/{session_id}/messages");
-        let list: protocol::MessageList = self.call(Method::Get, &path, None, None).await?;
-        Ok(list.messages)
+        let body = self.call(Method::Get, &path, None, None).await?;
+        decoded(protocol::Message::decode_list(&body))
     }
 
     pub async fn send(
@@ -154,9 +158,8 @@ impl Api {
     ) -> Result<protocol::Message, ApiError> {
         let path = format!("/widget/v1/sessions/{session_id}/messages");
         let body = protocol::send_message_body(client_id, content);
-        let envelope: protocol::MessageEnvelope =
-            self.call(Method::Post, &path, Some(body), None).await?;
-        Ok(envelope.message)
+        let body = self.call(Method::Post, &path, Some(body), None).await?;
+        decoded(protocol::Message::decode_envelope(&body))
     }
 
     /// Long-poll: answers when there is something after `after`, or after `wait_seconds` with nothing.
@@ -167,16 +170,17 @@ impl Api {
         signal: &AbortSignal,
     ) -> Result<protocol::Updates, ApiError> {
         let path = format!("/widget/v1/updates?after={after}&wait={wait_seconds}");
-        self.call(Method::Get, &path, None, Some(signal)).await
+        let body = self.call(Method::Get, &path, None, Some(signal)).await?;
+        decoded(protocol::Updates::decode(&body))
     }
 
-    async fn call<T: DeserializeOwned>(
+    async fn call(
         &self,
         method: Method,
         path: &str,
         body: Option<String>,
         signal: Option<&AbortSignal>,
-    ) -> Result<T, ApiError> {
+    ) -> Result<Value, ApiError> {
         let mut refreshed = false;
         loop {
             let result = self.call_once(&method, path, body.clone(), signal).await;
@@ -210,13 +214,13 @@ impl Api {
         Ok(Some(fresh))
     }
 
-    async fn call_once<T: DeserializeOwned>(
+    async fn call_once(
         &self,
         method: &Method,
         path: &str,
         body: Option<String>,
         signal: Option<&AbortSignal>,
-    ) -> Result<T, ApiError> {
+    ) -> Result<Value, ApiError> {
         let user_token = self.user_token().await?;
         let device = match &self.auth {
             Auth::Device(id) => Some(id.borrow().clone().ok_or(ApiError::NoIdentity)?),
@@ -259,24 +263,22 @@ impl Api {
             .await
             .map_err(|e| ApiError::Network(e.to_string()))?;
         let parsed = js_sys::JSON::parse(&text)
+            .map(|v| crate::js::to_response_value(&v))
             .map_err(|_| ApiError::Unexpected(format!("HTTP {status}, not JSON")));
         if !(200..300).contains(&status) {
-            let envelope: Option<ErrorEnvelope> = parsed
-                .ok()
-                .and_then(|v| serde_wasm_bindgen::from_value(v).ok());
-            return Err(match envelope {
-                Some(ErrorEnvelope { error }) => ApiError::Server {
+            return Err(match parsed.as_ref().ok().map(ErrorBody::decode) {
+                Some(Ok(error)) => ApiError::Server {
                     status,
                     code: error.code,
                     message: error.message,
                 },
-                None => ApiError::Server {
+                _ => ApiError::Server {
                     status,
                     code: "http_error".into(),
                     message: format!("HTTP {status}"),
                 },
             });
         }
-        serde_wasm_bindgen::from_value(parsed?).map_err(|e| ApiError::Unexpected(e.to_string()))
+        parsed
     }
 }

@@ -578,8 +578,7 @@ impl View {
         } else {
             format!(
                 "{} ({count_text} {})",
-                self.strings.open_chat,
-                self.strings.new_reply.to_lowercase()
+                self.strings.open_chat, self.strings.new_reply
             )
         };
         set_attributes(&self.launcher, &[("aria-label", &label)]).ok();

@@ -14,6 +14,13 @@ pub fn to_value(value: &JsValue) -> Value {
     convert(value, 0, &mut budget)
 }
 
+/// Copies a parsed server answer. Its size was bounded by the server, not by a page, so the node
+/// budget only guards against a runaway answer.
+pub fn to_response_value(value: &JsValue) -> Value {
+    let mut budget = 2_000_000;
+    convert(value, 0, &mut budget)
+}
+
 fn convert(value: &JsValue, depth: usize, budget: &mut usize) -> Value {
     if *budget == 0 {
         return Value::Other("an object too large");

@@ -1,8 +1,7 @@
 //! The widget-facing wire format of `docs/api.md`: types the server sends, bodies the widget sends,
 //! and the headers that carry identity. Pure: the `api` module does the I/O.
 
-use crate::value::write_json_string;
-use serde::Deserialize;
+use crate::value::{write_json_string, Value};
 
 pub const WIDGET_TOKEN_HEADER: &str = "X-Frontdesk-Widget-Token";
 pub const DEVICE_HEADER: &str = "X-Frontdesk-Device";
@@ -12,7 +11,7 @@ pub const EXTERNAL_ID_HEADER: &str = "X-Frontdesk-External-Id";
 /// token function for a fresh one and retries once.
 pub const USER_TOKEN_EXPIRED: &str = "user_token_expired";
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub id: String,
     pub created_at: String,
@@ -20,14 +19,13 @@ pub struct Session {
     pub last_message: Option<Message>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Author {
     Visitor,
     Agent,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     pub id: i64,
     pub session_id: String,
@@ -38,38 +36,132 @@ pub struct Message {
     pub created_at: String,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct SessionEnvelope {
-    pub session: Session,
+// Decoding is written out over `Value` (the same tree the options use) rather than derived with
+// serde: serde's error paths format floats, and that machinery alone is ~15 KB of wasm.
+
+/// A field of the answer was missing or of the wrong type: the server speaks another version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError(pub String);
+
+fn field<'a>(object: &'a Value, key: &str) -> Result<&'a Value, DecodeError> {
+    object
+        .get(key)
+        .ok_or_else(|| DecodeError(format!("missing `{key}`")))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct SessionList {
-    pub sessions: Vec<Session>,
+fn string_field(object: &Value, key: &str) -> Result<String, DecodeError> {
+    match field(object, key)? {
+        Value::String(s) => Ok(s.clone()),
+        _ => Err(DecodeError(format!("`{key}` is not a string"))),
+    }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct MessageEnvelope {
-    pub message: Message,
+fn optional_string_field(object: &Value, key: &str) -> Result<Option<String>, DecodeError> {
+    match object.get(key) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(DecodeError(format!("`{key}` is not a string"))),
+    }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct MessageList {
-    pub messages: Vec<Message>,
+fn integer_field(object: &Value, key: &str) -> Result<i64, DecodeError> {
+    match field(object, key)? {
+        Value::Number(text) => text
+            .parse()
+            .map_err(|_| DecodeError(format!("`{key}` is not an integer"))),
+        _ => Err(DecodeError(format!("`{key}` is not a number"))),
+    }
 }
 
-#[derive(Debug, Deserialize)]
+fn list_field<'a>(object: &'a Value, key: &str) -> Result<&'a [Value], DecodeError> {
+    match field(object, key)? {
+        Value::Array(items) => Ok(items),
+        _ => Err(DecodeError(format!("`{key}` is not a list"))),
+    }
+}
+
+impl Message {
+    pub fn decode(value: &Value) -> Result<Message, DecodeError> {
+        Ok(Message {
+            id: integer_field(value, "id")?,
+            session_id: string_field(value, "session_id")?,
+            client_id: optional_string_field(value, "client_id")?,
+            author: match string_field(value, "author")?.as_str() {
+                "agent" => Author::Agent,
+                "visitor" => Author::Visitor,
+                _ => return Err(DecodeError("`author` is neither visitor nor agent".into())),
+            },
+            author_name: optional_string_field(value, "author_name")?,
+            content: string_field(value, "content")?,
+            created_at: string_field(value, "created_at")?,
+        })
+    }
+
+    /// `{ "message": Message }`
+    pub fn decode_envelope(value: &Value) -> Result<Message, DecodeError> {
+        Message::decode(field(value, "message")?)
+    }
+
+    /// `{ "messages": [Message…] }`
+    pub fn decode_list(value: &Value) -> Result<Vec<Message>, DecodeError> {
+        list_field(value, "messages")?
+            .iter()
+            .map(Message::decode)
+            .collect()
+    }
+}
+
+impl Session {
+    pub fn decode(value: &Value) -> Result<Session, DecodeError> {
+        Ok(Session {
+            id: string_field(value, "id")?,
+            created_at: string_field(value, "created_at")?,
+            verified: matches!(field(value, "verified")?, Value::Bool(true)),
+            last_message: value.get("last_message").map(Message::decode).transpose()?,
+        })
+    }
+
+    /// `{ "session": Session }`
+    pub fn decode_envelope(value: &Value) -> Result<Session, DecodeError> {
+        Session::decode(field(value, "session")?)
+    }
+
+    /// `{ "sessions": [Session…] }`
+    pub fn decode_list(value: &Value) -> Result<Vec<Session>, DecodeError> {
+        list_field(value, "sessions")?
+            .iter()
+            .map(Session::decode)
+            .collect()
+    }
+}
+
+impl Updates {
+    pub fn decode(value: &Value) -> Result<Updates, DecodeError> {
+        Ok(Updates {
+            messages: Message::decode_list(value)?,
+            cursor: integer_field(value, "cursor")?,
+        })
+    }
+}
+
+impl ErrorBody {
+    /// `{ "error": { "code", "message" } }`
+    pub fn decode(value: &Value) -> Result<ErrorBody, DecodeError> {
+        let error = field(value, "error")?;
+        Ok(ErrorBody {
+            code: string_field(error, "code")?,
+            message: string_field(error, "message")?,
+        })
+    }
+}
+
+#[derive(Debug)]
 pub struct Updates {
     pub messages: Vec<Message>,
     pub cursor: i64,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ErrorEnvelope {
-    pub error: ErrorBody,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorBody {
     pub code: String,
     pub message: String,
@@ -209,11 +301,51 @@ mod tests {
         assert_eq!(parsed["client_id"], "c_1");
     }
 
+    /// The tree `js::to_value` builds from the same JSON.
+    fn value(json: &str) -> Value {
+        fn convert(v: serde_json::Value) -> Value {
+            match v {
+                serde_json::Value::Null => Value::Null,
+                serde_json::Value::Bool(b) => Value::Bool(b),
+                serde_json::Value::Number(n) => Value::Number(n.to_string()),
+                serde_json::Value::String(s) => Value::String(s),
+                serde_json::Value::Array(a) => Value::Array(a.into_iter().map(convert).collect()),
+                serde_json::Value::Object(o) => {
+                    Value::Object(o.into_iter().map(|(k, v)| (k, convert(v))).collect())
+                }
+            }
+        }
+        convert(serde_json::from_str(json).unwrap())
+    }
+
+    #[test]
+    fn sessions_and_errors_decode_from_the_documented_shape() {
+        let sessions = Session::decode_list(&value(
+            r#"{"sessions":[{"id":"s1","external_id":null,"created_at":"t","verified":true,"last_message":null}]}"#,
+        ))
+        .unwrap();
+        assert_eq!(sessions[0].id, "s1");
+        assert!(sessions[0].verified && sessions[0].last_message.is_none());
+        let error = ErrorBody::decode(&value(
+            r#"{"error":{"code":"rate_limited","message":"slow down"}}"#,
+        ))
+        .unwrap();
+        assert_eq!(error.code, "rate_limited");
+    }
+
+    #[test]
+    fn a_changed_shape_is_an_error_naming_the_field() {
+        let err = Message::decode(&value(r#"{"id":"7","session_id":"s"}"#)).unwrap_err();
+        assert_eq!(err, DecodeError("`id` is not a number".into()));
+        let err = Session::decode_list(&value(r#"{"items":[]}"#)).unwrap_err();
+        assert_eq!(err, DecodeError("missing `sessions`".into()));
+    }
+
     #[test]
     fn messages_decode_from_the_documented_shape() {
         let json = r#"{"messages":[{"id":7,"session_id":"s","client_id":null,"author":"agent",
             "author_name":"Ada","content":"hi","created_at":"2026-11-24T10:00:00Z"}],"cursor":7}"#;
-        let updates: Updates = serde_json::from_str(json).unwrap();
+        let updates = Updates::decode(&value(json)).unwrap();
         assert_eq!(updates.cursor, 7);
         assert_eq!(updates.messages[0].author, Author::Agent);
         assert_eq!(updates.messages[0].author_name.as_deref(), Some("Ada"));
