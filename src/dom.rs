@@ -578,7 +578,7 @@ impl View {
         } else {
             format!(
                 "{} ({count_text} {})",
-                self.strings.open_chat, self.strings.new_reply
+                self.strings.open_chat, self.strings.unread
             )
         };
         set_attributes(&self.launcher, &[("aria-label", &label)]).ok();

@@ -22,6 +22,8 @@ pub struct Strings {
     pub failed_retry: &'static str,
     pub unavailable: &'static str,
     pub new_reply: &'static str,
+    /// After the count on the launcher's name: "Open chat (2 unread)".
+    pub unread: &'static str,
 }
 
 pub fn strings(language: Language) -> &'static Strings {
@@ -49,6 +51,7 @@ static ENGLISH: Strings = Strings {
     failed_retry: "Not sent. Retry",
     unavailable: "Chat is unavailable right now. Please try again later.",
     new_reply: "New reply",
+    unread: "unread",
 };
 
 static FRENCH: Strings = Strings {
@@ -68,6 +71,7 @@ static FRENCH: Strings = Strings {
     failed_retry: "Non envoyé. Réessayer",
     unavailable: "Le chat est indisponible pour le moment. Réessayez plus tard.",
     new_reply: "Nouvelle réponse",
+    unread: "non lus",
 };
 
 static ARABIC: Strings = Strings {
@@ -87,6 +91,7 @@ static ARABIC: Strings = Strings {
     failed_retry: "لم تُرسل. أعد المحاولة",
     unavailable: "الدردشة غير متاحة الآن. حاول مرة أخرى لاحقًا.",
     new_reply: "رد جديد",
+    unread: "غير مقروءة",
 };
 
 #[cfg(test)]

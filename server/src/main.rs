@@ -1,1 +1,173 @@
-fn main() {}
+//! `frontdesk-server`: the command line (CONTRACT §5). Parses arguments and calls the library.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use frontdesk_server::domain::{AllowedOrigin, Label};
+use frontdesk_server::startup::{self, Config};
+use frontdesk_server::{auth, db, orgs};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "frontdesk-server",
+    version,
+    about = "The Frontdesk chat server"
+)]
+struct Cli {
+    /// The database. Created (with its schema) if missing.
+    #[arg(
+        long,
+        global = true,
+        env = "FRONTDESK_DATABASE",
+        default_value = "sqlite://frontdesk.db"
+    )]
+    database: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the widget API, the agent API and (optionally) the widget's files.
+    Serve(ServeArgs),
+    /// Manage orgs (sites).
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Manage agent keys.
+    #[command(subcommand)]
+    Agent(AgentCommand),
+    /// Manage the key that signs user tokens.
+    #[command(subcommand)]
+    SigningKey(SigningKeyCommand),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    addr: SocketAddr,
+    /// Directory of static files (widget.js, the .wasm, …) to serve at `/`.
+    #[arg(long, env = "FRONTDESK_PUBLIC_DIR")]
+    public_dir: Option<PathBuf>,
+    /// Lifetime of user tokens from POST /widget/authenticate-user, in seconds.
+    #[arg(long, env = "FRONTDESK_TOKEN_TTL_SECS", default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
+    token_ttl_secs: u64,
+}
+
+#[derive(Debug, Subcommand)]
+enum OrgCommand {
+    /// Create an org; prints its widget token and secret key (shown only this once).
+    Create {
+        #[arg(long, value_parser = parse_name)]
+        name: Label,
+        /// An origin allowed to use the widget token, e.g. https://example.com (repeatable; none = any origin).
+        #[arg(long = "allowed-origin", value_parser = parse_origin)]
+        allowed_origins: Vec<AllowedOrigin>,
+        /// Print {"widget_token", "secret_key"} as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AgentCommand {
+    /// Create an agent key for an org; prints it (shown only this once).
+    Create {
+        /// The org's widget token (wt_…).
+        #[arg(long = "org")]
+        widget_token: String,
+        /// Shown to visitors as the author of the agent's replies.
+        #[arg(long, value_parser = parse_name)]
+        name: Label,
+        /// Print {"agent_key"} as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SigningKeyCommand {
+    /// Replace the signing key: every user token issued so far stops working, on every server.
+    Rotate,
+}
+
+fn parse_name(raw: &str) -> Result<Label, String> {
+    Label::parse(raw, Label::NAME_MAX).map_err(|e| e.to_string())
+}
+
+fn parse_origin(raw: &str) -> Result<AllowedOrigin, String> {
+    AllowedOrigin::parse(raw).map_err(|e| e.to_string())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    frontdesk_server::init_tracing();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let db = db::connect(&cli.database).await?;
+    match cli.command {
+        Command::Serve(args) => {
+            let listener = tokio::net::TcpListener::bind(args.addr)
+                .await
+                .map_err(|e| format!("--addr {}: cannot listen: {e}", args.addr))?;
+            tracing::info!("listening on http://{}", listener.local_addr()?);
+            let config = Config {
+                token_ttl: Duration::from_secs(args.token_ttl_secs),
+                public_dir: args.public_dir,
+                ..Config::default()
+            };
+            startup::run(listener, db.clone(), config, startup::shutdown_signal()).await?;
+        }
+        Command::Org(OrgCommand::Create {
+            name,
+            allowed_origins,
+            json,
+        }) => {
+            let org = orgs::create_org(&db, &name, &allowed_origins).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "widget_token": org.widget_token, "secret_key": org.secret_key })
+                );
+            } else {
+                println!("widget token: {}", org.widget_token);
+                println!("secret key: {}", org.secret_key);
+                eprintln!("Keep the secret key on your server: it is shown only this once.");
+            }
+        }
+        Command::Agent(AgentCommand::Create {
+            widget_token,
+            name,
+            json,
+        }) => {
+            let key = orgs::create_agent(&db, &widget_token, &name).await?;
+            if json {
+                println!("{}", serde_json::json!({ "agent_key": key }));
+            } else {
+                println!("agent key: {key}");
+                eprintln!("Give it to {}; it is shown only this once.", name.as_str());
+            }
+        }
+        Command::SigningKey(SigningKeyCommand::Rotate) => {
+            let key = auth::rotate_signing_key(&db).await?;
+            println!(
+                "signing key rotated (key id {}); every user token issued before is now refused",
+                key.id
+            );
+        }
+    }
+    db.close().await;
+    Ok(())
+}

@@ -219,7 +219,7 @@ async fn a_reply_while_closed_counts_on_the_badge() {
     let launcher = find("button.launcher").unwrap();
     assert_eq!(
         launcher.get_attribute("aria-label").as_deref(),
-        Some("Open chat (2 new reply)")
+        Some("Open chat (2 unread)")
     );
     widget.0.open();
     assert!(badge.hidden(), "opening reads them");

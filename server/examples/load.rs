@@ -1,0 +1,303 @@
+//! Load check: how fast an agent's reply reaches a waiting widget, and how many messages a second the server
+//! accepts from many visitors at once.
+//!
+//! ```text
+//! cargo run --release -p frontdesk-server --example load -- [--concurrency 1,100] [--seconds 5] [--replies 200]
+//! cargo run --release -p frontdesk-server --example load -- --url http://127.0.0.1:8787 \
+//!     --widget-token wt_… --secret-key sk_…
+//! ```
+//!
+//! Without `--url` it starts the server in this process on 127.0.0.1:0 over a temporary SQLite file, with the
+//! per-visitor rate limit lifted (it would otherwise measure the limit: 3 messages a second a visitor). Against a
+//! `--url`, the server's own limit applies and refused sends are counted. Prints one JSON object.
+
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use frontdesk_server::domain::Label;
+use frontdesk_server::rate_limit::RateLimit;
+use frontdesk_server::startup::{self, Config};
+use frontdesk_server::{auth, db, orgs};
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+#[derive(Debug, Parser)]
+struct Args {
+    /// A running server; default: start one in this process.
+    #[arg(long, requires_all = ["widget_token", "secret_key"])]
+    url: Option<String>,
+    /// The org's widget token (with --url).
+    #[arg(long)]
+    widget_token: Option<String>,
+    /// The org's secret key (with --url).
+    #[arg(long)]
+    secret_key: Option<String>,
+    /// Replies timed one at a time for the latency figures.
+    #[arg(long, default_value_t = 200)]
+    replies: usize,
+    /// Concurrent visitor sessions for the throughput figures, comma-separated (one run each).
+    #[arg(long, value_delimiter = ',', default_value = "1,100")]
+    concurrency: Vec<usize>,
+    /// Length of each throughput run.
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+}
+
+/// Where to send requests, and with which keys.
+#[derive(Clone)]
+struct Target {
+    url: String,
+    widget_token: String,
+    secret_key: String,
+    client: reqwest::Client,
+}
+
+/// A visitor on its own device, with one chat.
+struct Visitor {
+    device: String,
+    session: String,
+}
+
+impl Target {
+    fn widget(&self, request: reqwest::RequestBuilder, device: &str) -> reqwest::RequestBuilder {
+        request
+            .header("X-Frontdesk-Widget-Token", &self.widget_token)
+            .header("X-Frontdesk-Device", device)
+    }
+
+    async fn visitor(&self) -> Result<Visitor, reqwest::Error> {
+        let device = auth::random_hex(16);
+        let request = self.widget(
+            self.client.post(format!("{}/widget/v1/sessions", self.url)),
+            &device,
+        );
+        let body: Value = request
+            .json(&json!({}))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let session = body["session"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        Ok(Visitor { device, session })
+    }
+
+    async fn send(
+        &self,
+        visitor: &Visitor,
+        n: usize,
+    ) -> Result<reqwest::StatusCode, reqwest::Error> {
+        let url = format!(
+            "{}/widget/v1/sessions/{}/messages",
+            self.url, visitor.session
+        );
+        let body = json!({ "client_id": format!("c_load_{n:08}"), "content": format!("load message {n}") });
+        Ok(self
+            .widget(self.client.post(url), &visitor.device)
+            .json(&body)
+            .send()
+            .await?
+            .status())
+    }
+
+    async fn reply(&self, session: &str, n: usize) -> Result<i64, reqwest::Error> {
+        let url = format!("{}/api/sessions/{session}/messages", self.url);
+        let request = self
+            .client
+            .post(url)
+            .bearer_auth(&self.secret_key)
+            .json(&json!({ "content": format!("reply {n}") }));
+        let body: Value = request.send().await?.error_for_status()?.json().await?;
+        Ok(body["message"]["id"].as_i64().unwrap_or_default())
+    }
+}
+
+/// Long-polls as the widget does and reports each message id with the moment it arrived.
+async fn subscribe(target: Target, device: String, seen: mpsc::UnboundedSender<(i64, Instant)>) {
+    let mut cursor = 0;
+    loop {
+        let url = format!("{}/widget/v1/updates?after={cursor}&wait=25", target.url);
+        let Ok(response) = target.widget(target.client.get(url), &device).send().await else {
+            return;
+        };
+        let Ok(body) = response.json::<Value>().await else {
+            return;
+        };
+        let arrived = Instant::now();
+        for message in body["messages"].as_array().into_iter().flatten() {
+            if seen
+                .send((message["id"].as_i64().unwrap_or_default(), arrived))
+                .is_err()
+            {
+                return;
+            }
+        }
+        cursor = body["cursor"].as_i64().unwrap_or(cursor);
+    }
+}
+
+/// The `q` quantile of sorted durations, in milliseconds.
+fn quantile_ms(sorted: &[Duration], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+    (sorted[index].as_secs_f64() * 1000.0 * 100.0).round() / 100.0
+}
+
+async fn reply_latency(
+    target: &Target,
+    replies: usize,
+) -> Result<Value, Box<dyn std::error::Error>> {
+    let visitor = target.visitor().await?;
+    let (seen, mut arrivals) = mpsc::unbounded_channel();
+    let subscriber = tokio::spawn(subscribe(target.clone(), visitor.device.clone(), seen));
+    // Let the first poll reach the server and start waiting.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut latencies = Vec::with_capacity(replies);
+    for n in 0..replies {
+        let posted = Instant::now();
+        let id = target.reply(&visitor.session, n).await?;
+        let arrived = loop {
+            match tokio::time::timeout(Duration::from_secs(10), arrivals.recv()).await {
+                Ok(Some((seen_id, at))) if seen_id == id => break at,
+                Ok(Some(_)) => continue,
+                _ => return Err(format!("reply {id} never reached the subscriber").into()),
+            }
+        };
+        latencies.push(arrived - posted);
+    }
+    subscriber.abort();
+    latencies.sort();
+    Ok(json!({
+        "replies": replies,
+        "median_ms": quantile_ms(&latencies, 0.5),
+        "p99_ms": quantile_ms(&latencies, 0.99),
+        "max_ms": quantile_ms(&latencies, 1.0),
+    }))
+}
+
+async fn throughput(
+    target: &Target,
+    concurrency: usize,
+    seconds: u64,
+) -> Result<Value, Box<dyn std::error::Error>> {
+    let mut visitors = Vec::with_capacity(concurrency);
+    for _ in 0..concurrency {
+        visitors.push(target.visitor().await?);
+    }
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let tasks: Vec<_> = visitors
+        .into_iter()
+        .map(|visitor| {
+            let target = target.clone();
+            tokio::spawn(async move {
+                let (mut latencies, mut refused, mut failed) = (Vec::new(), 0usize, 0usize);
+                let mut n = 0;
+                while Instant::now() < deadline {
+                    let sent = Instant::now();
+                    match target.send(&visitor, n).await {
+                        Ok(status) if status == reqwest::StatusCode::CREATED => {
+                            latencies.push(sent.elapsed())
+                        }
+                        Ok(status) if status == reqwest::StatusCode::TOO_MANY_REQUESTS => {
+                            refused += 1
+                        }
+                        _ => failed += 1,
+                    }
+                    n += 1;
+                }
+                (latencies, refused, failed)
+            })
+        })
+        .collect();
+    let (mut latencies, mut refused, mut failed) = (Vec::new(), 0, 0);
+    for task in tasks {
+        let (l, r, f) = task.await?;
+        latencies.extend(l);
+        refused += r;
+        failed += f;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort();
+    Ok(json!({
+        "concurrency": concurrency,
+        "seconds": (elapsed * 100.0).round() / 100.0,
+        "accepted": latencies.len(),
+        "messages_per_second": (latencies.len() as f64 / elapsed).round(),
+        "send_median_ms": quantile_ms(&latencies, 0.5),
+        "send_p99_ms": quantile_ms(&latencies, 0.99),
+        "rate_limited": refused,
+        "failed": failed,
+    }))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()?;
+    // Kept alive until the end: the in-process server's database and shutdown switch.
+    let mut local = None;
+    let target = match (args.url, args.widget_token, args.secret_key) {
+        (Some(url), Some(widget_token), Some(secret_key)) => Target {
+            url,
+            widget_token,
+            secret_key,
+            client,
+        },
+        _ => {
+            let dir = tempfile::tempdir()?;
+            let pool = db::connect(&format!(
+                "sqlite://{}",
+                dir.path().join("load.db").display()
+            ))
+            .await?;
+            let org = orgs::create_org(&pool, &Label::parse("Load", Label::NAME_MAX)?, &[]).await?;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let url = format!("http://{}", listener.local_addr()?);
+            let unlimited = RateLimit {
+                burst: u32::MAX,
+                window: Duration::from_secs(1),
+            };
+            let config = Config {
+                rate_limit: unlimited,
+                ..Config::default()
+            };
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let server = tokio::spawn(startup::run(listener, pool, config, async move {
+                let _ = stopped.await;
+            }));
+            local = Some((dir, stop, server));
+            Target {
+                url,
+                widget_token: org.widget_token,
+                secret_key: org.secret_key,
+                client,
+            }
+        }
+    };
+
+    let latency = reply_latency(&target, args.replies).await?;
+    let mut runs = Vec::new();
+    for concurrency in args.concurrency {
+        runs.push(throughput(&target, concurrency, args.seconds).await?);
+    }
+    let report = json!({
+        "server": if local.is_some() { "in-process, temporary SQLite file, rate limit lifted" } else { target.url.as_str() },
+        "reply_to_long_poll_latency": latency,
+        "visitor_send_throughput": runs,
+    });
+    println!("{}", serde_json::to_string_pretty(&report)?);
+
+    if let Some((_dir, stop, server)) = local {
+        let _ = stop.send(());
+        server.await??;
+    }
+    Ok(())
+}

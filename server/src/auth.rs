@@ -1,0 +1,347 @@
+//! Secrets: generating keys, hashing and comparing them, signing and checking user tokens.
+//!
+//! **Invariant:** this is the only module that signs or checks a user token, hashes or compares a secret key, an
+//! agent key or a device id. Everything else receives the outcome (an org id, a contact id, a hash).
+//!
+//! User token: `fdu1.<payload>.<signature>`; payload is base64url(JSON `{"org","sub","exp","kid"}`), signature is
+//! base64url(HMAC-SHA256(signing key, `fdu1.<payload>`)). The signing key lives in the database (table
+//! `signing_keys`), so tokens survive a restart and every server sharing the database accepts them.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use rand::rngs::OsRng;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+use subtle::ConstantTimeEq;
+
+use crate::domain::DeviceId;
+use crate::error::ApiError;
+
+type HmacSha256 = Hmac<Sha256>;
+
+const TOKEN_PREFIX: &str = "fdu1";
+
+/// `n` random bytes from the operating system, as lowercase hex.
+pub fn random_hex(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
+    OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The public token a site puts in its pages: `wt_` + 32 hex.
+pub fn generate_widget_token() -> String {
+    format!("wt_{}", random_hex(16))
+}
+
+/// The site's server-side key: `sk_` + 48 hex.
+pub fn generate_secret_key() -> String {
+    format!("sk_{}", random_hex(24))
+}
+
+/// A support agent's (or bot's) key: `ak_` + 48 hex.
+pub fn generate_agent_key() -> String {
+    format!("ak_{}", random_hex(24))
+}
+
+/// SHA-256 of a secret. Keys are 192 random bits, so a plain fast hash is enough: there is nothing to brute-force,
+/// and a stolen database yields no usable key.
+pub fn hash_secret(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+/// What the database stores instead of a device id.
+pub fn device_hash(device: &DeviceId) -> Vec<u8> {
+    hash_secret(device.as_str())
+}
+
+/// Constant-time equality, so a comparison's timing says nothing about how much of a secret matched.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
+}
+
+/// The bearer credential of an `Authorization` header, if it has that form.
+pub fn bearer(header: Option<&str>) -> Option<&str> {
+    let (scheme, credential) = header?.trim().split_once(' ')?;
+    let credential = credential.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !credential.is_empty()).then_some(credential)
+}
+
+/// The org whose secret key this is.
+pub async fn org_for_secret_key(db: &SqlitePool, key: &str) -> Result<Option<i64>, sqlx::Error> {
+    if !key.starts_with("sk_") {
+        return Ok(None);
+    }
+    let presented = hash_secret(key);
+    // The lookup by hash is an index search whose timing depends on the stored values; that leaks nothing
+    // useful because the attacker controls only the input of SHA-256, not its output. The final compare is
+    // constant-time anyway so that correctness does not rest on that argument.
+    let row: Option<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT id, secret_key_hash FROM orgs WHERE secret_key_hash = ?")
+            .bind(&presented)
+            .fetch_optional(db)
+            .await?;
+    Ok(row
+        .filter(|(_, stored)| same(stored, &presented))
+        .map(|(id, _)| id))
+}
+
+/// Who is calling the agent API.
+#[derive(Debug, Clone)]
+pub struct Agent {
+    pub org_id: i64,
+    /// Shown to visitors as the author of replies.
+    pub name: String,
+}
+
+/// The name replies carry when they are sent with the org's secret key rather than an agent key.
+pub const SECRET_KEY_AGENT_NAME: &str = "Support";
+
+/// Checks an agent API credential: the org's secret key or one of its agent keys.
+pub async fn agent_for_key(db: &SqlitePool, key: &str) -> Result<Option<Agent>, sqlx::Error> {
+    if key.starts_with("sk_") {
+        let org = org_for_secret_key(db, key).await?;
+        return Ok(org.map(|org_id| Agent {
+            org_id,
+            name: SECRET_KEY_AGENT_NAME.to_owned(),
+        }));
+    }
+    if !key.starts_with("ak_") {
+        return Ok(None);
+    }
+    let presented = hash_secret(key);
+    let row: Option<(i64, String, Vec<u8>)> =
+        sqlx::query_as("SELECT org_id, name, key_hash FROM agents WHERE key_hash = ?")
+            .bind(&presented)
+            .fetch_optional(db)
+            .await?;
+    Ok(row
+        .filter(|(_, _, stored)| same(stored, &presented))
+        .map(|(org_id, name, _)| Agent { org_id, name }))
+}
+
+/// The key that signs user tokens. `id` goes into each token as `kid`.
+#[derive(Clone)]
+pub struct SigningKey {
+    pub id: i64,
+    secret: Vec<u8>,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The current signing key, created on first use.
+pub async fn current_signing_key(db: &SqlitePool) -> Result<SigningKey, sqlx::Error> {
+    // Two servers starting at once on a new database both try; `slot` is UNIQUE, so one insert wins and
+    // both then read the same key.
+    sqlx::query("INSERT INTO signing_keys (slot, secret, created_at) VALUES (1, ?, ?) ON CONFLICT (slot) DO NOTHING")
+        .bind(new_secret())
+        .bind(now_unix())
+        .execute(db)
+        .await?;
+    let (id, secret) = sqlx::query_as("SELECT id, secret FROM signing_keys WHERE slot = 1")
+        .fetch_one(db)
+        .await?;
+    Ok(SigningKey { id, secret })
+}
+
+/// Replaces the signing key: every token signed before is refused from now on, by every server on this database.
+pub async fn rotate_signing_key(db: &SqlitePool) -> Result<SigningKey, sqlx::Error> {
+    let secret = new_secret();
+    // REPLACE deletes the old row and inserts a new one, which AUTOINCREMENT gives a never-used id.
+    let (id,): (i64,) =
+        sqlx::query_as("INSERT OR REPLACE INTO signing_keys (slot, secret, created_at) VALUES (1, ?, ?) RETURNING id")
+            .bind(&secret)
+            .bind(now_unix())
+            .fetch_one(db)
+            .await?;
+    Ok(SigningKey { id, secret })
+}
+
+fn new_secret() -> Vec<u8> {
+    let mut secret = vec![0u8; 32];
+    OsRng.fill_bytes(&mut secret);
+    secret
+}
+
+fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// What a user token says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserClaims {
+    /// The org (site) the token was issued for.
+    pub org: i64,
+    /// The contact.
+    pub sub: i64,
+    /// Expiry, unix seconds.
+    pub exp: i64,
+    /// The signing key's id.
+    pub kid: i64,
+}
+
+/// Signs `claims` with `key`. `claims.kid` is overwritten with the key's id.
+pub fn sign_user_token(key: &SigningKey, claims: &UserClaims) -> String {
+    let claims = UserClaims {
+        kid: key.id,
+        ..claims.clone()
+    };
+    let payload =
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).expect("claims are plain integers"));
+    let signed = format!("{TOKEN_PREFIX}.{payload}");
+    let signature = URL_SAFE_NO_PAD.encode(mac(&key.secret, &signed).finalize().into_bytes());
+    format!("{signed}.{signature}")
+}
+
+fn mac(secret: &[u8], signed: &str) -> HmacSha256 {
+    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
+    mac.update(signed.as_bytes());
+    mac
+}
+
+/// Why a user token was refused. The messages are for the site owner reading the error body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TokenRejection {
+    #[error("not a Frontdesk user token (expected fdu1.<payload>.<signature>)")]
+    Malformed,
+    #[error("its signature does not match (the token was altered)")]
+    BadSignature,
+    #[error("it was signed with a key that has since been rotated")]
+    RotatedKey,
+    #[error("it was issued for another site (another widget token)")]
+    OtherOrg,
+}
+
+/// Checks a user token presented with `org_id`'s widget token, at `now` (unix seconds).
+///
+/// Nothing in the payload is believed before the signature is checked (except the key id, which only selects the
+/// key to check it with), and the expiry is checked last, so that `user_token_expired` (which tells the widget to
+/// fetch a fresh token) is only ever said of a token this server issued.
+pub async fn verify_user_token(
+    db: &SqlitePool,
+    token: &str,
+    org_id: i64,
+    now: i64,
+) -> Result<UserClaims, ApiError> {
+    let claims =
+        decode_claims(token).ok_or(ApiError::InvalidUserToken(TokenRejection::Malformed))?;
+    let secret: Option<(Vec<u8>,)> = sqlx::query_as("SELECT secret FROM signing_keys WHERE id = ?")
+        .bind(claims.kid)
+        .fetch_optional(db)
+        .await?;
+    // Read per request rather than cached: `signing-key rotate` may run while servers are up, and must take
+    // effect on all of them at once. It is a primary-key read of one small row.
+    let Some((secret,)) = secret else {
+        return Err(ApiError::InvalidUserToken(TokenRejection::RotatedKey));
+    };
+    let (signed, signature) = token
+        .rsplit_once('.')
+        .ok_or(ApiError::InvalidUserToken(TokenRejection::Malformed))?;
+    let signature = URL_SAFE_NO_PAD
+        .decode(signature)
+        .map_err(|_| ApiError::InvalidUserToken(TokenRejection::Malformed))?;
+    mac(&secret, signed)
+        .verify_slice(&signature)
+        .map_err(|_| ApiError::InvalidUserToken(TokenRejection::BadSignature))?;
+    if claims.org != org_id {
+        return Err(ApiError::InvalidUserToken(TokenRejection::OtherOrg));
+    }
+    if claims.exp <= now {
+        return Err(ApiError::UserTokenExpired);
+    }
+    Ok(claims)
+}
+
+fn decode_claims(token: &str) -> Option<UserClaims> {
+    let mut parts = token.split('.');
+    let (prefix, payload, _signature) = (parts.next()?, parts.next()?, parts.next()?);
+    if prefix != TOKEN_PREFIX || parts.next().is_some() {
+        return None;
+    }
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(id: i64) -> SigningKey {
+        SigningKey {
+            id,
+            secret: vec![7; 32],
+        }
+    }
+
+    #[test]
+    fn generated_keys_have_their_documented_shape() {
+        let wt = generate_widget_token();
+        let sk = generate_secret_key();
+        let ak = generate_agent_key();
+        assert!(wt.starts_with("wt_") && wt.len() == 3 + 32);
+        assert!(sk.starts_with("sk_") && sk.len() == 3 + 48);
+        assert!(ak.starts_with("ak_") && ak.len() == 3 + 48);
+        assert_ne!(generate_secret_key(), sk);
+    }
+
+    #[test]
+    fn bearer_takes_the_credential_of_a_bearer_header_only() {
+        assert_eq!(bearer(Some("Bearer sk_1")), Some("sk_1"));
+        assert_eq!(bearer(Some("bearer   sk_1 ")), Some("sk_1"));
+        assert_eq!(bearer(Some("Basic abc")), None);
+        assert_eq!(bearer(Some("Bearer ")), None);
+        assert_eq!(bearer(Some("sk_1")), None);
+        assert_eq!(bearer(None), None);
+    }
+
+    #[test]
+    fn a_signed_token_decodes_to_its_claims_with_the_key_id() {
+        let token = sign_user_token(
+            &key(9),
+            &UserClaims {
+                org: 1,
+                sub: 2,
+                exp: 3,
+                kid: 0,
+            },
+        );
+        assert!(token.starts_with("fdu1."));
+        assert_eq!(
+            decode_claims(&token),
+            Some(UserClaims {
+                org: 1,
+                sub: 2,
+                exp: 3,
+                kid: 9
+            })
+        );
+    }
+
+    #[test]
+    fn malformed_tokens_do_not_decode() {
+        for bad in [
+            "",
+            "fdu1",
+            "fdu1..",
+            "fdu2.e30.x",
+            "fdu1.!!!.x",
+            "fdu1.e30.x.y",
+            "a.b.c",
+        ] {
+            assert_eq!(decode_claims(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn signing_key_debug_hides_the_secret() {
+        assert!(!format!("{:?}", key(1)).contains('7'));
+    }
+}

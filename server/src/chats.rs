@@ -1,0 +1,427 @@
+//! Sessions (chats) and their messages.
+//!
+//! **Invariant:** every read of a session or a message goes through [`push_visible`], which writes CONTRACT §3 into
+//! the SQL: a verified visitor sees its contact's verified sessions in its scope, a device sees its own
+//! non-verified sessions in its scope, an agent sees its org's. There is no "load by id, then check" path, so an id
+//! from elsewhere finds nothing rather than something to be refused.
+
+use serde::Serialize;
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqlitePool};
+
+use crate::domain::{ClientId, ExternalId, MessageContent, SessionId};
+
+/// A widget caller, as established from its headers by the identity extractor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visitor {
+    /// Carries a valid user token: the contact comes from the token alone.
+    Verified {
+        org_id: i64,
+        contact_id: i64,
+        scope: Option<ExternalId>,
+    },
+    /// Non-verified or anonymous: known only by its device secret, stored hashed.
+    Device {
+        org_id: i64,
+        device_hash: Vec<u8>,
+        scope: Option<ExternalId>,
+    },
+}
+
+impl Visitor {
+    pub fn org_id(&self) -> i64 {
+        match self {
+            Self::Verified { org_id, .. } | Self::Device { org_id, .. } => *org_id,
+        }
+    }
+}
+
+/// Whose eyes a read is for.
+#[derive(Debug, Clone, Copy)]
+pub enum Viewer<'a> {
+    Visitor(&'a Visitor),
+    /// An agent (or the site's own backend): every session of the org.
+    Org(i64),
+}
+
+impl<'a> From<&'a Visitor> for Viewer<'a> {
+    fn from(visitor: &'a Visitor) -> Self {
+        Self::Visitor(visitor)
+    }
+}
+
+/// Appends the condition "session `s` is visible to `viewer`".
+fn push_visible(qb: &mut QueryBuilder<'_, Sqlite>, viewer: Viewer<'_>) {
+    let scope = |scope: &Option<ExternalId>| scope.as_ref().map(|s| s.as_str().to_owned());
+    match viewer {
+        Viewer::Visitor(Visitor::Verified {
+            org_id,
+            contact_id,
+            scope: s,
+        }) => {
+            qb.push("s.org_id = ").push_bind(*org_id);
+            qb.push(" AND s.contact_id = ").push_bind(*contact_id);
+            // `IS` rather than `=`: NULL (the default scope) must match NULL.
+            qb.push(" AND s.external_id IS ").push_bind(scope(s));
+        }
+        Viewer::Visitor(Visitor::Device {
+            org_id,
+            device_hash,
+            scope: s,
+        }) => {
+            qb.push("s.org_id = ").push_bind(*org_id);
+            qb.push(" AND s.contact_id IS NULL AND s.device_hash = ")
+                .push_bind(device_hash.clone());
+            qb.push(" AND s.external_id IS ").push_bind(scope(s));
+        }
+        Viewer::Org(org_id) => {
+            qb.push("s.org_id = ").push_bind(org_id);
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type)]
+#[serde(rename_all = "lowercase")]
+#[sqlx(rename_all = "lowercase")]
+pub enum Author {
+    Visitor,
+    Agent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
+pub struct Message {
+    pub id: i64,
+    pub session_id: String,
+    pub client_id: Option<String>,
+    pub author: Author,
+    pub author_name: Option<String>,
+    pub content: String,
+    #[serde(serialize_with = "rfc3339")]
+    pub created_at: i64,
+}
+
+/// Serialises unix seconds as an RFC 3339 UTC time, as the API documents every time.
+pub fn rfc3339<S: serde::Serializer>(secs: &i64, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&format_time(*secs))
+}
+
+pub fn format_time(secs: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// A session with what both audiences need to show it.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: String,
+    pub org_id: i64,
+    pub external_id: Option<String>,
+    pub created_at: i64,
+    /// Set iff the session was started by a verified user.
+    pub contact: Option<Contact>,
+    /// Set iff the session was started by a device.
+    pub device_hash: Option<Vec<u8>>,
+    /// What the page said about a non-verified visitor (untrusted).
+    pub visitor: VisitorProfile,
+    pub last_message: Option<Message>,
+}
+
+impl Session {
+    pub fn verified(&self) -> bool {
+        self.contact.is_some()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Contact {
+    pub id: i64,
+    pub email: String,
+    pub name: Option<String>,
+    /// Trusted JSON object.
+    pub custom_data: serde_json::Value,
+}
+
+/// Page-supplied, unverified facts about a non-verified visitor.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VisitorProfile {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub avatar_url: Option<String>,
+    /// JSON object text.
+    pub custom_data: Option<String>,
+}
+
+#[derive(FromRow)]
+struct SessionRow {
+    id: String,
+    org_id: i64,
+    external_id: Option<String>,
+    created_at: i64,
+    contact_id: Option<i64>,
+    device_hash: Option<Vec<u8>>,
+    visitor_name: Option<String>,
+    visitor_email: Option<String>,
+    visitor_avatar_url: Option<String>,
+    non_verified_custom_data: Option<String>,
+    contact_email: Option<String>,
+    contact_name: Option<String>,
+    contact_custom_data: Option<String>,
+    lm_id: Option<i64>,
+    lm_client_id: Option<String>,
+    lm_author: Option<Author>,
+    lm_author_name: Option<String>,
+    lm_content: Option<String>,
+    lm_created_at: Option<i64>,
+}
+
+impl From<SessionRow> for Session {
+    fn from(r: SessionRow) -> Self {
+        let contact = r.contact_id.map(|id| Contact {
+            id,
+            email: r.contact_email.unwrap_or_default(),
+            name: r.contact_name,
+            custom_data: json_object(r.contact_custom_data.as_deref()),
+        });
+        let last_message = match (r.lm_id, r.lm_author, r.lm_content, r.lm_created_at) {
+            (Some(id), Some(author), Some(content), Some(created_at)) => Some(Message {
+                id,
+                session_id: r.id.clone(),
+                client_id: r.lm_client_id,
+                author,
+                author_name: r.lm_author_name,
+                content,
+                created_at,
+            }),
+            _ => None,
+        };
+        Session {
+            id: r.id,
+            org_id: r.org_id,
+            external_id: r.external_id,
+            created_at: r.created_at,
+            contact,
+            device_hash: r.device_hash,
+            visitor: VisitorProfile {
+                name: r.visitor_name,
+                email: r.visitor_email,
+                avatar_url: r.visitor_avatar_url,
+                custom_data: r.non_verified_custom_data,
+            },
+            last_message,
+        }
+    }
+}
+
+/// Stored JSON object text as a value; `{}` if absent (it was validated on the way in).
+pub fn json_object(text: Option<&str>) -> serde_json::Value {
+    text.and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_else(|| serde_json::json!({}))
+}
+
+const SESSION_SELECT: &str = "SELECT s.id, s.org_id, s.external_id, s.created_at, s.contact_id, s.device_hash,
+        s.visitor_name, s.visitor_email, s.visitor_avatar_url, s.non_verified_custom_data,
+        c.email AS contact_email, c.name AS contact_name, c.custom_data AS contact_custom_data,
+        m.id AS lm_id, m.client_id AS lm_client_id, m.author AS lm_author, m.author_name AS lm_author_name,
+        m.content AS lm_content, m.created_at AS lm_created_at
+    FROM sessions s
+    LEFT JOIN contacts c ON c.id = s.contact_id
+    LEFT JOIN messages m ON m.id = (SELECT MAX(id) FROM messages WHERE session_id = s.id)
+    WHERE ";
+
+/// Most sessions a list returns (newest first).
+pub const SESSION_LIST_LIMIT: i64 = 200;
+
+/// Starts a chat owned by `visitor`. `profile` is kept only for a device: a verified visitor is described by its
+/// contact, and the page has no say over that.
+pub async fn create_session(
+    db: &SqlitePool,
+    visitor: &Visitor,
+    profile: VisitorProfile,
+) -> Result<Session, sqlx::Error> {
+    let id = SessionId::generate();
+    let (org_id, contact_id, device_hash, scope, profile) = match visitor {
+        Visitor::Verified {
+            org_id,
+            contact_id,
+            scope,
+        } => (
+            *org_id,
+            Some(*contact_id),
+            None,
+            scope,
+            VisitorProfile::default(),
+        ),
+        Visitor::Device {
+            org_id,
+            device_hash,
+            scope,
+        } => (*org_id, None, Some(device_hash.clone()), scope, profile),
+    };
+    sqlx::query(
+        "INSERT INTO sessions (id, org_id, external_id, contact_id, device_hash, visitor_name, visitor_email,
+                               visitor_avatar_url, non_verified_custom_data, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id.as_str())
+    .bind(org_id)
+    .bind(scope.as_ref().map(ExternalId::as_str))
+    .bind(contact_id)
+    .bind(device_hash)
+    .bind(profile.name)
+    .bind(profile.email)
+    .bind(profile.avatar_url)
+    .bind(profile.custom_data)
+    .bind(now())
+    .execute(db)
+    .await?;
+    // Read back through the visibility rule, so the creator gets exactly what it will see later.
+    find_session(db, visitor.into(), &id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)
+}
+
+/// The session `id`, if `viewer` sees it.
+pub async fn find_session(
+    db: &SqlitePool,
+    viewer: Viewer<'_>,
+    id: &SessionId,
+) -> Result<Option<Session>, sqlx::Error> {
+    let mut qb = QueryBuilder::new(SESSION_SELECT);
+    push_visible(&mut qb, viewer);
+    qb.push(" AND s.id = ").push_bind(id.as_str().to_owned());
+    let row: Option<SessionRow> = qb.build_query_as().fetch_optional(db).await?;
+    Ok(row.map(Session::from))
+}
+
+/// The sessions `viewer` sees, newest first; `only_scope` narrows an org-wide viewer to one workspace.
+pub async fn list_sessions(
+    db: &SqlitePool,
+    viewer: Viewer<'_>,
+    only_scope: Option<&ExternalId>,
+) -> Result<Vec<Session>, sqlx::Error> {
+    let mut qb = QueryBuilder::new(SESSION_SELECT);
+    push_visible(&mut qb, viewer);
+    if let Some(scope) = only_scope {
+        qb.push(" AND s.external_id = ")
+            .push_bind(scope.as_str().to_owned());
+    }
+    // rowid, not created_at: it grows with every insert, so sessions started in the same second keep their order.
+    qb.push(" ORDER BY s.rowid DESC LIMIT ")
+        .push_bind(SESSION_LIST_LIMIT);
+    let rows: Vec<SessionRow> = qb.build_query_as().fetch_all(db).await?;
+    Ok(rows.into_iter().map(Session::from).collect())
+}
+
+const MESSAGE_COLUMNS: &str =
+    "m.id, m.session_id, m.client_id, m.author, m.author_name, m.content, m.created_at";
+
+/// Most messages a session's history returns: the latest ones, oldest first.
+pub const HISTORY_LIMIT: i64 = 1000;
+
+/// The messages of `session`, oldest first. The caller got `session` from [`find_session`] with its viewer.
+pub async fn messages(db: &SqlitePool, session: &Session) -> Result<Vec<Message>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT * FROM (SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.session_id = ? ORDER BY m.id DESC LIMIT ?)
+         ORDER BY id"
+    ))
+    .bind(&session.id)
+    .bind(HISTORY_LIMIT)
+    .fetch_all(db)
+    .await
+}
+
+/// Messages with `id > after` in every session `viewer` sees, oldest first, at most `limit`.
+pub async fn messages_after(
+    db: &SqlitePool,
+    viewer: Viewer<'_>,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Message>, sqlx::Error> {
+    // A visitor has few sessions: SQLite starts from them (by index) and reads each one's new messages. An org
+    // may have many, most of them idle: `CROSS JOIN` makes SQLite walk the messages after the cursor instead
+    // (by primary key, in order, stopping at `limit`), which is cheap because a console's cursor is recent.
+    let join = match viewer {
+        Viewer::Visitor(_) => "JOIN",
+        Viewer::Org(_) => "CROSS JOIN",
+    };
+    let mut qb = QueryBuilder::new(format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages m {join} sessions s ON s.id = m.session_id WHERE "
+    ));
+    push_visible(&mut qb, viewer);
+    qb.push(" AND m.id > ").push_bind(after);
+    qb.push(" ORDER BY m.id LIMIT ").push_bind(limit);
+    qb.build_query_as().fetch_all(db).await
+}
+
+/// A message about to be stored.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub client_id: Option<ClientId>,
+    pub author: Author,
+    pub author_name: Option<String>,
+    pub content: MessageContent,
+}
+
+/// Whether a send stored something.
+#[derive(Debug, Clone)]
+pub enum Stored {
+    Created(Message),
+    /// The session already had a message with this client id: that one, unchanged.
+    AlreadyThere(Message),
+}
+
+/// The message of `session` with this client id, if any.
+pub async fn message_by_client_id(
+    db: &SqlitePool,
+    session: &Session,
+    client_id: &ClientId,
+) -> Result<Option<Message>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.session_id = ? AND m.client_id = ?"
+    ))
+    .bind(&session.id)
+    .bind(client_id.as_str())
+    .fetch_optional(db)
+    .await
+}
+
+/// Stores `message` in `session` (which the caller found with its viewer), once per client id.
+pub async fn insert_message(
+    db: &SqlitePool,
+    session: &Session,
+    message: NewMessage,
+) -> Result<Stored, sqlx::Error> {
+    // A single statement: the UNIQUE (session_id, client_id) constraint, not a prior read, decides whether this is
+    // a retry, so two racing retries store one message.
+    let created: Option<Message> = sqlx::query_as(
+        "INSERT INTO messages (session_id, client_id, author, author_name, content, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (session_id, client_id) DO NOTHING
+         RETURNING id, session_id, client_id, author, author_name, content, created_at",
+    )
+    .bind(&session.id)
+    .bind(message.client_id.as_ref().map(ClientId::as_str))
+    .bind(message.author)
+    .bind(&message.author_name)
+    .bind(message.content.as_str())
+    .bind(now())
+    .fetch_optional(db)
+    .await?;
+    if let Some(created) = created {
+        return Ok(Stored::Created(created));
+    }
+    // Only a client id can conflict, and the message holding it is never deleted on its own.
+    let client_id = message.client_id.ok_or(sqlx::Error::RowNotFound)?;
+    let existing = message_by_client_id(db, session, &client_id).await?;
+    existing
+        .map(Stored::AlreadyThere)
+        .ok_or(sqlx::Error::RowNotFound)
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}

@@ -1,0 +1,67 @@
+use super::Invalid;
+
+/// A workspace id: the scope in which a visitor's chats live (CONTRACT §3).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ExternalId(String);
+
+impl ExternalId {
+    pub const MAX_LEN: usize = 128;
+    const ALLOWED: &'static str = "letters, digits and _ . : @ -";
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        // Not trimmed: an id is compared byte for byte, so " ws_1" must not quietly become "ws_1".
+        if raw.is_empty() {
+            return Err(Invalid::Empty);
+        }
+        if raw.len() > Self::MAX_LEN {
+            return Err(Invalid::TooLong { max: Self::MAX_LEN });
+        }
+        if !raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.:@-".contains(&b))
+        {
+            return Err(Invalid::BadCharacter {
+                allowed: Self::ALLOWED,
+            });
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_workspace_like_ids() {
+        for ok in [
+            "workspace_42",
+            "org:185938572649",
+            "a",
+            "team@acme.example",
+            "x-y.z",
+        ] {
+            assert_eq!(ExternalId::parse(ok).unwrap().as_str(), ok);
+        }
+    }
+
+    #[test]
+    fn refuses_empty_long_and_odd_characters() {
+        assert_eq!(ExternalId::parse(""), Err(Invalid::Empty));
+        assert_eq!(
+            ExternalId::parse(&"a".repeat(129)),
+            Err(Invalid::TooLong { max: 128 })
+        );
+        assert!(ExternalId::parse(&"a".repeat(128)).is_ok());
+        for bad in [" ws", "ws 1", "ws/1", "wś", "a%20b"] {
+            assert!(
+                matches!(ExternalId::parse(bad), Err(Invalid::BadCharacter { .. })),
+                "{bad}"
+            );
+        }
+    }
+}

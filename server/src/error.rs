@@ -1,0 +1,255 @@
+//! The one error type of the HTTP API, and the one body every error has:
+//! `{ "error": { "code": "…", "message": "…" } }`.
+//!
+//! Messages are written for the site owner who reads them in a browser console or a curl output: they name the
+//! header or field at fault and say what is expected. Internal failures are the exception: their cause goes to the
+//! server log, and the body says only that something failed.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use crate::auth::TokenRejection;
+use crate::domain::Invalid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 401 `invalid_widget_token`
+    #[error("X-Frontdesk-Widget-Token: missing or unknown; use the widget token printed by `frontdesk-server org create`")]
+    InvalidWidgetToken,
+    /// 403 `origin_not_allowed`
+    #[error("Origin {0} is not one of this widget token's allowed origins (those given to `org create --allowed-origin`)")]
+    OriginNotAllowed(String),
+    /// 400 `ambiguous_identity`
+    #[error("send either Authorization (a verified user token) or X-Frontdesk-Device (a non-verified visitor), not both")]
+    AmbiguousIdentity,
+    /// 401 `missing_identity`
+    #[error("send Authorization: Bearer <user token> for a verified user, or X-Frontdesk-Device for a non-verified one")]
+    MissingIdentity,
+    /// 401 `invalid_user_token`
+    #[error("Authorization: the user token is refused: {0}; get a new one from POST /widget/authenticate-user")]
+    InvalidUserToken(TokenRejection),
+    /// 401 `user_token_expired`
+    #[error("Authorization: the user token has expired; get a new one from POST /widget/authenticate-user")]
+    UserTokenExpired,
+    /// 400 `invalid_device_id`
+    #[error("X-Frontdesk-Device: {0}")]
+    InvalidDeviceId(Invalid),
+    /// 422 `invalid_external_id`; the string names where the id came from (header or query parameter).
+    #[error("{0}: {1}")]
+    InvalidExternalId(&'static str, Invalid),
+    /// 401 `invalid_secret_key`
+    #[error("Authorization: expected `Bearer sk_…` with this site's secret key (printed by `frontdesk-server org create`)")]
+    InvalidSecretKey,
+    /// 401 `invalid_api_key`
+    #[error("Authorization: expected `Bearer sk_…` (the site's secret key) or `Bearer ak_…` (an agent key)")]
+    InvalidApiKey,
+    /// 403 `origin_forbidden`
+    #[error("this endpoint is for your server, not for browsers (the request has an Origin header); never put the secret key in a web page")]
+    OriginForbidden,
+    /// 422 `invalid_body`
+    #[error("{0}")]
+    InvalidBody(String),
+    /// 422 `invalid_query`
+    #[error("{0}")]
+    InvalidQuery(String),
+    /// 415 `unsupported_media_type`
+    #[error("Content-Type: expected application/json")]
+    UnsupportedMediaType,
+    /// 413 `body_too_large`
+    #[error("the request body is larger than {} KiB", crate::startup::BODY_LIMIT / 1024)]
+    BodyTooLarge,
+    /// 413 `message_too_large`
+    #[error(
+        "content: longer than {} characters",
+        crate::domain::MessageContent::MAX_LEN
+    )]
+    MessageTooLarge,
+    /// 429 `rate_limited`, with a `Retry-After` header.
+    #[error("too many messages: at most {burst} per {window_secs} seconds; retry in {retry_after_secs} s")]
+    RateLimited {
+        burst: u32,
+        window_secs: u64,
+        retry_after_secs: u64,
+    },
+    /// 404 `session_not_found`: also for sessions that exist but are not the caller's, so ids cannot be probed.
+    #[error("no such session for this visitor")]
+    SessionNotFound,
+    /// 404 `not_found`
+    #[error("no such route")]
+    NotFound,
+    /// Any other bare HTTP error (405 from the router, 416 from static files, …), given our body on the way out.
+    #[error("{}", .0.canonical_reason().unwrap_or("request failed"))]
+    Status(StatusCode),
+    /// 500 `internal`: logged, not shown.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl ApiError {
+    /// `field: problem` as a 422 `invalid_body`.
+    pub fn field(field: &str, problem: Invalid) -> Self {
+        Self::InvalidBody(format!("{field}: {problem}"))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::AmbiguousIdentity | Self::InvalidDeviceId(_) => StatusCode::BAD_REQUEST,
+            Self::InvalidWidgetToken
+            | Self::MissingIdentity
+            | Self::InvalidUserToken(_)
+            | Self::UserTokenExpired
+            | Self::InvalidSecretKey
+            | Self::InvalidApiKey => StatusCode::UNAUTHORIZED,
+            Self::OriginNotAllowed(_) | Self::OriginForbidden => StatusCode::FORBIDDEN,
+            Self::SessionNotFound | Self::NotFound => StatusCode::NOT_FOUND,
+            Self::BodyTooLarge | Self::MessageTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::InvalidExternalId(..) | Self::InvalidBody(_) | Self::InvalidQuery(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Status(status) => *status,
+            Self::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidWidgetToken => "invalid_widget_token",
+            Self::OriginNotAllowed(_) => "origin_not_allowed",
+            Self::AmbiguousIdentity => "ambiguous_identity",
+            Self::MissingIdentity => "missing_identity",
+            Self::InvalidUserToken(_) => "invalid_user_token",
+            Self::UserTokenExpired => "user_token_expired",
+            Self::InvalidDeviceId(_) => "invalid_device_id",
+            Self::InvalidExternalId(..) => "invalid_external_id",
+            Self::InvalidSecretKey => "invalid_secret_key",
+            Self::InvalidApiKey => "invalid_api_key",
+            Self::OriginForbidden => "origin_forbidden",
+            Self::InvalidBody(_) => "invalid_body",
+            Self::InvalidQuery(_) => "invalid_query",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::BodyTooLarge => "body_too_large",
+            Self::MessageTooLarge => "message_too_large",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::SessionNotFound => "session_not_found",
+            Self::NotFound => "not_found",
+            Self::Status(StatusCode::METHOD_NOT_ALLOWED) => "method_not_allowed",
+            Self::Status(status) if status.is_server_error() => "internal",
+            Self::Status(_) => "http_error",
+            Self::Database(_) => "internal",
+        }
+    }
+}
+
+/// Marks a response whose body is already ours, so [`json_errors`] leaves it alone.
+#[derive(Clone, Copy)]
+struct OurErrorBody;
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+            "internal error; the server log has the details".to_owned()
+        } else {
+            self.to_string()
+        };
+        let body = json!({ "error": { "code": self.code(), "message": message } });
+        let mut response = (status, Json(body)).into_response();
+        if let Self::RateLimited {
+            retry_after_secs, ..
+        } = self
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        response.extensions_mut().insert(OurErrorBody);
+        response
+    }
+}
+
+/// Gives our error body to error responses made outside our handlers: the router's 404 and 405, the body-limit
+/// layer's 413 (sent before any extractor runs), static-file errors.
+pub async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || response.extensions().get::<OurErrorBody>().is_some()
+    {
+        return response;
+    }
+    let error = match status {
+        StatusCode::NOT_FOUND => ApiError::NotFound,
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge,
+        other => ApiError::Status(other),
+    };
+    let (parts, _) = response.into_parts();
+    let mut ours = error.into_response();
+    // Keep what the inner layer said about the response (CORS, Allow, Vary…), but not its body's description.
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE
+            && name != header::CONTENT_LENGTH
+            && !ours.headers().contains_key(name)
+        {
+            ours.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    ours
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_has_a_code_and_a_message_naming_what_to_fix() {
+        let e = ApiError::field("email", Invalid::NotAnEmail);
+        assert_eq!(
+            (e.status(), e.code(), e.to_string().as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                "email: not an email address"
+            )
+        );
+        let e = ApiError::InvalidExternalId("X-Frontdesk-External-Id", Invalid::Empty);
+        assert_eq!(e.to_string(), "X-Frontdesk-External-Id: must not be empty");
+        assert_eq!(
+            ApiError::Status(StatusCode::METHOD_NOT_ALLOWED).code(),
+            "method_not_allowed"
+        );
+        assert_eq!(
+            ApiError::MessageTooLarge.to_string(),
+            "content: longer than 4000 characters"
+        );
+    }
+
+    #[tokio::test]
+    async fn internal_errors_do_not_leak_their_cause() {
+        let response = ApiError::Database(sqlx::Error::PoolClosed).into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["code"], "internal");
+        assert!(!body.to_string().contains("pool"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn bare_error_responses_get_our_body_and_keep_their_headers() {
+        let bare = Response::builder()
+            .status(StatusCode::METHOD_NOT_ALLOWED)
+            .header(header::ALLOW, "GET")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let ours = json_errors(bare).await;
+        assert_eq!(ours.headers()[header::ALLOW], "GET");
+        let body = axum::body::to_bytes(ours.into_body(), 1024).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["code"], "method_not_allowed");
+    }
+}

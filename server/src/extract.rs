@@ -1,0 +1,174 @@
+//! Body and query extractors whose rejections are [`ApiError`]s, so a bad request gets our error body and a
+//! message naming the field (axum's own say `Failed to deserialize…` in plain text).
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// A JSON body. An empty body reads as `{}` (every body field of this API is optional or reported by name when
+/// missing), unknown fields are refused by name, and type errors name the field's path (`visitor.custom_data`).
+pub struct Json<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
+            });
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| match e.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge,
+                _ => ApiError::InvalidBody(format!("body: could not be read ({})", e.body_text())),
+            })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return parse(b"{}").map(Json);
+        }
+        if is_json != Some(true) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        parse(&bytes).map(Json)
+    }
+}
+
+/// Deserialises `bytes`, collecting every unknown field instead of stopping at the first.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // serde would also read a struct from an array, by position; a body is an object or a mistake.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::InvalidBody("body: must be a JSON object".into()));
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let mut unknown = Vec::new();
+    let mut track = serde_path_to_error::Track::new();
+    let parsed: Result<T, _> = serde_ignored::deserialize(
+        serde_path_to_error::Deserializer::new(&mut de, &mut track),
+        |path| unknown.push(dotted(&path)),
+    );
+    let value = parsed
+        .and_then(|v| de.end().map(|()| v))
+        .map_err(|e| describe(&e, &track.path().to_string()))?;
+    if !unknown.is_empty() {
+        let s = if unknown.len() == 1 { "" } else { "s" };
+        return Err(ApiError::InvalidBody(format!(
+            "unknown field{s}: {} (check the spelling)",
+            unknown.join(", ")
+        )));
+    }
+    Ok(value)
+}
+
+/// `visitor.nmae`, as a person would write the path (serde_ignored marks `Option`s with `?`).
+fn dotted(path: &serde_ignored::Path<'_>) -> String {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => String::new(),
+        Path::Seq { parent, index } => format!("{}[{index}]", dotted(parent)),
+        Path::Map { parent, key } => match dotted(parent) {
+            p if p.is_empty() => key.clone(),
+            p => format!("{p}.{key}"),
+        },
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => dotted(parent),
+    }
+}
+
+fn describe(e: &serde_json::Error, path: &str) -> ApiError {
+    use serde_json::error::Category;
+    let full = e.to_string();
+    let without_position = full
+        .strip_suffix(&format!(" at line {} column {}", e.line(), e.column()))
+        .unwrap_or(&full);
+    ApiError::InvalidBody(match (e.classify(), path) {
+        (Category::Syntax | Category::Eof | Category::Io, _) => {
+            format!("body: not valid JSON ({full})")
+        }
+        (Category::Data, "." | "") => "body: must be a JSON object".to_owned(),
+        (Category::Data, path) => format!("{path}: {without_position}"),
+    })
+}
+
+/// A query string; a malformed one is a 422 `invalid_query` naming the parameter.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(Query)
+            .map_err(|e| ApiError::InvalidQuery(format!("{}: {}", e.path(), e.inner())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        custom_data: Option<serde_json::Value>,
+        name: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Outer {
+        email: Option<String>,
+        visitor: Option<Inner>,
+    }
+
+    fn message(body: &str) -> String {
+        parse::<Outer>(body.as_bytes()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn names_every_unknown_field_with_its_path() {
+        assert_eq!(
+            message(r#"{"emial":"a","visitor":{"nmae":"x"}}"#),
+            "unknown fields: emial, visitor.nmae (check the spelling)"
+        );
+    }
+
+    #[test]
+    fn names_the_field_of_a_type_error() {
+        assert_eq!(
+            message(r#"{"email":42}"#),
+            "email: invalid type: integer `42`, expected a string"
+        );
+        assert_eq!(
+            message(r#"{"visitor":{"name":[]}}"#),
+            "visitor.name: invalid type: sequence, expected a string"
+        );
+    }
+
+    #[test]
+    fn says_what_is_wrong_with_the_whole_body() {
+        assert_eq!(message("[1]"), "body: must be a JSON object");
+        assert!(message("{\"email\":").starts_with("body: not valid JSON"));
+        assert!(message("{} x").starts_with("body: not valid JSON (trailing characters"));
+    }
+
+    #[test]
+    fn custom_data_may_hold_anything() {
+        let parsed: Outer =
+            parse(br#"{"visitor":{"custom_data":{"any":{"nested":[1,{"x":null}]}}}}"#).unwrap();
+        assert!(parsed.visitor.unwrap().custom_data.is_some());
+    }
+}

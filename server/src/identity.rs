@@ -1,0 +1,118 @@
+//! Who is calling: extractors that turn request headers into an identity, or refuse the request.
+//!
+//! - [`WidgetVisitor`]: the widget's headers (widget token, Origin rule, user token or device id, scope).
+//! - [`ServerKey`]: the site's backend calling `authenticate-user` with its secret key.
+//! - [`AgentKey`]: support staff and bots on the agent API, with the secret key or an agent key.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::{AUTHORIZATION, ORIGIN};
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+
+use crate::auth::{self, Agent, TokenRejection};
+use crate::chats::Visitor;
+use crate::domain::{DeviceId, ExternalId};
+use crate::error::ApiError;
+use crate::orgs;
+use crate::startup::AppState;
+
+pub const WIDGET_TOKEN: &str = "x-frontdesk-widget-token";
+pub const DEVICE: &str = "x-frontdesk-device";
+pub const EXTERNAL_ID: &str = "x-frontdesk-external-id";
+
+/// A header's value as text; a value that is not visible ASCII reads as present but empty, so it fails parsing
+/// with the header's own error rather than passing as absent.
+fn header(headers: &HeaderMap, name: impl axum::http::header::AsHeaderName) -> Option<&str> {
+    headers.get(name).map(|v| v.to_str().unwrap_or(""))
+}
+
+/// The visitor behind a widget request. Checks, in order: the widget token, the Origin rule, the scope, then
+/// exactly one of a user token (verified) or a device id (non-verified).
+#[derive(Debug)]
+pub struct WidgetVisitor(pub Visitor);
+
+impl FromRequestParts<AppState> for WidgetVisitor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let headers = &parts.headers;
+        let widget_token = header(headers, WIDGET_TOKEN).ok_or(ApiError::InvalidWidgetToken)?;
+        let org = orgs::org_for_widget_token(&state.db, widget_token)
+            .await?
+            .ok_or(ApiError::InvalidWidgetToken)?;
+        let origin = header(headers, ORIGIN);
+        if !org.allows_origin(origin) {
+            return Err(ApiError::OriginNotAllowed(
+                origin.unwrap_or_default().to_owned(),
+            ));
+        }
+        let scope = header(headers, EXTERNAL_ID)
+            .map(|raw| {
+                ExternalId::parse(raw)
+                    .map_err(|e| ApiError::InvalidExternalId("X-Frontdesk-External-Id", e))
+            })
+            .transpose()?;
+        let visitor = match (header(headers, AUTHORIZATION), header(headers, DEVICE)) {
+            (Some(_), Some(_)) => return Err(ApiError::AmbiguousIdentity),
+            (None, None) => return Err(ApiError::MissingIdentity),
+            (Some(authorization), None) => {
+                let token = auth::bearer(Some(authorization))
+                    .ok_or(ApiError::InvalidUserToken(TokenRejection::Malformed))?;
+                let now = time::OffsetDateTime::now_utc().unix_timestamp();
+                let claims = auth::verify_user_token(&state.db, token, org.id, now).await?;
+                Visitor::Verified {
+                    org_id: org.id,
+                    contact_id: claims.sub,
+                    scope,
+                }
+            }
+            (None, Some(device)) => {
+                let device = DeviceId::parse(device).map_err(ApiError::InvalidDeviceId)?;
+                Visitor::Device {
+                    org_id: org.id,
+                    device_hash: auth::device_hash(&device),
+                    scope,
+                }
+            }
+        };
+        Ok(Self(visitor))
+    }
+}
+
+/// The org whose secret key authorises a server-to-server call. Refuses any request with an `Origin` header:
+/// a browser is never supposed to hold the secret key, and refusing such requests makes that mistake loud.
+#[derive(Debug)]
+pub struct ServerKey(pub i64);
+
+impl FromRequestParts<AppState> for ServerKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if parts.headers.contains_key(ORIGIN) {
+            return Err(ApiError::OriginForbidden);
+        }
+        let key = auth::bearer(header(&parts.headers, AUTHORIZATION))
+            .ok_or(ApiError::InvalidSecretKey)?;
+        let org_id = auth::org_for_secret_key(&state.db, key)
+            .await?
+            .ok_or(ApiError::InvalidSecretKey)?;
+        Ok(Self(org_id))
+    }
+}
+
+/// The agent behind an agent API call (the secret key counts as an agent named "Support").
+#[derive(Debug)]
+pub struct AgentKey(pub Agent);
+
+impl FromRequestParts<AppState> for AgentKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let key =
+            auth::bearer(header(&parts.headers, AUTHORIZATION)).ok_or(ApiError::InvalidApiKey)?;
+        let agent = auth::agent_for_key(&state.db, key)
+            .await?
+            .ok_or(ApiError::InvalidApiKey)?;
+        Ok(Self(agent))
+    }
+}

@@ -1,0 +1,55 @@
+//! The Frontdesk server: orgs, visitor identities, chat sessions, the agent API.
+//!
+//! # Layout
+//!
+//! - `main.rs` (the binary): the CLI, parsing arguments and calling into this library; no logic of its own.
+//! - [`startup`]: [`startup::Config`] → [`startup::app`] (the `Router`, callable without a socket) and
+//!   [`startup::run`] (serves an already-bound listener until a shutdown future completes).
+//! - [`db`]: opening the SQLite pool (WAL, foreign keys, busy timeout) and running `migrations/`.
+//! - [`auth`]: keys, hashes and user tokens.
+//! - [`identity`]: extractors that turn headers into who is calling (visitor, site backend, agent).
+//! - [`chats`]: sessions and messages in the database, read through the visibility rule.
+//! - [`orgs`]: orgs, agents and verified contacts.
+//! - [`realtime`]: waking long-polls when a message is stored.
+//! - [`rate_limit`]: the per-visitor send limit.
+//! - [`routes`]: one module a resource (`widget`, `authenticate`, `agent`, `console`, `health`), each with
+//!   `router()`. The console page's files come from `www/console/`, compiled in.
+//! - [`extract`]: JSON body and query extractors whose errors name the field.
+//! - [`error`]: [`error::ApiError`], the one error body of the API.
+//! - [`domain`]: parsed values (`Email`, `ExternalId`, `DeviceId`, …), with their tests beside them.
+//!
+//! # Invariants
+//!
+//! - Only [`auth`] signs or checks a user token, or hashes or compares a secret (secret key, agent key, device id).
+//! - Only [`chats`] reads sessions and messages, and always through its visibility rule (CONTRACT §3): no handler
+//!   loads a session by id alone.
+//! - Secrets are stored only as SHA-256 digests; a device id never reaches the database or the log.
+//! - Everything that must survive a restart is in the database; memory holds only the long-poll wake-ups and the
+//!   rate-limit buckets, whose loss costs nothing.
+//! - Every error response has the body `{ "error": { "code", "message" } }`.
+
+pub mod auth;
+pub mod chats;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod extract;
+pub mod identity;
+pub mod orgs;
+pub mod rate_limit;
+pub mod realtime;
+pub mod routes;
+pub mod startup;
+
+/// Sets up logging to stderr, filtered by `RUST_LOG` (default `info`).
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Ignored error: a subscriber was already set (a test, or a host embedding the server), and that one wins.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        // Colours only on a terminal: a log file or journald should get plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}

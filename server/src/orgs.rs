@@ -1,0 +1,189 @@
+//! Orgs (sites), their agents and their verified contacts: the rows that the CLI and `authenticate-user` write.
+
+use sqlx::SqlitePool;
+
+use crate::auth;
+use crate::domain::{AllowedOrigin, Label};
+
+/// What `org create` hands to the site owner. The secret key is not stored (only its hash), so this is the only
+/// time it can be shown.
+#[derive(Debug, Clone)]
+pub struct NewOrg {
+    pub id: i64,
+    pub widget_token: String,
+    pub secret_key: String,
+}
+
+/// Failures of the admin commands, worded for the person at the terminal.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("no org has the widget token {0:?}; use the `widget token` printed by `frontdesk-server org create`")]
+    UnknownWidgetToken(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+pub async fn create_org(
+    db: &SqlitePool,
+    name: &Label,
+    allowed_origins: &[AllowedOrigin],
+) -> Result<NewOrg, sqlx::Error> {
+    let widget_token = auth::generate_widget_token();
+    let secret_key = auth::generate_secret_key();
+    let mut tx = db.begin().await?;
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO orgs (name, widget_token, secret_key_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+    )
+    .bind(name.as_str())
+    .bind(&widget_token)
+    .bind(auth::hash_secret(&secret_key))
+    .bind(now())
+    .fetch_one(&mut *tx)
+    .await?;
+    for origin in allowed_origins {
+        sqlx::query("INSERT OR IGNORE INTO org_allowed_origins (org_id, origin) VALUES (?, ?)")
+            .bind(id)
+            .bind(origin.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(NewOrg {
+        id,
+        widget_token,
+        secret_key,
+    })
+}
+
+/// Creates an agent of the org that owns `widget_token`; returns its key (`ak_…`), which is not stored.
+pub async fn create_agent(
+    db: &SqlitePool,
+    widget_token: &str,
+    name: &Label,
+) -> Result<String, AdminError> {
+    let org = org_for_widget_token(db, widget_token)
+        .await?
+        .ok_or_else(|| AdminError::UnknownWidgetToken(widget_token.to_owned()))?;
+    let key = auth::generate_agent_key();
+    sqlx::query("INSERT INTO agents (org_id, name, key_hash, created_at) VALUES (?, ?, ?, ?)")
+        .bind(org.id)
+        .bind(name.as_str())
+        .bind(auth::hash_secret(&key))
+        .bind(now())
+        .execute(db)
+        .await?;
+    Ok(key)
+}
+
+/// An org as the widget API sees it.
+#[derive(Debug, Clone)]
+pub struct Org {
+    pub id: i64,
+    /// Normalised origins; empty = the widget token works from any origin.
+    pub allowed_origins: Vec<String>,
+}
+
+impl Org {
+    /// The Origin rule: a request that names an origin must name an allowed one (when the org has any). A request
+    /// without `Origin` passes: the rule keeps other sites from embedding the token, it is not authentication.
+    pub fn allows_origin(&self, origin: Option<&str>) -> bool {
+        let (Some(origin), false) = (origin, self.allowed_origins.is_empty()) else {
+            return true;
+        };
+        AllowedOrigin::parse(origin)
+            .is_ok_and(|o| self.allowed_origins.iter().any(|a| a == o.as_str()))
+    }
+}
+
+pub async fn org_for_widget_token(
+    db: &SqlitePool,
+    widget_token: &str,
+) -> Result<Option<Org>, sqlx::Error> {
+    let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
+        "SELECT o.id, a.origin FROM orgs o LEFT JOIN org_allowed_origins a ON a.org_id = o.id WHERE o.widget_token = ?",
+    )
+    .bind(widget_token)
+    .fetch_all(db)
+    .await?;
+    let Some(&(id, _)) = rows.first() else {
+        return Ok(None);
+    };
+    Ok(Some(Org {
+        id,
+        allowed_origins: rows.into_iter().filter_map(|(_, origin)| origin).collect(),
+    }))
+}
+
+/// What the site's backend says about a user. `None` fields leave the stored value as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ContactUpdate {
+    pub name: Option<String>,
+    pub avatar_url: Option<String>,
+    pub phone: Option<String>,
+    pub language: Option<String>,
+    /// Trusted custom data, as JSON text; replaces the stored object when given.
+    pub custom_data: Option<String>,
+}
+
+/// Creates or updates the contact `email` of `org_id`; returns its id.
+pub async fn upsert_contact(
+    db: &SqlitePool,
+    org_id: i64,
+    email: &crate::domain::Email,
+    update: &ContactUpdate,
+) -> Result<i64, sqlx::Error> {
+    // One statement, so two concurrent logins of a new user cannot create two contacts or fail on each other.
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO contacts (org_id, email, name, avatar_url, phone, language, custom_data, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, '{}'), ?8, ?8)
+         ON CONFLICT (org_id, email) DO UPDATE SET
+             name = COALESCE(?3, name),
+             avatar_url = COALESCE(?4, avatar_url),
+             phone = COALESCE(?5, phone),
+             language = COALESCE(?6, language),
+             custom_data = COALESCE(?7, custom_data),
+             updated_at = ?8
+         RETURNING id",
+    )
+    .bind(org_id)
+    .bind(email.as_str())
+    .bind(&update.name)
+    .bind(&update.avatar_url)
+    .bind(&update.phone)
+    .bind(&update.language)
+    .bind(&update.custom_data)
+    .bind(now())
+    .fetch_one(db)
+    .await?;
+    Ok(id)
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_rule() {
+        let open = Org {
+            id: 1,
+            allowed_origins: vec![],
+        };
+        assert!(open.allows_origin(Some("https://anywhere.example")));
+        assert!(open.allows_origin(None));
+
+        let closed = Org {
+            id: 1,
+            allowed_origins: vec!["https://shop.example".into()],
+        };
+        assert!(closed.allows_origin(Some("https://shop.example")));
+        assert!(closed.allows_origin(Some("https://SHOP.example:443")));
+        assert!(closed.allows_origin(None));
+        assert!(!closed.allows_origin(Some("https://evil.example")));
+        assert!(!closed.allows_origin(Some("http://shop.example")));
+        assert!(!closed.allows_origin(Some("null")));
+    }
+}

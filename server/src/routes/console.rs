@@ -1,0 +1,62 @@
+//! `GET /console`: the agent console page (CONTRACT §4), a static page that uses the agent API.
+//!
+//! The page's files live in `www/console/` with the rest of the front end; they are compiled into the binary so
+//! that `serve` offers the console without `--public-dir` and a deployment is one file.
+
+use axum::http::header::{self, HeaderValue};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+
+use crate::startup::AppState;
+
+const INDEX: &str = include_str!("../../../www/console/index.html");
+const SCRIPT: &str = include_str!("../../../www/console/console.js");
+const STYLE: &str = include_str!("../../../www/console/console.css");
+
+/// The page holds an agent key: no inline code, no third-party anything, no framing, and no form that could
+/// submit the key anywhere if the script failed to load.
+const CSP: &str =
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; \
+                   frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/console",
+            get(|| async { Redirect::permanent("/console/") }),
+        )
+        .route(
+            "/console/",
+            get(|| async { file("text/html; charset=utf-8", INDEX) }),
+        )
+        .route(
+            "/console/console.js",
+            get(|| async { file("text/javascript; charset=utf-8", SCRIPT) }),
+        )
+        .route(
+            "/console/console.css",
+            get(|| async { file("text/css; charset=utf-8", STYLE) }),
+        )
+}
+
+fn file(content_type: &'static str, body: &'static str) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    // Revalidate each time: after an upgrade, a cached old script would talk to the new API.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}

@@ -1,0 +1,107 @@
+//! HTTP routes, one module a resource; each exposes `router()`, merged in `startup::app`.
+
+pub mod agent;
+pub mod authenticate;
+pub mod console;
+pub mod health;
+pub mod widget;
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::chats::{Message, Session, Stored};
+use crate::domain::{ClientId, Invalid, MessageContent, SessionId};
+use crate::error::ApiError;
+use crate::realtime::Audience;
+use crate::startup::AppState;
+
+/// A session id from a path. A malformed id is "not found" like any other id the caller cannot see.
+fn session_id(raw: &str) -> Result<SessionId, ApiError> {
+    SessionId::parse(raw).map_err(|_| ApiError::SessionNotFound)
+}
+
+/// `content` and `client_id` of a send, checked.
+fn message_fields(
+    content: Option<&str>,
+    client_id: Option<&str>,
+) -> Result<(MessageContent, Option<ClientId>), ApiError> {
+    let content = MessageContent::parse(content.unwrap_or_default()).map_err(|e| match e {
+        Invalid::TooLong { .. } => ApiError::MessageTooLarge,
+        Invalid::Empty if content.is_none() => ApiError::InvalidBody("content: required".into()),
+        other => ApiError::field("content", other),
+    })?;
+    let client_id = client_id
+        .map(ClientId::parse)
+        .transpose()
+        .map_err(|e| ApiError::field("client_id", e))?;
+    Ok((content, client_id))
+}
+
+/// The answer to a send: 201 with a new message, after waking everyone who sees the session; 200 with the message
+/// a retry had already stored (nobody is woken twice for it).
+fn send_answer(
+    state: &AppState,
+    session: &Session,
+    stored: Stored,
+) -> (StatusCode, axum::Json<Value>) {
+    match stored {
+        Stored::Created(message) => {
+            state.notifier.publish(&Audience::of_session(session));
+            (
+                StatusCode::CREATED,
+                axum::Json(json!({ "message": message })),
+            )
+        }
+        Stored::AlreadyThere(message) => {
+            (StatusCode::OK, axum::Json(json!({ "message": message })))
+        }
+    }
+}
+
+/// `?after=ID&wait=SECONDS` of the long-poll routes.
+#[derive(Debug, Deserialize)]
+struct UpdatesQuery {
+    after: Option<i64>,
+    wait: Option<u64>,
+}
+
+/// Longest a long-poll is held, and how long when the client does not say.
+const MAX_WAIT: u64 = 30;
+const DEFAULT_WAIT: u64 = 25;
+/// Most messages one long-poll answer carries; the client asks again from the returned cursor for the rest.
+const UPDATES_LIMIT: i64 = 200;
+
+impl UpdatesQuery {
+    fn after(&self) -> i64 {
+        self.after.unwrap_or(0).max(0)
+    }
+
+    fn wait(&self) -> Duration {
+        Duration::from_secs(self.wait.unwrap_or(DEFAULT_WAIT).min(MAX_WAIT))
+    }
+}
+
+/// The long-poll answer: the messages, and the cursor to pass as the next `after`.
+fn updates_body(after: i64, messages: Vec<Message>) -> Value {
+    let cursor = messages.last().map_or(after, |m| m.id);
+    json!({ "messages": messages, "cursor": cursor })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_poll_parameters_default_and_clamp() {
+        let q = |after, wait| UpdatesQuery { after, wait };
+        assert_eq!(
+            (q(None, None).after(), q(None, None).wait()),
+            (0, Duration::from_secs(25))
+        );
+        assert_eq!(q(Some(-5), Some(3600)).wait(), Duration::from_secs(30));
+        assert_eq!(q(Some(-5), Some(0)).after(), 0);
+    }
+}

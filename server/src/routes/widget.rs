@@ -1,0 +1,209 @@
+//! The widget-facing API (`/widget/v1/…`): what the wasm widget calls from the visitor's browser.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::{message_fields, send_answer, session_id, updates_body, UpdatesQuery, UPDATES_LIMIT};
+use crate::chats::{
+    self, Author, Message, NewMessage, Session, Stored, Viewer, Visitor, VisitorProfile,
+};
+use crate::domain::{AvatarUrl, CustomData, Email, Label};
+use crate::error::ApiError;
+use crate::extract::{Json, Query};
+use crate::identity::WidgetVisitor;
+use crate::rate_limit::RateKey;
+use crate::realtime::Audience;
+use crate::startup::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/widget/v1/sessions",
+            get(list_sessions).post(start_session),
+        )
+        .route(
+            "/widget/v1/sessions/{id}/messages",
+            get(list_messages).post(send_message),
+        )
+        .route("/widget/v1/updates", get(updates))
+}
+
+/// A session as its visitor sees it: nothing about who the org thinks they are.
+#[derive(Debug, Serialize)]
+struct SessionView {
+    id: String,
+    external_id: Option<String>,
+    #[serde(serialize_with = "chats::rfc3339")]
+    created_at: i64,
+    verified: bool,
+    last_message: Option<Message>,
+}
+
+impl From<Session> for SessionView {
+    fn from(s: Session) -> Self {
+        Self {
+            verified: s.verified(),
+            id: s.id,
+            external_id: s.external_id,
+            created_at: s.created_at,
+            last_message: s.last_message,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct StartSession {
+    visitor: Option<VisitorBody>,
+}
+
+/// The page's `user.data`: what a non-verified visitor says about itself.
+#[derive(Debug, Deserialize)]
+struct VisitorBody {
+    name: Option<String>,
+    email: Option<String>,
+    avatar_url: Option<String>,
+    custom_data: Option<Value>,
+}
+
+impl VisitorBody {
+    fn parse(self) -> Result<VisitorProfile, ApiError> {
+        fn text<T>(
+            field: &str,
+            raw: Option<String>,
+            parse: impl Fn(&str) -> Result<T, crate::domain::Invalid>,
+        ) -> Result<Option<T>, ApiError> {
+            match raw.as_deref().map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(s) => parse(s).map(Some).map_err(|e| ApiError::field(field, e)),
+            }
+        }
+        Ok(VisitorProfile {
+            name: text("visitor.name", self.name, |s| {
+                Label::parse(s, Label::NAME_MAX)
+            })?
+            .map(Label::into_string),
+            email: text("visitor.email", self.email, Email::parse)?.map(|e| e.as_str().to_owned()),
+            avatar_url: text("visitor.avatar_url", self.avatar_url, AvatarUrl::parse)?
+                .map(AvatarUrl::into_string),
+            custom_data: self
+                .custom_data
+                .map(|v| {
+                    CustomData::parse(v).map_err(|e| ApiError::field("visitor.custom_data", e))
+                })
+                .transpose()?
+                .map(|c| c.to_json()),
+        })
+    }
+}
+
+fn rate_limit(state: &AppState, visitor: &Visitor) -> Result<(), ApiError> {
+    state
+        .rate_limiter
+        .check(RateKey::from(visitor))
+        .map_err(|retry_after| {
+            let limit = state.rate_limiter.limit();
+            ApiError::RateLimited {
+                burst: limit.burst,
+                window_secs: limit.window.as_secs(),
+                retry_after_secs: retry_after.as_secs_f64().ceil() as u64,
+            }
+        })
+}
+
+async fn start_session(
+    State(state): State<AppState>,
+    WidgetVisitor(visitor): WidgetVisitor,
+    Json(body): Json<StartSession>,
+) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
+    // Parsed (and so validated) for every caller; kept only for a device (see `chats::create_session`).
+    let profile = body
+        .visitor
+        .map(VisitorBody::parse)
+        .transpose()?
+        .unwrap_or_default();
+    // Sessions count against the same bucket as messages: otherwise one script could create sessions forever.
+    rate_limit(&state, &visitor)?;
+    let session = chats::create_session(&state.db, &visitor, profile).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({ "session": SessionView::from(session) })),
+    ))
+}
+
+async fn list_sessions(
+    State(state): State<AppState>,
+    WidgetVisitor(visitor): WidgetVisitor,
+) -> Result<axum::Json<Value>, ApiError> {
+    let sessions = chats::list_sessions(&state.db, Viewer::from(&visitor), None).await?;
+    let sessions: Vec<SessionView> = sessions.into_iter().map(SessionView::from).collect();
+    Ok(axum::Json(json!({ "sessions": sessions })))
+}
+
+async fn list_messages(
+    State(state): State<AppState>,
+    WidgetVisitor(visitor): WidgetVisitor,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let session = chats::find_session(&state.db, Viewer::from(&visitor), &session_id(&id)?)
+        .await?
+        .ok_or(ApiError::SessionNotFound)?;
+    let messages = chats::messages(&state.db, &session).await?;
+    Ok(axum::Json(json!({ "messages": messages })))
+}
+
+#[derive(Debug, Deserialize)]
+struct SendMessage {
+    client_id: Option<String>,
+    content: Option<String>,
+}
+
+async fn send_message(
+    State(state): State<AppState>,
+    WidgetVisitor(visitor): WidgetVisitor,
+    Path(id): Path<String>,
+    Json(body): Json<SendMessage>,
+) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
+    let session = chats::find_session(&state.db, Viewer::from(&visitor), &session_id(&id)?)
+        .await?
+        .ok_or(ApiError::SessionNotFound)?;
+    let (content, client_id) = message_fields(body.content.as_deref(), body.client_id.as_deref())?;
+    // A retry is answered before the rate limit: it stores nothing, and a widget retrying after a network error
+    // must not be punished for it.
+    if let Some(client_id) = &client_id {
+        if let Some(existing) = chats::message_by_client_id(&state.db, &session, client_id).await? {
+            return Ok(send_answer(
+                &state,
+                &session,
+                Stored::AlreadyThere(existing),
+            ));
+        }
+    }
+    rate_limit(&state, &visitor)?;
+    let message = NewMessage {
+        client_id,
+        author: Author::Visitor,
+        author_name: None,
+        content,
+    };
+    let stored = chats::insert_message(&state.db, &session, message).await?;
+    Ok(send_answer(&state, &session, stored))
+}
+
+async fn updates(
+    State(state): State<AppState>,
+    WidgetVisitor(visitor): WidgetVisitor,
+    Query(query): Query<UpdatesQuery>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let after = query.after();
+    let messages = state
+        .notifier
+        .long_poll(Audience::of_visitor(&visitor), query.wait(), || {
+            chats::messages_after(&state.db, Viewer::from(&visitor), after, UPDATES_LIMIT)
+        })
+        .await?;
+    Ok(axum::Json(updates_body(after, messages)))
+}

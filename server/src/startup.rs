@@ -1,0 +1,202 @@
+//! Building the application from a [`Config`] and serving it on a listener.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{header, HeaderName, Method, Request, Response};
+use axum::Router;
+use sqlx::SqlitePool;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::ServeDir;
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+use crate::error::{self, ApiError};
+use crate::identity;
+use crate::rate_limit::{RateLimit, RateLimiter};
+use crate::realtime::Notifier;
+use crate::routes;
+
+/// Largest request body accepted, on every route.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// What `serve` can be told.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// How long a user token from `authenticate-user` is valid.
+    pub token_ttl: Duration,
+    /// Static files (widget.js, the .wasm, …) served at `/` when set.
+    pub public_dir: Option<PathBuf>,
+    /// Messages and sessions per visitor identity.
+    pub rate_limit: RateLimit,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            token_ttl: Duration::from_secs(24 * 60 * 60),
+            public_dir: None,
+            rate_limit: RateLimit::default(),
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub db: SqlitePool,
+    pub config: Arc<Config>,
+    /// Wakes long-polls; in memory because a missed wake-up costs nothing (the next poll reads the database).
+    pub notifier: Arc<Notifier>,
+    pub rate_limiter: Arc<RateLimiter>,
+}
+
+impl AppState {
+    pub fn new(db: SqlitePool, config: Config) -> Self {
+        Self {
+            db,
+            notifier: Arc::new(Notifier::default()),
+            rate_limiter: Arc::new(RateLimiter::new(config.rate_limit)),
+            config: Arc::new(config),
+        }
+    }
+}
+
+/// The whole HTTP application, ready to serve or to call with `tower::ServiceExt::oneshot`.
+pub fn app(state: AppState) -> Router {
+    let public_dir = state.config.public_dir.clone();
+    let api = Router::new()
+        .merge(routes::health::router())
+        .merge(routes::authenticate::router())
+        .merge(routes::widget::router())
+        .merge(routes::agent::router())
+        .merge(routes::console::router())
+        .with_state(state);
+    let api = match public_dir {
+        Some(dir) => {
+            // Pre-compressed siblings (frontdesk_bg.wasm.br) are used when present; otherwise compress on the fly.
+            let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
+            api.fallback_service(
+                tower::ServiceBuilder::new()
+                    .layer(CompressionLayer::new())
+                    .service(files),
+            )
+        }
+        None => api.fallback(|| async { ApiError::NotFound }),
+    };
+    // Innermost first. `json_errors` sits outside the body limit so that the limit's own 413 gets our body; CORS
+    // outside both so that error answers carry CORS headers too (a browser hides the body of one that does not).
+    api.layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(axum::middleware::map_response(error::json_errors))
+        .layer(cors())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<_>| {
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                })
+                .on_request(())
+                .on_response(|res: &Response<_>, latency: Duration, _: &Span| {
+                    tracing::info!(status = res.status().as_u16(), ms = latency.as_millis() as u64, "done");
+                }),
+        )
+}
+
+/// Preflights are answered for any origin: the org, and so its allowed origins, is only known once the widget
+/// token is read, which the identity extractor does on the real request. No cookies are used, so no credentials.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static(identity::WIDGET_TOKEN),
+            HeaderName::from_static(identity::DEVICE),
+            HeaderName::from_static(identity::EXTERNAL_ID),
+        ])
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(Duration::from_secs(3600))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("could not create the token signing key: {0}")]
+    SigningKey(#[from] sqlx::Error),
+    #[error("server error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Serves on `listener` until `shutdown` completes, then lets requests in flight finish (held long-polls answer
+/// at once) and closes the database.
+pub async fn run(
+    listener: TcpListener,
+    db: SqlitePool,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    // Created now rather than at the first login, so that a fresh install fails at start if the database is
+    // read-only, not when the first user tries to chat.
+    crate::auth::current_signing_key(&db).await?;
+    let state = AppState::new(db.clone(), config);
+    let notifier = state.notifier.clone();
+    let served = axum::serve(listener, app(state))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down");
+            notifier.close();
+        })
+        .await;
+    db.close().await;
+    Ok(served?)
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn the_app_answers_without_a_socket() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = crate::db::connect(&url).await.unwrap();
+        let app = app(AppState::new(db, Config::default()));
+        let request = Request::get("/healthz").body(Body::empty()).unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), axum::http::StatusCode::OK);
+    }
+}

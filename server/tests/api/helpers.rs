@@ -1,0 +1,479 @@
+//! `spawn_app()`: a real server on 127.0.0.1:0 over a fresh SQLite file, and a `TestApp` whose methods read like
+//! the API calls they make. Every request helper returns a [`Reply`], so a test asserts on status and body alike.
+
+use std::sync::{Arc, Once};
+use std::time::Duration;
+
+use frontdesk_server::domain::{AllowedOrigin, Label};
+use frontdesk_server::startup::{self, Config, ServeError};
+use frontdesk_server::{db, orgs};
+use reqwest::header::HeaderMap;
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde_json::{json, Value};
+use sqlx::SqlitePool;
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+static TRACING: Once = Once::new();
+
+/// Server logs in test output only when asked for: `TEST_LOG=1 cargo test -p frontdesk-server`.
+fn init_tracing() {
+    TRACING.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("debug"));
+            tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .init();
+        }
+    });
+}
+
+/// An org's keys, as `org create` prints them.
+#[derive(Debug, Clone)]
+pub struct TestOrg {
+    pub id: i64,
+    pub widget_token: String,
+    pub secret_key: String,
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// The org created with the app, with no allowed origins.
+    pub org: TestOrg,
+    /// The server's own pool: reads here see exactly what the server stored.
+    pub db: SqlitePool,
+    pub db_url: String,
+    config: Config,
+    /// Kept so the database file outlives restarts; removed when the last `TestApp` on it goes.
+    dir: Arc<TempDir>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<Result<(), ServeError>>>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Config::default()).await
+}
+
+pub async fn spawn_app_with(config: Config) -> TestApp {
+    let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+    let db_url = format!("sqlite://{}", dir.path().join("frontdesk.db").display());
+    let db = db::connect(&db_url).await.expect("database opens");
+    let org = create_org_in(&db, &[]).await;
+    serve(dir, db_url, db, org, config).await
+}
+
+/// A server on a database made elsewhere (by the CLI), with the keys printed there.
+pub async fn spawn_app_on(db_url: &str, dir: Arc<TempDir>, org: TestOrg) -> TestApp {
+    let db = db::connect(db_url).await.expect("database opens");
+    serve(dir, db_url.to_owned(), db, org, Config::default()).await
+}
+
+async fn create_org_in(db: &SqlitePool, origins: &[&str]) -> TestOrg {
+    let origins: Vec<AllowedOrigin> = origins
+        .iter()
+        .map(|o| AllowedOrigin::parse(o).unwrap())
+        .collect();
+    let org = orgs::create_org(
+        db,
+        &Label::parse("Acme", Label::NAME_MAX).unwrap(),
+        &origins,
+    )
+    .await
+    .unwrap();
+    TestOrg {
+        id: org.id,
+        widget_token: org.widget_token,
+        secret_key: org.secret_key,
+    }
+}
+
+async fn serve(
+    dir: Arc<TempDir>,
+    db_url: String,
+    db: SqlitePool,
+    org: TestOrg,
+    config: Config,
+) -> TestApp {
+    init_tracing();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let (shutdown, stop) = oneshot::channel::<()>();
+    let server = tokio::spawn(startup::run(
+        listener,
+        db.clone(),
+        config.clone(),
+        async move {
+            let _ = stop.await;
+        },
+    ));
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(40))
+            .build()
+            .unwrap(),
+        org,
+        db,
+        db_url,
+        config,
+        dir,
+        shutdown: Some(shutdown),
+        server: Some(server),
+    }
+}
+
+/// What the server answered.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// Asserts an error answer with our body: `{ "error": { "code", "message" } }`.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) -> &str {
+        assert_eq!(
+            (self.status.as_u16(), self.body["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{self:#?}"
+        );
+        let message = self.body["error"]["message"]
+            .as_str()
+            .expect("error message");
+        assert!(!message.is_empty());
+        message
+    }
+
+    #[track_caller]
+    pub fn assert_status(&self, status: u16) -> &Value {
+        assert_eq!(self.status.as_u16(), status, "{self:#?}");
+        &self.body
+    }
+}
+
+/// Who a widget request claims to be: the headers the widget would send.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub widget_token: Option<String>,
+    pub user_token: Option<String>,
+    pub device: Option<String>,
+    pub external_id: Option<String>,
+    pub origin: Option<String>,
+}
+
+impl Identity {
+    pub fn in_scope(mut self, external_id: &str) -> Self {
+        self.external_id = Some(external_id.to_owned());
+        self
+    }
+
+    pub fn with_origin(mut self, origin: &str) -> Self {
+        self.origin = Some(origin.to_owned());
+        self
+    }
+
+    /// The same browser storage, presented with another site's widget token.
+    pub fn with_widget_token(mut self, widget_token: &str) -> Self {
+        self.widget_token = Some(widget_token.to_owned());
+        self
+    }
+
+    fn apply(&self, mut request: RequestBuilder) -> RequestBuilder {
+        let headers = [
+            ("X-Frontdesk-Widget-Token", &self.widget_token),
+            ("X-Frontdesk-Device", &self.device),
+            ("X-Frontdesk-External-Id", &self.external_id),
+            ("Origin", &self.origin),
+        ];
+        for (name, value) in headers {
+            if let Some(value) = value {
+                request = request.header(name, value);
+            }
+        }
+        if let Some(token) = &self.user_token {
+            request = request.bearer_auth(token);
+        }
+        request
+    }
+}
+
+/// A fresh device id, as the widget makes one: 32 lowercase hex characters.
+pub fn new_device_id() -> String {
+    frontdesk_server::auth::random_hex(16)
+}
+
+fn client_id() -> String {
+    format!("c_{}", frontdesk_server::auth::random_hex(8))
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    async fn reply(request: RequestBuilder) -> Reply {
+        let response = request.send().await.expect("request reaches the server");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn request(&self, method: Method, path: &str) -> Reply {
+        Self::reply(self.client.request(method, self.url(path))).await
+    }
+
+    pub async fn create_org(&self, allowed_origins: &[&str]) -> TestOrg {
+        create_org_in(&self.db, allowed_origins).await
+    }
+
+    // --- identities -------------------------------------------------------------------------------------------
+
+    /// A new anonymous / non-verified browser on this app's org.
+    pub fn device(&self) -> Identity {
+        self.device_of(&self.org)
+    }
+
+    pub fn device_of(&self, org: &TestOrg) -> Identity {
+        Identity {
+            widget_token: Some(org.widget_token.clone()),
+            user_token: None,
+            device: Some(new_device_id()),
+            external_id: None,
+            origin: None,
+        }
+    }
+
+    /// A browser presenting `user_token` on this app's org.
+    pub fn user(&self, user_token: &str) -> Identity {
+        Identity {
+            widget_token: Some(self.org.widget_token.clone()),
+            user_token: Some(user_token.to_owned()),
+            device: None,
+            external_id: None,
+            origin: None,
+        }
+    }
+
+    /// The site's backend logs `email` in (authenticate-user), and a browser uses the token it got.
+    pub async fn verified(&self, email: &str) -> Identity {
+        let token = self.token_for(json!({ "email": email })).await;
+        self.user(&token)
+    }
+
+    pub async fn token_for(&self, body: Value) -> String {
+        let reply = self.authenticate_user(body).await;
+        reply.assert_status(200)["token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    // --- server-to-server -------------------------------------------------------------------------------------
+
+    pub async fn authenticate_user(&self, body: Value) -> Reply {
+        self.authenticate_user_with(Some(&self.org.secret_key), None, body)
+            .await
+    }
+
+    pub async fn authenticate_user_with(
+        &self,
+        key: Option<&str>,
+        origin: Option<&str>,
+        body: Value,
+    ) -> Reply {
+        let mut request = self
+            .client
+            .post(self.url("/widget/authenticate-user"))
+            .json(&body);
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        if let Some(origin) = origin {
+            request = request.header("Origin", origin);
+        }
+        Self::reply(request).await
+    }
+
+    // --- widget API -------------------------------------------------------------------------------------------
+
+    pub async fn start_session_with(&self, who: &Identity, body: Value) -> Reply {
+        Self::reply(
+            who.apply(
+                self.client
+                    .post(self.url("/widget/v1/sessions"))
+                    .json(&body),
+            ),
+        )
+        .await
+    }
+
+    /// Starts a chat and returns its id.
+    pub async fn start_session(&self, who: &Identity) -> String {
+        let reply = self.start_session_with(who, json!({})).await;
+        reply.assert_status(201)["session"]["id"]
+            .as_str()
+            .expect("session id")
+            .to_owned()
+    }
+
+    pub async fn sessions(&self, who: &Identity) -> Reply {
+        Self::reply(who.apply(self.client.get(self.url("/widget/v1/sessions")))).await
+    }
+
+    /// The ids of the chats `who` sees, newest first.
+    pub async fn session_ids(&self, who: &Identity) -> Vec<String> {
+        let reply = self.sessions(who).await;
+        let sessions = reply.assert_status(200)["sessions"]
+            .as_array()
+            .expect("sessions")
+            .clone();
+        sessions
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    pub async fn messages(&self, who: &Identity, session: &str) -> Reply {
+        Self::reply(
+            who.apply(
+                self.client
+                    .get(self.url(&format!("/widget/v1/sessions/{session}/messages"))),
+            ),
+        )
+        .await
+    }
+
+    /// The contents of a chat's messages, oldest first.
+    pub async fn contents(&self, who: &Identity, session: &str) -> Vec<String> {
+        let reply = self.messages(who, session).await;
+        let messages = reply.assert_status(200)["messages"]
+            .as_array()
+            .unwrap()
+            .clone();
+        messages
+            .iter()
+            .map(|m| m["content"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    pub async fn send_with(&self, who: &Identity, session: &str, body: Value) -> Reply {
+        let url = self.url(&format!("/widget/v1/sessions/{session}/messages"));
+        Self::reply(who.apply(self.client.post(url).json(&body))).await
+    }
+
+    /// Sends `content` with a fresh client id.
+    pub async fn send(&self, who: &Identity, session: &str, content: &str) -> Reply {
+        self.send_with(
+            who,
+            session,
+            json!({ "client_id": client_id(), "content": content }),
+        )
+        .await
+    }
+
+    pub async fn updates(&self, who: &Identity, after: i64, wait: u64) -> Reply {
+        let url = self.url(&format!("/widget/v1/updates?after={after}&wait={wait}"));
+        Self::reply(who.apply(self.client.get(url))).await
+    }
+
+    // --- agent API --------------------------------------------------------------------------------------------
+
+    pub async fn agent_sessions(&self, key: &str, external_id: Option<&str>) -> Reply {
+        let mut request = self.client.get(self.url("/api/sessions")).bearer_auth(key);
+        if let Some(external_id) = external_id {
+            request = request.query(&[("external_id", external_id)]);
+        }
+        Self::reply(request).await
+    }
+
+    /// The agent's view of one session, found in the org's list.
+    pub async fn agent_session(&self, session: &str) -> Value {
+        let reply = self.agent_sessions(&self.org.secret_key, None).await;
+        let sessions = reply.assert_status(200)["sessions"]
+            .as_array()
+            .unwrap()
+            .clone();
+        sessions
+            .into_iter()
+            .find(|s| s["id"] == session)
+            .expect("the agent sees the session")
+    }
+
+    pub async fn agent_messages(&self, key: &str, session: &str) -> Reply {
+        Self::reply(
+            self.client
+                .get(self.url(&format!("/api/sessions/{session}/messages")))
+                .bearer_auth(key),
+        )
+        .await
+    }
+
+    pub async fn agent_reply(&self, key: &str, session: &str, content: &str) -> Reply {
+        let url = self.url(&format!("/api/sessions/{session}/messages"));
+        Self::reply(
+            self.client
+                .post(url)
+                .bearer_auth(key)
+                .json(&json!({ "content": content })),
+        )
+        .await
+    }
+
+    pub async fn agent_updates(&self, key: &str, after: i64, wait: u64) -> Reply {
+        let url = self.url(&format!("/api/updates?after={after}&wait={wait}"));
+        Self::reply(self.client.get(url).bearer_auth(key)).await
+    }
+
+    // --- lifecycle --------------------------------------------------------------------------------------------
+
+    /// Stops the server as SIGTERM would, and waits until it has finished and closed the database.
+    pub async fn shutdown(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let finished = tokio::time::timeout(Duration::from_secs(10), server).await;
+            finished
+                .expect("graceful shutdown within 10 s")
+                .expect("server task")
+                .expect("server ran cleanly");
+        }
+    }
+
+    /// Shuts this server down and starts a new one on the same database file.
+    pub async fn restart(mut self) -> TestApp {
+        self.shutdown().await;
+        assert!(self.db.is_closed(), "run() closes the pool on the way out");
+        let db = db::connect(&self.db_url).await.expect("database reopens");
+        serve(
+            self.dir.clone(),
+            self.db_url.clone(),
+            db,
+            self.org.clone(),
+            self.config.clone(),
+        )
+        .await
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Integration tests: the real server over HTTP on 127.0.0.1:0 with a fresh SQLite file per test.
+//! One binary for the whole suite (every file directly under `tests/` would link separately).
+
+mod agent;
+mod authenticate;
+mod cli;
+mod helpers;
+mod http;
+mod messages;
+mod realtime;
+mod restart;
+mod tokens;
+mod visibility;
