@@ -10,5 +10,7 @@ export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"   # wasm-opt 132 fro
 wasm-pack --log-level warn build --release --target web --no-pack --out-dir dist/wasm --out-name frontdesk
 rm -rf dist/web dist/npm
 mkdir -p dist/web dist/npm
-cp dist/wasm/frontdesk.js dist/wasm/frontdesk_bg.wasm www/widget.js dist/web/
+cp dist/wasm/frontdesk.js dist/wasm/frontdesk_bg.wasm dist/web/
+version=$(cat dist/web/frontdesk.js dist/web/frontdesk_bg.wasm | sha256sum | cut -c1-12)
+sed "s/__FRONTDESK_VERSION__/$version/" www/widget.js > dist/web/widget.js
 cp dist/wasm/frontdesk.js dist/wasm/frontdesk.d.ts dist/wasm/frontdesk_bg.wasm npm/* dist/npm/

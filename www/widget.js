@@ -9,12 +9,15 @@
   var script = document.currentScript;
   var base = new URL(".", (script && script.src) || location.href);
   var apiUrl = base.href.replace(/\/$/, "");
+  // Replaced by scripts/build.sh with a hash of the glue and the wasm: their URLs change with their
+  // content, so the server lets browsers cache them for good while widget.js itself is revalidated.
+  var version = "__FRONTDESK_VERSION__";
   var loading = null;
 
   function load() {
     if (!loading) {
-      loading = import(new URL("frontdesk.js", base).href).then(function (glue) {
-        return glue.default({ module_or_path: new URL("frontdesk_bg.wasm", base) }).then(function () {
+      loading = import(new URL("frontdesk.js?v=" + version, base).href).then(function (glue) {
+        return glue.default({ module_or_path: new URL("frontdesk_bg.wasm?v=" + version, base) }).then(function () {
           return glue;
         });
       });

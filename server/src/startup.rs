@@ -83,6 +83,7 @@ pub fn app(state: AppState) -> Router {
             let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
             api.fallback_service(
                 tower::ServiceBuilder::new()
+                    .layer(axum::middleware::from_fn(static_cache_headers))
                     .layer(CompressionLayer::new())
                     .service(files),
             )
@@ -104,6 +105,33 @@ pub fn app(state: AppState) -> Router {
                     tracing::info!(status = res.status().as_u16(), ms = latency.as_millis() as u64, "done");
                 }),
         )
+}
+
+/// `widget.js` refers to the glue and the wasm as `frontdesk.js?v=<content hash>` (scripts/build.sh), so a
+/// versioned URL never changes content and may be cached for a year; anything else (`widget.js` itself, the
+/// page a site embeds) is revalidated on every use (`no-cache` + `Last-Modified`), so a deploy reaches
+/// visitors at once.
+async fn static_cache_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let versioned = request
+        .uri()
+        .query()
+        .is_some_and(|q| q.split('&').any(|pair| pair.starts_with("v=")));
+    let mut response = next.run(request).await;
+    if response.status().is_success() || response.status() == axum::http::StatusCode::NOT_MODIFIED {
+        let policy = if versioned {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static(policy),
+        );
+    }
+    response
 }
 
 /// Preflights are answered for any origin: the org, and so its allowed origins, is only known once the widget

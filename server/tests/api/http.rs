@@ -130,12 +130,24 @@ async fn the_public_dir_is_served_with_wasm_mime_type_and_compression() {
     assert_eq!(wasm.headers()["content-type"], "application/wasm");
     assert_eq!(wasm.headers()["content-encoding"], "br");
 
+    assert_eq!(
+        js.headers()["cache-control"],
+        "no-cache",
+        "widget.js is revalidated"
+    );
+    assert!(js.headers().contains_key("last-modified"));
+
     let plain = app
         .client
-        .get(app.url("/frontdesk_bg.wasm"))
+        .get(app.url("/frontdesk_bg.wasm?v=0123abcd"))
         .send()
         .await
         .unwrap();
+    assert_eq!(
+        plain.headers()["cache-control"],
+        "public, max-age=31536000, immutable",
+        "a content-versioned URL is cached for good"
+    );
     assert_eq!(plain.bytes().await.unwrap().len(), 4000);
 
     // The API still answers, and a missing file is a 404 with our body.
