@@ -301,21 +301,8 @@ mod tests {
         assert_eq!(parsed["client_id"], "c_1");
     }
 
-    /// The tree `js::to_value` builds from the same JSON.
     fn value(json: &str) -> Value {
-        fn convert(v: serde_json::Value) -> Value {
-            match v {
-                serde_json::Value::Null => Value::Null,
-                serde_json::Value::Bool(b) => Value::Bool(b),
-                serde_json::Value::Number(n) => Value::Number(n.to_string()),
-                serde_json::Value::String(s) => Value::String(s),
-                serde_json::Value::Array(a) => Value::Array(a.into_iter().map(convert).collect()),
-                serde_json::Value::Object(o) => {
-                    Value::Object(o.into_iter().map(|(k, v)| (k, convert(v))).collect())
-                }
-            }
-        }
-        convert(serde_json::from_str(json).unwrap())
+        crate::value::from_json(serde_json::from_str(json).unwrap())
     }
 
     #[test]

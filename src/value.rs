@@ -122,6 +122,21 @@ pub fn write_json_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
+/// The tree the boundary builds from the same JSON: for native tests of the pure modules.
+#[cfg(test)]
+pub(crate) fn from_json(json: serde_json::Value) -> Value {
+    match json {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(b),
+        serde_json::Value::Number(n) => Value::Number(n.to_string()),
+        serde_json::Value::String(s) => Value::String(s),
+        serde_json::Value::Array(items) => Value::Array(items.into_iter().map(from_json).collect()),
+        serde_json::Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, from_json(v))).collect())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

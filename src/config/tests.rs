@@ -1,19 +1,7 @@
 use super::*;
 use serde_json::json;
 
-/// Builds the options tree the boundary would build from the same JavaScript object.
-fn value(json: serde_json::Value) -> Value {
-    match json {
-        serde_json::Value::Null => Value::Null,
-        serde_json::Value::Bool(b) => Value::Bool(b),
-        serde_json::Value::Number(n) => Value::Number(n.to_string()),
-        serde_json::Value::String(s) => Value::String(s),
-        serde_json::Value::Array(items) => Value::Array(items.into_iter().map(value).collect()),
-        serde_json::Value::Object(map) => {
-            Value::Object(map.into_iter().map(|(k, v)| (k, value(v))).collect())
-        }
-    }
-}
+use crate::value::from_json as value;
 
 fn message(json: serde_json::Value) -> String {
     parse(&value(json)).unwrap_err().to_string()
