@@ -106,24 +106,26 @@ impl View {
         let body = document
             .body()
             .ok_or_else(|| DomError("the page has no <body> yet; call init after load".into()))?;
-        let make = |tag: &str, class: &str| -> Result<HtmlElement, DomError> {
+        // Creating elements of constant tags and setting constant attribute names cannot fail, so they
+        // are not threaded through `Result` (each error path costs wasm bytes for nothing).
+        let make = |tag: &str, class: &str| -> HtmlElement {
             let element: HtmlElement = document
                 .create_element(tag)
-                .map_err(dom_error("element"))?
+                .expect_throw("unreachable: constant tag")
                 .unchecked_into();
             if !class.is_empty() {
                 element.set_class_name(class);
             }
-            Ok(element)
+            element
         };
-        let button = |class: &str, label: &str| -> Result<HtmlElement, DomError> {
-            let element = make("button", class)?;
-            set_attributes(&element, &[("type", "button")])?;
+        let button = |class: &str, label: &str| -> HtmlElement {
+            let element = make("button", class);
+            set_attributes(&element, &[("type", "button")]);
             element.set_text_content(Some(label));
-            Ok(element)
+            element
         };
 
-        let host = make("div", "")?;
+        let host = make("div", "");
         set_attributes(
             &host,
             &[
@@ -131,7 +133,7 @@ impl View {
                 ("lang", language_code),
                 ("dir", if right_to_left { "rtl" } else { "ltr" }),
             ],
-        )?;
+        );
         let root = host
             .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
             .map_err(dom_error("shadow root"))?;
@@ -145,58 +147,58 @@ impl View {
                 Position::Right => "root",
                 Position::Left => "root left",
             },
-        )?;
+        );
         // CSSOM property writes are allowed under a strict CSP, unlike a style attribute in markup.
         container
             .style()
             .set_property("--fd-color", &ui.color)
-            .map_err(dom_error("colour"))?;
+            .expect_throw("unreachable: a custom property accepts any value");
 
-        let panel = make("section", "panel")?;
+        let panel = make("section", "panel");
         panel.set_hidden(true);
-        set_attributes(&panel, &[("role", "dialog"), ("aria-label", strings.title)])?;
+        set_attributes(&panel, &[("role", "dialog"), ("aria-label", strings.title)]);
 
-        let header = make("div", "header")?;
-        let back_button = button("", "‹")?;
-        set_attributes(&back_button, &[("aria-label", strings.back)])?;
+        let header = make("div", "header");
+        let back_button = button("", "‹");
+        set_attributes(&back_button, &[("aria-label", strings.back)]);
         back_button.set_hidden(true);
-        let title = make("h2", "")?;
+        let title = make("h2", "");
         title.set_text_content(Some(strings.title));
-        let close_button = button("", "×")?;
-        set_attributes(&close_button, &[("aria-label", strings.close_chat)])?;
-        append(&header, &[&back_button, &title, &close_button])?;
+        let close_button = button("", "×");
+        set_attributes(&close_button, &[("aria-label", strings.close_chat)]);
+        append(&header, &[&back_button, &title, &close_button]);
 
-        let body_area = make("div", "body")?;
-        let notice = make("p", "notice error")?;
-        set_attributes(&notice, &[("role", "alert")])?;
+        let body_area = make("div", "body");
+        let notice = make("p", "notice error");
+        set_attributes(&notice, &[("role", "alert")]);
         notice.set_hidden(true);
 
-        let list_screen = make("div", "screen")?;
-        let new_button = button("primary", strings.new_conversation)?;
-        let list_heading = make("h3", "sr-only")?;
+        let list_screen = make("div", "screen");
+        let new_button = button("primary", strings.new_conversation);
+        let list_heading = make("h3", "sr-only");
         list_heading.set_text_content(Some(strings.earlier_conversations));
-        let session_list = make("ul", "sessions")?;
+        let session_list = make("ul", "sessions");
         set_attributes(
             &session_list,
             &[("aria-label", strings.earlier_conversations)],
-        )?;
-        let empty_list = make("p", "notice")?;
+        );
+        let empty_list = make("p", "notice");
         empty_list.set_text_content(Some(strings.no_conversations));
         append(
             &list_screen,
             &[&new_button, &list_heading, &session_list, &empty_list],
-        )?;
+        );
 
-        let conversation_screen = make("div", "screen")?;
-        let greeting = make("p", "notice")?;
+        let conversation_screen = make("div", "screen");
+        let greeting = make("p", "notice");
         greeting.set_text_content(Some(strings.greeting));
-        let message_list = make("ul", "messages")?;
-        set_attributes(&message_list, &[("aria-label", strings.title)])?;
-        append(&conversation_screen, &[&greeting, &message_list])?;
-        append(&body_area, &[&notice, &list_screen, &conversation_screen])?;
+        let message_list = make("ul", "messages");
+        set_attributes(&message_list, &[("aria-label", strings.title)]);
+        append(&conversation_screen, &[&greeting, &message_list]);
+        append(&body_area, &[&notice, &list_screen, &conversation_screen]);
 
-        let composer = make("div", "composer")?;
-        let textarea: HtmlTextAreaElement = make("textarea", "")?.unchecked_into();
+        let composer = make("div", "composer");
+        let textarea: HtmlTextAreaElement = make("textarea", "").unchecked_into();
         textarea.set_rows(1);
         textarea.set_max_length(MAX_MESSAGE_CHARS as i32);
         set_attributes(
@@ -205,16 +207,16 @@ impl View {
                 ("aria-label", strings.message),
                 ("placeholder", strings.message),
             ],
-        )?;
-        let send_button = button("", strings.send)?;
-        append(&composer, &[&textarea, &send_button])?;
+        );
+        let send_button = button("", strings.send);
+        append(&composer, &[&textarea, &send_button]);
 
-        let live = make("div", "sr-only")?;
-        set_attributes(&live, &[("aria-live", "polite"), ("aria-atomic", "true")])?;
+        let live = make("div", "sr-only");
+        set_attributes(&live, &[("aria-live", "polite"), ("aria-atomic", "true")]);
 
-        append(&panel, &[&header, &body_area, &composer])?;
+        append(&panel, &[&header, &body_area, &composer]);
 
-        let launcher = make("button", "launcher")?;
+        let launcher = make("button", "launcher");
         set_attributes(
             &launcher,
             &[
@@ -222,11 +224,11 @@ impl View {
                 ("aria-label", strings.open_chat),
                 ("aria-expanded", "false"),
             ],
-        )?;
+        );
         let svg = Some("http://www.w3.org/2000/svg");
         let icon = document
             .create_element_ns(svg, "svg")
-            .map_err(dom_error("icon"))?;
+            .expect_throw("unreachable: constant tag");
         set_attributes(
             &icon,
             &[
@@ -234,18 +236,19 @@ impl View {
                 ("aria-hidden", "true"),
                 ("focusable", "false"),
             ],
-        )?;
+        );
         let path = document
             .create_element_ns(svg, "path")
-            .map_err(dom_error("icon"))?;
-        set_attributes(&path, &[("d", CHAT_ICON)])?;
-        icon.append_child(&path).map_err(dom_error("icon"))?;
-        let badge = make("span", "badge")?;
+            .expect_throw("unreachable: constant tag");
+        set_attributes(&path, &[("d", CHAT_ICON)]);
+        append(&icon, &[&path]);
+        let badge = make("span", "badge");
         badge.set_hidden(true);
-        append(&launcher, &[&icon, &badge])?;
+        append(&launcher, &[&icon, &badge]);
 
-        append(&container, &[&panel, &launcher, &live])?;
-        root.append_child(&container).map_err(dom_error("root"))?;
+        append(&container, &[&panel, &launcher, &live]);
+        root.append_child(&container)
+            .expect_throw("unreachable: a new element appends");
         body.append_child(&host).map_err(dom_error("host"))?;
 
         let on =
@@ -367,7 +370,7 @@ impl View {
     /// Shows the panel; the caller then moves focus with [`View::focus_screen`].
     pub fn open(&self) {
         self.panel.set_hidden(false);
-        set_attributes(&self.launcher, &[("aria-expanded", "true")]).ok();
+        set_attributes(&self.launcher, &[("aria-expanded", "true")]);
     }
 
     /// Hides the panel; focus goes back to the launcher only when it was inside the widget, so closing
@@ -375,7 +378,7 @@ impl View {
     pub fn close(&self) {
         let focus_was_inside = self.root.active_element().is_some();
         self.panel.set_hidden(true);
-        set_attributes(&self.launcher, &[("aria-expanded", "false")]).ok();
+        set_attributes(&self.launcher, &[("aria-expanded", "false")]);
         if focus_was_inside {
             self.launcher.focus().ok();
         }
@@ -581,7 +584,7 @@ impl View {
                 self.strings.open_chat, self.strings.unread
             )
         };
-        set_attributes(&self.launcher, &[("aria-label", &label)]).ok();
+        set_attributes(&self.launcher, &[("aria-label", &label)]);
     }
 
     /// Says `text` to screen readers through the polite live region.
@@ -614,18 +617,20 @@ fn take_text(textarea: &HtmlTextAreaElement) -> Option<String> {
     Some(value.trim().to_owned())
 }
 
-fn set_attributes(element: &Element, attributes: &[(&str, &str)]) -> Result<(), DomError> {
+/// Attribute names are constants of this module: valid, so setting them cannot fail.
+fn set_attributes(element: &Element, attributes: &[(&str, &str)]) {
     for (name, value) in attributes {
         element
             .set_attribute(name, value)
-            .map_err(dom_error("attribute"))?;
+            .expect_throw("unreachable: constant attribute name");
     }
-    Ok(())
 }
 
-fn append(parent: &Element, children: &[&Element]) -> Result<(), DomError> {
+/// Appending a new, detached element cannot fail.
+fn append(parent: &Element, children: &[&Element]) {
     for child in children {
-        parent.append_child(child).map_err(dom_error("append"))?;
+        parent
+            .append_child(child)
+            .expect_throw("unreachable: a new element appends");
     }
-    Ok(())
 }
