@@ -25,4 +25,7 @@ mkdir -p dist/web dist/npm
 cp dist/wasm/frontdesk.js dist/wasm/frontdesk_bg.wasm dist/web/
 version=$(cat dist/web/frontdesk.js dist/web/frontdesk_bg.wasm | sha256sum | cut -c1-12)
 sed "s/__FRONTDESK_VERSION__/$version/" www/widget.js > dist/web/widget.js
-cp dist/wasm/frontdesk.js dist/wasm/frontdesk.d.ts dist/wasm/frontdesk_bg.wasm npm/* dist/npm/
+cp dist/wasm/frontdesk.js dist/wasm/frontdesk_bg.wasm npm/* dist/npm/
+# wasm-bindgen declares `[Symbol.dispose]` on the handle, which a TypeScript project without the
+# `esnext.disposable` lib cannot type-check; the method stays in the JS, only its declaration goes.
+grep -v 'Symbol.dispose' dist/wasm/frontdesk.d.ts > dist/npm/frontdesk.d.ts

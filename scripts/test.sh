@@ -38,3 +38,8 @@ export FRONTDESK_TEST_USER_TOKEN
 if ! run wasm-pack --log-level warn test --headless --chrome --chromedriver "$(command -v chromedriver)"; then
   echo "--- server log ---" >&2; tail -50 "$scratch/server.log" >&2; exit 1
 fi
+
+# End-to-end: the release build of the widget (script tag and npm package) in headless Chromium, against
+# servers, a customer site and a Vite build that the suite starts itself (e2e/harness.mjs).
+run bash scripts/build.sh
+run node --test --test-concurrency=2 e2e/

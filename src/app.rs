@@ -383,7 +383,10 @@ impl Inner {
 
                 let result = match &pending.session_id {
                     None => api
-                        .start_session(protocol::start_session_body(visitor.as_ref()))
+                        .start_session(protocol::start_session_body(
+                            &pending.client_id,
+                            visitor.as_ref(),
+                        ))
                         .await
                         .map(Sent::Session),
                     Some(session_id) => api

@@ -244,7 +244,7 @@ pub fn parse(options: &Value) -> Result<Config, ConfigError> {
             .transpose()?,
         position: match options.get("position") {
             None => Position::Right,
-            Some(v) => match string(v, "options.position", 5)? {
+            Some(v) => match string(v, "options.position", 16)? {
                 "right" => Position::Right,
                 "left" => Position::Left,
                 _ => return Err(error("options.position", Problem::NotPosition)),
@@ -493,7 +493,8 @@ fn http_url(value: &Value, path: &str) -> Result<String, ConfigError> {
 }
 
 fn color(value: &Value, path: &str) -> Result<String, ConfigError> {
-    let text = string(value, path, 7)?;
+    // The length bound only stops absurd input; a wrong value of any sane length gets the useful message.
+    let text = string(value, path, 32)?;
     let digits = text.strip_prefix('#').unwrap_or("");
     if matches!(digits.len(), 3 | 6) && digits.chars().all(|c| c.is_ascii_hexdigit()) {
         Ok(text.to_ascii_lowercase())

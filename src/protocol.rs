@@ -195,13 +195,17 @@ pub fn identity_headers(
     headers
 }
 
-/// Body of `POST /widget/v1/sessions`. The visitor's claims go only with a device identity; a
-/// verified contact is whatever its token says.
-pub fn start_session_body(visitor: Option<&crate::config::VisitorData>) -> String {
+/// Body of `POST /widget/v1/sessions`. `client_id` is the chat's first message's: a retried start (its
+/// answer lost) gets the session it created instead of a second, empty one. The visitor's claims go only
+/// with a device identity; a verified contact is whatever its token says.
+pub fn start_session_body(client_id: &str, visitor: Option<&crate::config::VisitorData>) -> String {
+    let mut out = String::from("{\"client_id\":");
+    write_json_string(client_id, &mut out);
     let Some(visitor) = visitor else {
-        return "{}".into();
+        out.push('}');
+        return out;
     };
-    let mut out = String::from("{\"visitor\":{");
+    out.push_str(",\"visitor\":{");
     let mut first = true;
     let mut field = |out: &mut String, key: &str| {
         if !first {
@@ -277,17 +281,17 @@ mod tests {
 
     #[test]
     fn start_session_body_sends_visitor_claims_as_json() {
-        assert_eq!(start_session_body(None), "{}");
+        assert_eq!(start_session_body("c_1", None), r#"{"client_id":"c_1"}"#);
         let visitor = VisitorData {
             name: Some("Ann \"A\"".into()),
             email: None,
             avatar_url: Some("https://a.b/c.png".into()),
             custom_data_json: Some(r#"{"plan":"pro"}"#.into()),
         };
-        let body = start_session_body(Some(&visitor));
+        let body = start_session_body("c_1", Some(&visitor));
         assert_eq!(
             body,
-            r#"{"visitor":{"name":"Ann \"A\"","avatar_url":"https://a.b/c.png","custom_data":{"plan":"pro"}}}"#
+            r#"{"client_id":"c_1","visitor":{"name":"Ann \"A\"","avatar_url":"https://a.b/c.png","custom_data":{"plan":"pro"}}}"#
         );
         let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(parsed["visitor"]["custom_data"]["plan"], "pro");

@@ -236,12 +236,14 @@ const SESSION_SELECT: &str = "SELECT s.id, s.org_id, s.external_id, s.created_at
 pub const SESSION_LIST_LIMIT: i64 = 200;
 
 /// Starts a chat owned by `visitor`. `profile` is kept only for a device: a verified visitor is described by its
-/// contact, and the page has no say over that.
+/// contact, and the page has no say over that. `None` when `client_id` already started a session of this org
+/// (the caller then looks for it with [`find_session_by_client_id`]: a retry finds its own, anyone else nothing).
 pub async fn create_session(
     db: &SqlitePool,
     visitor: &Visitor,
     profile: VisitorProfile,
-) -> Result<Session, sqlx::Error> {
+    client_id: Option<&ClientId>,
+) -> Result<Option<Session>, sqlx::Error> {
     let id = SessionId::generate();
     let (org_id, contact_id, device_hash, scope, profile) = match visitor {
         Visitor::Verified {
@@ -261,10 +263,11 @@ pub async fn create_session(
             scope,
         } => (*org_id, None, Some(device_hash.clone()), scope, profile),
     };
-    sqlx::query(
+    let inserted = sqlx::query(
         "INSERT INTO sessions (id, org_id, external_id, contact_id, device_hash, visitor_name, visitor_email,
-                               visitor_avatar_url, non_verified_custom_data, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               visitor_avatar_url, non_verified_custom_data, created_at, client_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (org_id, client_id) DO NOTHING",
     )
     .bind(id.as_str())
     .bind(org_id)
@@ -276,12 +279,31 @@ pub async fn create_session(
     .bind(profile.avatar_url)
     .bind(profile.custom_data)
     .bind(now())
+    .bind(client_id.map(ClientId::as_str))
     .execute(db)
     .await?;
+    if inserted.rows_affected() == 0 {
+        return Ok(None);
+    }
     // Read back through the visibility rule, so the creator gets exactly what it will see later.
     find_session(db, visitor.into(), &id)
         .await?
         .ok_or(sqlx::Error::RowNotFound)
+        .map(Some)
+}
+
+/// The session that `client_id` started, if `viewer` sees it.
+pub async fn find_session_by_client_id(
+    db: &SqlitePool,
+    viewer: Viewer<'_>,
+    client_id: &ClientId,
+) -> Result<Option<Session>, sqlx::Error> {
+    let mut qb = QueryBuilder::new(SESSION_SELECT);
+    push_visible(&mut qb, viewer);
+    qb.push(" AND s.client_id = ")
+        .push_bind(client_id.as_str().to_owned());
+    let row: Option<SessionRow> = qb.build_query_as().fetch_optional(db).await?;
+    Ok(row.map(Session::from))
 }
 
 /// The session `id`, if `viewer` sees it.

@@ -303,6 +303,14 @@ fn external_id_charset_and_length() {
 #[test]
 fn ui_options_are_checked() {
     assert_eq!(
+        message(json!({ "token": TOKEN, "position": "center" })),
+        "options.position: expected \"right\" or \"left\""
+    );
+    assert_eq!(
+        message(json!({ "token": TOKEN, "color": "#aabbccdd" })),
+        "options.color: expected a hex colour such as \"#2251d1\""
+    );
+    assert_eq!(
         message(json!({ "token": TOKEN, "color": "blue" })),
         "options.color: expected a hex colour such as \"#2251d1\""
     );

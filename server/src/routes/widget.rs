@@ -11,7 +11,7 @@ use super::{message_fields, send_answer, session_id, updates_body, UpdatesQuery,
 use crate::chats::{
     self, Author, Message, NewMessage, Session, Stored, Viewer, Visitor, VisitorProfile,
 };
-use crate::domain::{AvatarUrl, CustomData, Email, Label};
+use crate::domain::{AvatarUrl, ClientId, CustomData, Email, Label};
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
 use crate::identity::WidgetVisitor;
@@ -58,6 +58,8 @@ impl From<Session> for SessionView {
 #[derive(Debug, Deserialize)]
 struct StartSession {
     visitor: Option<VisitorBody>,
+    /// The client id of the chat's first message: makes a retried start return the session it created.
+    client_id: Option<String>,
 }
 
 /// The page's `user.data`: what a non-verified visitor says about itself.
@@ -125,13 +127,38 @@ async fn start_session(
         .map(VisitorBody::parse)
         .transpose()?
         .unwrap_or_default();
+    let client_id = body
+        .client_id
+        .as_deref()
+        .map(|id| ClientId::parse(id).map_err(|e| ApiError::field("client_id", e)))
+        .transpose()?;
+    let started = |session| axum::Json(json!({ "session": SessionView::from(session) }));
+    // A retry is answered before the rate limit, as for messages: it creates nothing.
+    if let Some(client_id) = &client_id {
+        if let Some(existing) =
+            chats::find_session_by_client_id(&state.db, Viewer::from(&visitor), client_id).await?
+        {
+            return Ok((StatusCode::OK, started(existing)));
+        }
+    }
     // Sessions count against the same bucket as messages: otherwise one script could create sessions forever.
     rate_limit(&state, &visitor)?;
-    let session = chats::create_session(&state.db, &visitor, profile).await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(json!({ "session": SessionView::from(session) })),
-    ))
+    match chats::create_session(&state.db, &visitor, profile, client_id.as_ref()).await? {
+        Some(session) => Ok((StatusCode::CREATED, started(session))),
+        None => {
+            // Taken between our look-up and the insert: by this visitor's own concurrent retry (then it is
+            // theirs to see), or by someone else, who must learn nothing about that session.
+            let client_id = client_id.expect("unreachable: only a client id can conflict");
+            match chats::find_session_by_client_id(&state.db, Viewer::from(&visitor), &client_id)
+                .await?
+            {
+                Some(existing) => Ok((StatusCode::OK, started(existing))),
+                None => Err(ApiError::InvalidBody(
+                    "client_id: already used to start another conversation; send a new one".into(),
+                )),
+            }
+        }
+    }
 }
 
 async fn list_sessions(

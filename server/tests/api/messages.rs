@@ -284,3 +284,38 @@ async fn more_than_30_messages_in_10_seconds_is_429_and_not_stored() {
         .await
         .assert_status(201);
 }
+
+#[tokio::test]
+async fn a_retried_start_with_the_same_client_id_returns_the_same_session() {
+    let app = spawn_app().await;
+    let browser = app.device();
+    let body = json!({ "client_id": "c_first_message_1", "visitor": { "name": "Ann" } });
+    let first = app.start_session_with(&browser, body.clone()).await;
+    let id = first.assert_status(201)["session"]["id"].clone();
+    let retry = app.start_session_with(&browser, body).await;
+    assert_eq!(retry.assert_status(200)["session"]["id"], id);
+    assert_eq!(app.session_ids(&browser).await.len(), 1);
+
+    // The same client id from anyone else neither reveals that session nor creates one.
+    let stranger = app.device();
+    let reply = app
+        .start_session_with(&stranger, json!({ "client_id": "c_first_message_1" }))
+        .await;
+    let message = reply.assert_error(422, "invalid_body");
+    assert!(message.starts_with("client_id: already used"), "{message}");
+    assert!(app.session_ids(&stranger).await.is_empty());
+
+    // Without a client id every start is a new chat, as before.
+    app.start_session(&browser).await;
+    assert_eq!(app.session_ids(&browser).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_malformed_start_client_id_is_refused_by_name() {
+    let app = spawn_app().await;
+    let reply = app
+        .start_session_with(&app.device(), json!({ "client_id": "no spaces allowed" }))
+        .await;
+    let message = reply.assert_error(422, "invalid_body");
+    assert!(message.starts_with("client_id:"), "{message}");
+}
