@@ -16,8 +16,11 @@
 
   function load() {
     if (!loading) {
+      // The wasm (the big file) is requested at once, in parallel with the glue, not after it: the glue
+      // then compiles it while it streams in.
+      var wasm = fetch(new URL("frontdesk_bg.wasm?v=" + version, base).href);
       loading = import(new URL("frontdesk.js?v=" + version, base).href).then(function (glue) {
-        return glue.default({ module_or_path: new URL("frontdesk_bg.wasm?v=" + version, base) }).then(function () {
+        return glue.default({ module_or_path: wasm }).then(function () {
           return glue;
         });
       });
