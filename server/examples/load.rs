@@ -2,14 +2,16 @@
 //! accepts from many visitors at once.
 //!
 //! ```text
-//! cargo run --release -p frontdesk-server --example load -- [--concurrency 1,100] [--seconds 5] [--replies 200]
+//! cargo run --release -p frontdesk-server --example load -- [--concurrency 1,100] [--seconds 5] [--replies 200] [--floor]
 //! cargo run --release -p frontdesk-server --example load -- --url http://127.0.0.1:8787 \
 //!     --widget-token wt_… --secret-key sk_…
 //! ```
 //!
 //! Without `--url` it starts the server in this process on 127.0.0.1:0 over a temporary SQLite file, with the
 //! per-visitor rate limit lifted (it would otherwise measure the limit: 3 messages a second a visitor). Against a
-//! `--url`, the server's own limit applies and refused sends are counted. Prints one JSON object.
+//! `--url`, the server's own limit applies and refused sends are counted. `--replies 0` skips the latency figures;
+//! `--floor` adds, for each concurrency, the rate of `GET /healthz` (HTTP plus one trivial database query: the
+//! floor a send is compared with). Prints one JSON object.
 
 use std::time::{Duration, Instant};
 
@@ -41,6 +43,9 @@ struct Args {
     /// Length of each throughput run.
     #[arg(long, default_value_t = 5)]
     seconds: u64,
+    /// Also measure `GET /healthz` at each concurrency: the floor of a request that reaches the database.
+    #[arg(long)]
+    floor: bool,
 }
 
 /// Where to send requests, and with which keys.
@@ -146,6 +151,56 @@ fn quantile_ms(sorted: &[Duration], q: f64) -> f64 {
     }
     let index = ((sorted.len() as f64 - 1.0) * q).round() as usize;
     (sorted[index].as_secs_f64() * 1000.0 * 100.0).round() / 100.0
+}
+
+/// Requests a second that `GET /healthz` answers with `concurrency` clients at once, for `seconds`.
+async fn healthz_throughput(
+    target: &Target,
+    concurrency: usize,
+    seconds: u64,
+) -> Result<Value, Box<dyn std::error::Error>> {
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let target = target.clone();
+            tokio::spawn(async move {
+                let (mut latencies, mut failed) = (Vec::new(), 0usize);
+                let url = format!("{}/healthz", target.url);
+                while Instant::now() < deadline {
+                    let sent = Instant::now();
+                    match target.client.get(&url).send().await {
+                        Ok(response) if response.status().is_success() => {
+                            // Read the body so the connection goes back to the pool.
+                            match response.bytes().await {
+                                Ok(_) => latencies.push(sent.elapsed()),
+                                Err(_) => failed += 1,
+                            }
+                        }
+                        _ => failed += 1,
+                    }
+                }
+                (latencies, failed)
+            })
+        })
+        .collect();
+    let (mut latencies, mut failed) = (Vec::new(), 0);
+    for task in tasks {
+        let (l, f) = task.await?;
+        latencies.extend(l);
+        failed += f;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort();
+    Ok(json!({
+        "concurrency": concurrency,
+        "seconds": (elapsed * 100.0).round() / 100.0,
+        "answered": latencies.len(),
+        "requests_per_second": (latencies.len() as f64 / elapsed).round(),
+        "median_ms": quantile_ms(&latencies, 0.5),
+        "p99_ms": quantile_ms(&latencies, 0.99),
+        "failed": failed,
+    }))
 }
 
 async fn reply_latency(
@@ -283,15 +338,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
 
-    let latency = reply_latency(&target, args.replies).await?;
+    let latency = if args.replies > 0 {
+        reply_latency(&target, args.replies).await?
+    } else {
+        Value::Null
+    };
     let mut runs = Vec::new();
-    for concurrency in args.concurrency {
+    let mut floor = Vec::new();
+    for &concurrency in &args.concurrency {
         runs.push(throughput(&target, concurrency, args.seconds).await?);
+        if args.floor {
+            floor.push(healthz_throughput(&target, concurrency, args.seconds).await?);
+        }
     }
     let report = json!({
         "server": if local.is_some() { "in-process, temporary SQLite file, rate limit lifted" } else { target.url.as_str() },
         "reply_to_long_poll_latency": latency,
         "visitor_send_throughput": runs,
+        "healthz_throughput": floor,
     });
     println!("{}", serde_json::to_string_pretty(&report)?);
 

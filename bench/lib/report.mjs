@@ -1,0 +1,331 @@
+// Writes BENCHMARKS.md from the results of one run: every figure beside its baseline, as a ratio (Frontdesk ÷ baseline).
+import { writeFileSync } from "node:fs";
+import { kb, ratio, round } from "./util.mjs";
+
+const ms = (x) => (Number.isFinite(x) ? `${round(x, x < 10 ? 2 : 1)} ms` : "not measured");
+const mb = (b) => (Number.isFinite(b) ? `${(b / 1024 / 1024).toFixed(2)} MiB` : "not measured");
+const bytes = (b) => (Number.isFinite(b) ? `${Math.round(b).toLocaleString("en-US")} B` : "not measured");
+const num = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "not measured");
+const failed = (s) => (!s ? "not run" : s.error ? `not measured: ${s.error}` : null);
+
+function table(head, rows) {
+  return [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+
+function sizesSection(r) {
+  const s = r.sizes;
+  const out = ["## 1. Transfer size of the embed"];
+  if (failed(s)) return [...out, failed(s)].join("\n\n");
+  const f = s.frontdesk;
+  out.push(`What a page downloads before the launcher shows, with the script-tag embed: \`widget.js\` (loader), \`frontdesk.js\`
+(wasm-bindgen glue) and \`frontdesk_bg.wasm\` (the widget, styles included; there is no CSS file). Compressed here with node's
+zlib at the strongest settings (gzip -9, brotli quality 11), file by file, as a server or CDN with pre-compressed files would send them.`);
+  out.push(table(["file", "raw", "gzip -9", "brotli 11"], [
+    ...f.files.map((x) => [`\`${x.file}\``, bytes(x.raw), bytes(x.gzip), bytes(x.brotli)]),
+    ["**total**", `**${bytes(f.total.raw)}**`, `**${bytes(f.total.gzip)}**`, `**${bytes(f.total.brotli)}**`],
+  ]));
+  const target = 60_000;
+  out.push(`**Target: under 60 KB gzipped. Measured: ${kb(f.total.gzip)} gzip (${f.total.gzip <= target ? "within" : `${kb(f.total.gzip - target)} over`} the target), ${kb(f.total.brotli)} brotli.**`);
+  const share = (name) => round((100 * (f.files.find((x) => x.file === name)?.gzip ?? NaN)) / f.total.gzip, 0);
+  out.push(`Of the gzipped total, the wasm is ${share("frontdesk_bg.wasm")} %, the JS glue ${share("frontdesk.js")} %, the loader ${share("widget.js")} %.`);
+
+  const p = s.peers;
+  const rows = [];
+  if (p.error) out.push(`Peers: **not measured** (${p.error}).`);
+  for (const peer of p.peers || []) {
+    if (!peer.measured) {
+      rows.push([peer.name, "not measured", "not measured", "", ""]);
+      continue;
+    }
+    rows.push([`${peer.name}: JS only`, bytes(peer.js.gzip), bytes(peer.js.brotli), ratio(f.total.gzip, peer.js.gzip), ratio(f.total.brotli, peer.js.brotli)]);
+    rows.push([`${peer.name}: JS + CSS${peer.total.raw !== peer.js.raw + peer.css.raw ? " + HTML" : ""}`, bytes(peer.total.gzip), bytes(peer.total.brotli),
+      ratio(f.total.gzip, peer.total.gzip), ratio(f.total.brotli, peer.total.brotli)]);
+    if (peer.everything) rows.push([`${peer.name}: every chunk it ships (upper bound)`, bytes(peer.everything.gzip), bytes(peer.everything.brotli),
+      ratio(f.total.gzip, peer.everything.gzip), ratio(f.total.brotli, peer.everything.brotli)]);
+  }
+  const botpress = (p.peers || []).find((x) => x.measured && /Botpress/.test(x.name));
+  if (botpress && p.react && !p.react.error) {
+    const g = botpress.total.gzip + p.react.total.gzip;
+    const b = botpress.total.brotli + p.react.total.brotli;
+    rows.push([`Botpress webchat + React (${p.react.versions})`, bytes(g), bytes(b), ratio(f.total.gzip, g), ratio(f.total.brotli, b)]);
+  }
+  out.push(`### Beside the peers (PEERS.md), fetched with \`npm pack\` in this run\n\nRatio = Frontdesk's total ÷ the peer's (below 1: Frontdesk is smaller).`);
+  out.push(table(["peer", "gzip -9", "brotli 11", "Frontdesk ÷ peer (gzip)", "Frontdesk ÷ peer (brotli)"], rows));
+  const notes = (p.peers || []).filter((x) => x.measured).map((x) => `- ${x.name}: ${x.note}. Files: ${x.files.map((y) => `\`${y.file}\` ${bytes(y.gzip)}`).join(", ")}.`);
+  if (p.react?.files) notes.push(`- React for Botpress: ${p.react.files.map((y) => `\`${y.file}\` ${bytes(y.gzip)}`).join(", ")} (production CommonJS builds, each gzipped alone; a bundler would shave a little).`);
+  out.push(notes.join("\n"));
+
+  if (r.served && !r.served.error) {
+    out.push(`### What the Frontdesk server actually sends\n\n\`frontdesk-server serve --public-dir\` compresses on the fly when no pre-compressed \`.br\`/\`.gz\` sits beside a file (bytes on the wire, first request):`);
+    out.push(table(["file", "sent with Accept-Encoding: br", "sent with gzip", "best offline (brotli 11)", "sent br ÷ best"],
+      r.served.map((x) => {
+        const best = f.files.find((y) => y.file === x.file)?.brotli;
+        return [`\`${x.file}\``, `${bytes(x.br)} (${x.brEncoding})`, `${bytes(x.gzip)} (${x.gzipEncoding})`, bytes(best), ratio(x.br, best)];
+      })));
+    const sent = r.served.reduce((t, x) => t + x.br, 0);
+    out.push(`Total sent with br: ${bytes(sent)}, vs ${bytes(f.total.brotli)} if \`scripts/build.sh\` wrote \`.br\` files at quality 11 (${ratio(sent, f.total.brotli)}).`);
+  }
+
+  const w = s.wasm;
+  out.push("### What is inside the wasm");
+  if (w.error) {
+    out.push(`Not measured: ${w.error}`);
+    return out.join("\n\n");
+  }
+  if (w.optimized) {
+    const o = w.optimized;
+    out.push(`A copy with names kept: \`wasm-bindgen --keep-debug --target web\` on \`${w.source}\` (the newer of the nightly and stable builds)
+(${bytes(w.keepDebug.bytes)}, before wasm-opt), then the shipped build's wasm-opt flags plus \`-g\` (keep names):
+${bytes(o.bytes)}, of which ${bytes(o.bytes - o.bytesWithoutNames)} is the name section, so **${bytes(o.bytesWithoutNames)} of code and data**
+(shipped: ${bytes(f.files.find((x) => x.file === "frontdesk_bg.wasm")?.raw)}). Twiggy's rows summed by owner (a name-based heuristic, bench/lib/sizes.mjs):`);
+    const code = o.bytesWithoutNames;
+    out.push(table(["owner", "bytes", "share of code+data"], o.buckets.filter((b) => !b.name.startsWith("name section"))
+      .map((b) => [b.name, bytes(b.bytes), `${round((100 * b.bytes) / code, 1)} %`])));
+    const top = o.buckets.filter((b) => !b.name.startsWith("name section")).slice(0, 3);
+    const biggest = o.top.find((x) => !/names|data segment/.test(x.name));
+    out.push(`Largest owners: ${top.map((b) => `${b.name} ${round((100 * b.bytes) / code, 0)} %`).join("; ")}. The largest single function is
+\`${biggest?.name}\` (${bytes(biggest?.shallow_size)})${/::start$/.test(biggest?.name || "") ? ": wasm-opt inlined the one-off start-up code into it (options parsing and checking, `View::mount` building the DOM)" : ""}.`);
+    out.push(`Strings in the shipped wasm (scan for printable runs ≥ 6 bytes; raw bytes, before compression):`);
+    out.push(table(["kind", "bytes"], Object.entries(w.strings).map(([k, v]) => [k, bytes(v)])));
+    out.push(`\`twiggy top -n 20\` of the optimized copy with names (the closest named picture of what ships):`);
+    out.push(table(["shallow bytes", "%", "item"], o.top.slice(0, 21).map((x) => [bytes(x.shallow_size), round(x.shallow_size_percent, 2), `\`${x.name.replace(/\|/g, "\\|").slice(0, 120)}\``])));
+  }
+  out.push(`\`twiggy top -n 20\` of the \`--keep-debug\` copy itself (before wasm-opt: generic code not yet inlined, so functions are smaller and more numerous):`);
+  out.push(table(["shallow bytes", "%", "item"], w.keepDebug.top.map((x) => [bytes(x.shallow_size), round(x.shallow_size_percent, 2), `\`${x.name.replace(/\|/g, "\\|").slice(0, 120)}\``])));
+  if (w.glue) out.push(`The JS glue \`frontdesk.js\`: ${bytes(w.glue.raw)} raw, ${bytes(w.glue.gzip)} gzip, for ${w.glue.imports} imported browser functions (one JS shim each).`);
+  return out.join("\n\n");
+}
+
+function startupSection(r) {
+  const s = r.startup;
+  const out = ["## 2. Start-up"];
+  if (failed(s)) return [...out, failed(s)].join("\n\n");
+  const { blank, vanilla, frontdesk } = s.stats;
+  out.push(`Headless Chromium (Playwright, system browser), CPU throttled ${s.cpuThrottling}× (CDP \`Emulation.setCPUThrottlingRate\`), a fresh
+browser context per load (empty cache and storage) with the HTTP cache disabled (CDP \`Network.setCacheDisabled\`); ${s.runs} loads of each
+page, interleaved (blank, vanilla, Frontdesk, blank, …) after one discarded warm-up round; medians. The same page (a small shop page,
+~2 KB of HTML, served by a node server on its own loopback port) with: no widget; the hand-written vanilla launcher
+(\`bench/vanilla-launcher.js\`: a button in a shadow root with a constructable stylesheet that opens a panel, ~4 KB, no network — the floor);
+Frontdesk's script tag exactly as the README shows it (\`<script src="<server>/widget.js" defer>\` + \`Frontdesk.init\` on \`load\`), from the
+real server on another port, for a first-time anonymous visitor (no device id yet, so no API call before the launcher).
+
+- **load → launcher ready**: from the page's \`load\` event to the first animation frame at which the shadow root's \`button.launcher\` has a
+  non-empty box *and* \`init()\` has resolved (its listeners are attached), polled in-page with \`requestAnimationFrame\`.
+- **blocking time**: long tasks (\`PerformanceObserver\` type \`longtask\`, buffered from navigation start) that start before launcher ready + 250 ms,
+  summed as Σ(duration − 50 ms). For the page without a widget the window ends 250 ms after \`load\`.`);
+  const d = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? `${a - b >= 0 ? "+" : ""}${ms(a - b)}` : "");
+  out.push(table(["median of " + s.runs, "no widget", "vanilla launcher (floor)", "Frontdesk", "Frontdesk ÷ floor", "Frontdesk − floor"], [
+    ["navigation → `load` event", ms(blank.loadEvent), ms(vanilla.loadEvent), ms(frontdesk.loadEvent), ratio(frontdesk.loadEvent, vanilla.loadEvent), d(frontdesk.loadEvent, vanilla.loadEvent)],
+    ["**`load` → launcher ready**", "—", ms(vanilla.loadToReady), `**${ms(frontdesk.loadToReady)}**`, `**${ratio(frontdesk.loadToReady, vanilla.loadToReady)}**`, d(frontdesk.loadToReady, vanilla.loadToReady)],
+    ["`load` → launcher ready, p90", "—", ms(vanilla.loadToReadyP90), ms(frontdesk.loadToReadyP90), ratio(frontdesk.loadToReadyP90, vanilla.loadToReadyP90), d(frontdesk.loadToReadyP90, vanilla.loadToReadyP90)],
+    ["`load` → `init()` resolved", "—", ms(vanilla.loadToInit), ms(frontdesk.loadToInit), ratio(frontdesk.loadToInit, vanilla.loadToInit), d(frontdesk.loadToInit, vanilla.loadToInit)],
+    ["navigation → launcher ready", ms(blank.navToReady) + " (load)", ms(vanilla.navToReady), ms(frontdesk.navToReady), ratio(frontdesk.navToReady, vanilla.navToReady), d(frontdesk.navToReady, vanilla.navToReady)],
+    ["**blocking time** (Σ long task − 50 ms)", ms(blank.blocking), ms(vanilla.blocking), `**${ms(frontdesk.blocking)}**`, ratio(frontdesk.blocking, vanilla.blocking), d(frontdesk.blocking, vanilla.blocking)],
+    ["blocking time, p90", ms(blank.blockingP90), ms(vanilla.blockingP90), ms(frontdesk.blockingP90), ratio(frontdesk.blockingP90, vanilla.blockingP90), d(frontdesk.blockingP90, vanilla.blockingP90)],
+    ["long tasks (count)", blank.longtasks, vanilla.longtasks, frontdesk.longtasks, "", ""],
+  ]));
+  const a = s.attribution;
+  if (a && Number.isFinite(a.instantiateEnd)) {
+    out.push(`Where Frontdesk's \`load\` → ready goes: ${a.runs} more loads (not in the medians above) with \`WebAssembly.instantiateStreaming\` wrapped
+to stamp its call and its result; medians, ms after \`load\` (negative = before it), 4× CPU:`);
+    out.push(table(["step", "at", "took"], [
+      ["`frontdesk.js` (glue) downloaded (Resource Timing)", ms(a.glueDone), ""],
+      ["`frontdesk_bg.wasm` downloaded (Resource Timing; requested by `widget.js` in parallel with the glue)", ms(a.wasmDone), ""],
+      ["glue calls `instantiateStreaming` (the glue module parsed and evaluated, `default()` called)", ms(a.instantiateStart), ms(a.instantiateStart - Math.max(a.glueDone, a.wasmDone, 0))],
+      ["wasm compiled and instantiated", ms(a.instantiateEnd), ms(a.instantiateEnd - a.instantiateStart)],
+      ["`init()` resolved (start function, options, DOM, stylesheet)", ms(a.initResolved), ms(a.initResolved - a.instantiateEnd)],
+      ["launcher ready (next animation frame)", ms(a.ready), ms(a.ready - a.initResolved)],
+    ]));
+  }
+  return out.join("\n\n");
+}
+
+function latencySection(r) {
+  const s = r.latency;
+  const out = ["## 3. Reply latency: agent reply → on the visitor's screen"];
+  if (failed(s)) return [...out, failed(s)].join("\n\n");
+  out.push(`${s.messages} agent replies (after ${s.warmup} warm-up ones), posted one at a time with the agent API (\`POST /api/sessions/{id}/messages\`,
+agent key) on loopback, each waited for before the next. **Widget**: a page with Frontdesk opened on the visitor's conversation (the device id
+was seeded in localStorage, its session created through the widget API); a \`MutationObserver\` in the page stamps the moment an
+\`li.msg.agent\` holding the reply's text is added to the shadow root, with \`performance.timeOrigin + performance.now()\`; node stamps the post
+the same way. The two clocks were compared by round trips before and after (page − node: ${s.clock.before.skewMs} ms and ${s.clock.after.skewMs} ms,
+round trip ${s.clock.before.rttMs} ms); the first figure is subtracted. **Baseline**: a raw client in node (a \`fetch\` loop on
+\`GET /widget/v1/updates?after=&wait=25\` with its own device id), stamped once the answer's JSON is parsed. Widget and raw replies alternate,
+so both see the same server and machine. No CPU throttling here.`);
+  out.push(table(["", "widget", "raw long-poll client", "widget ÷ raw", "widget − raw (overhead)"], [
+    ["**median**", `**${ms(s.widget.median)}**`, ms(s.raw.median), ratio(s.widget.median, s.raw.median), ms(s.overhead.median)],
+    ["**p99**", `**${ms(s.widget.p99)}**`, ms(s.raw.p99), ratio(s.widget.p99, s.raw.p99), ms(s.overhead.p99)],
+    ["max", ms(s.widget.max), ms(s.raw.max), ratio(s.widget.max, s.raw.max), ""],
+    ["median of the first 100", ms(s.widget.first100), ms(s.raw.first100), ratio(s.widget.first100, s.raw.first100), ""],
+    ["median of the last 100 (conversation ≈ 400–500 messages long)", ms(s.widget.last100), ms(s.raw.last100), ratio(s.widget.last100, s.raw.last100), ""],
+  ]));
+  const p = s.profile;
+  if (p?.top) {
+    out.push(`Main-thread work per reply once the conversation is ${p.conversationLength} messages long: ${p.replies} more replies under the CDP sampling
+profiler (100 µs, self time, idle excluded): ${ms(p.totalMs)} in all, **${ms(p.totalMs / p.replies)} per reply**.`);
+    out.push(table(["function (self time)", "ms", "%"], p.top.map((x) => [`\`${x.name}\``, x.ms, x.share])));
+  }
+  const lr = r.throughput?.inProcess?.reply_to_long_poll_latency;
+  if (lr) out.push(`For reference, \`load.rs\`'s own figure (Rust client and server in one process, rate limit lifted, ${lr.replies} replies): median ${ms(lr.median_ms)}, p99 ${ms(lr.p99_ms)}.`);
+  return out.join("\n\n");
+}
+
+function memorySection(r) {
+  const s = r.memory;
+  const out = ["## 4. Memory with a long chat open"];
+  if (failed(s)) return [...out, failed(s)].join("\n\n");
+  const { blank, closed, chat } = s.stats;
+  out.push(`${s.messages} agent replies were posted into one visitor session (agent API), then a page with Frontdesk (that visitor's device id
+seeded) opened the widget and the conversation, and waited until all ${s.messages} \`li.msg.agent\` were in the shadow root. Then two forced
+garbage collections (CDP \`HeapProfiler.collectGarbage\`) and: **JS heap** = CDP \`Runtime.getHeapUsage\` \`usedSize\`; **wasm memory** =
+\`memory.buffer.byteLength\` of the module's exported \`WebAssembly.Memory\` — the loader does not expose the module, so a script added before
+any page script (\`addInitScript\`) wraps \`WebAssembly.instantiateStreaming\`/\`instantiate\` and keeps each instance's exported memory;
+**DOM nodes** = CDP \`Memory.getDOMCounters\`. **Baselines**: the same page with the widget loaded but closed, for a new visitor (no chat), and
+the page with no widget. Median of ${s.reps} fresh contexts each, no throttling.`);
+  out.push(table(["", "no widget", "widget closed, no chat (baseline)", `chat of ${s.messages} open`, "chat ÷ closed", "chat − closed"], [
+    ["**JS heap used**", mb(blank.jsHeapUsed), mb(closed.jsHeapUsed), `**${mb(chat.jsHeapUsed)}**`, ratio(chat.jsHeapUsed, closed.jsHeapUsed), mb(chat.jsHeapUsed - closed.jsHeapUsed)],
+    ["JS heap total", mb(blank.jsHeapTotal), mb(closed.jsHeapTotal), mb(chat.jsHeapTotal), ratio(chat.jsHeapTotal, closed.jsHeapTotal), mb(chat.jsHeapTotal - closed.jsHeapTotal)],
+    ["**wasm linear memory**", mb(blank.wasmMemory), mb(closed.wasmMemory), `**${mb(chat.wasmMemory)}**`, ratio(chat.wasmMemory, closed.wasmMemory), mb(chat.wasmMemory - closed.wasmMemory)],
+    ["DOM nodes (document)", num(blank.domNodes), num(closed.domNodes), num(chat.domNodes), ratio(chat.domNodes, closed.domNodes), num(chat.domNodes - closed.domNodes)],
+    ["JS event listeners", num(blank.jsEventListeners), num(closed.jsEventListeners), num(chat.jsEventListeners), "", ""],
+  ]));
+  out.push(`Opening that conversation (click on it in the list → all ${s.messages} messages in the DOM) took **${ms(chat.openMs)}** (median, includes fetching
+\`GET /widget/v1/sessions/{id}/messages\`). Where that time went, from one CPU profile of the same action (CDP \`Profiler\`, 100 µs sampling,
+self time; idle excluded; total ${ms(s.openProfile?.totalMs)}):`);
+  if (s.openProfile?.top) out.push(table(["function (self time)", "ms", "%"], s.openProfile.top.map((x) => [`\`${x.name}\``, x.ms, x.share])));
+  return out.join("\n\n");
+}
+
+function throughputSection(r) {
+  const s = r.throughput;
+  const out = ["## 5. Server throughput"];
+  if (failed(s)) return [...out, failed(s)].join("\n\n");
+  out.push(`\`server/examples/load.rs\` (Rust, reqwest): N concurrent visitors, each on its own device with its own session, send messages back to back
+for ${s.seconds} s (\`POST /widget/v1/sessions/{id}/messages\`); accepted = 201. Two servers: **the real one** (\`frontdesk-server serve\` started by the
+CLI, its rate limit of 30 messages / 10 s per identity in force, request logging at the default \`info\` level to a file) and **in-process** (load.rs
+starts the server in its own process on a temporary SQLite file with the rate limit lifted, so the one-visitor figure is the server's and not
+the limit's). **Baseline** (\`--floor\`, added to load.rs for this): the same N clients on \`GET /healthz\`, which goes through the same HTTP stack,
+middleware and one SQLite pool round trip (\`SELECT 1\`) — the floor a request that touches the database can reach. Client and server share
+the machine's ${r.machine.cores} cores.`);
+  const row = (label, t, h, note = "") => [label, t ? `${num(t.messages_per_second)}/s` : "—", t ? `${ms(t.send_median_ms)} / ${ms(t.send_p99_ms)}` : "—",
+    t ? num(t.rate_limited) : "—", h ? `${num(h.requests_per_second)}/s (p99 ${ms(h.p99_ms)})` : "—",
+    t && h ? ratio(t.messages_per_second, h.requests_per_second) : "n/a", note];
+  const rows = [];
+  for (const [i, c] of s.concurrency.entries()) {
+    const t = s.real.visitor_send_throughput[i];
+    const h = s.real.healthz_throughput[i];
+    const bound = t.rate_limited > 0 ? "**rate limit binds** (figure = the limit, not the server)" : "limit not reached";
+    rows.push(row(`real server, ${c} visitor${c > 1 ? "s" : ""}`, t, h, bound));
+  }
+  for (const [i, c] of s.concurrency.entries()) {
+    rows.push(row(`in-process, limit lifted, ${c} visitor${c > 1 ? "s" : ""}`, s.inProcess.visitor_send_throughput[i], s.inProcess.healthz_throughput[i], ""));
+  }
+  out.push(table(["", "messages accepted", "send median / p99", "refused (429)", "floor: GET /healthz", "messages ÷ floor", ""], rows));
+  return out.join("\n\n");
+}
+
+function longPollSection(r) {
+  const s = r.longpolls;
+  const out = ["## 6. Held long-poll connections"];
+  if (failed(s)) return [...out, failed(s)].join("\n\n");
+  out.push(`N waiting \`GET /widget/v1/updates?after=0&wait=30\` requests, each from its own device id (its own audience in the server's notifier),
+opened from node over raw sockets, 50 at a time, each batch once the server has accepted the previous ones (its open files), so the
+listen backlog described below never overflows. The server (release binary, \`serve\`, open-file limit raised in the child to the hard limit:
+${num(s.openFileLimit)}) is a **fresh process for every measurement**, warmed up with 50 quick polls, so the allocator's memory from earlier work
+does not blur the difference. RSS = \`VmRSS\` of \`/proc/<pid>/status\` (median of three readings); per connection = (RSS with N held − RSS
+before) ÷ N. Held = the server holds N sockets (\`/proc/<pid>/fd\`) and none has been answered. **Baseline**: N idle keep-alive TCP
+connections (accepted, nothing sent) on another fresh process: what a connection costs before any request.`);
+  out.push(table(["N", "sockets held by the server", "answered early", "RSS before → with N", "**RSS per held long-poll**", "RSS per idle TCP connection (baseline)", "long-poll ÷ idle", "time to open N", "`/healthz` while held"],
+    s.results.map((x) => [num(x.connections), num(x.longPoll.serverSockets), num(x.longPoll.answeredEarly),
+      `${mb(x.longPoll.rssBefore)} → ${mb(x.longPoll.rssWith)}`, `**${bytes(x.longPoll.perConnection)}**`, bytes(x.idleTcp.perConnection),
+      ratio(x.longPoll.perConnection, x.idleTcp.perConnection), ms(x.longPoll.openedMs), ms(x.longPoll.healthzWhileHeldMs)])));
+  const last = s.results[s.results.length - 1];
+  if (last) out.push(`After the ${num(last.connections)} were closed the server released the sockets within ${ms(last.longPoll.releaseMs)}, but its RSS stayed at ${mb(last.longPoll.rssAfterClose)} (the allocator keeps freed memory).`);
+  if (s.storm) out.push(`Reconnect storm: ${num(s.storm.simultaneous)} simultaneous connection attempts on a fresh server took ${ms(s.storm.allConnectedMs)} to all connect; the listening socket's backlog is **${s.storm.backlog ?? "unknown"}** (\`ss -ltn\` Send-Q). Attempts beyond the backlog are dropped and retried by the client's TCP after 1 s (then 3 s, …).`);
+  return out.join("\n\n");
+}
+
+function summary(r) {
+  const rows = [];
+  const f = r.sizes?.frontdesk?.total;
+  const peers = r.sizes?.peers?.peers?.filter((p) => p.measured) || [];
+  if (f) {
+    for (const p of peers) rows.push([`Embed transfer size, gzip -9 (vs ${p.name}, JS + CSS)`, kb(f.gzip), kb(p.total.gzip), ratio(f.gzip, p.total.gzip)]);
+    for (const p of peers) rows.push([`Embed transfer size, brotli 11 (vs ${p.name}, JS + CSS)`, kb(f.brotli), kb(p.total.brotli), ratio(f.brotli, p.total.brotli)]);
+    if (!peers.length) rows.push(["Embed transfer size, gzip -9 (peers not measured)", kb(f.gzip), "not measured", "n/a"]);
+    rows.push(["Embed transfer size, gzip -9, vs the 60 KB target", kb(f.gzip), "60.0 KB", ratio(f.gzip, 60_000)]);
+  }
+  const st = r.startup?.stats;
+  if (st) {
+    rows.push(["Start-up, `load` → launcher ready (4× CPU, median)", ms(st.frontdesk.loadToReady), `${ms(st.vanilla.loadToReady)} (vanilla launcher)`, ratio(st.frontdesk.loadToReady, st.vanilla.loadToReady)]);
+    const bt = ratio(st.frontdesk.blocking, st.vanilla.blocking);
+    rows.push(["Start-up, blocking time (4× CPU, median)", ms(st.frontdesk.blocking), `${ms(st.vanilla.blocking)} (vanilla) / ${ms(st.blank.blocking)} (no widget)`,
+      bt === "n/a" ? `n/a (baseline 0; +${ms(st.frontdesk.blocking - st.vanilla.blocking)})` : bt]);
+  }
+  const l = r.latency;
+  if (l && !l.error) {
+    rows.push([`Reply latency, median (${l.messages} replies)`, ms(l.widget.median), `${ms(l.raw.median)} (raw long-poll client)`, ratio(l.widget.median, l.raw.median)]);
+    rows.push([`Reply latency, p99`, ms(l.widget.p99), `${ms(l.raw.p99)} (raw long-poll client)`, ratio(l.widget.p99, l.raw.p99)]);
+  }
+  const t = r.throughput;
+  if (t && !t.error) {
+    for (const [i, c] of t.concurrency.entries()) {
+      const real = t.real.visitor_send_throughput[i];
+      const h = t.real.healthz_throughput[i];
+      const limited = real.rate_limited > 0 ? " — rate-limit bound" : "";
+      rows.push([`Messages/s, ${c} visitor${c > 1 ? "s" : ""}, real server (p99)${limited}`, `${num(real.messages_per_second)}/s (${ms(real.send_p99_ms)})`, `${num(h.requests_per_second)}/s GET /healthz`, ratio(real.messages_per_second, h.requests_per_second)]);
+    }
+    for (const [i, c] of t.concurrency.entries()) {
+      const ip = t.inProcess.visitor_send_throughput[i];
+      const h = t.inProcess.healthz_throughput[i];
+      rows.push([`Messages/s, ${c} visitor${c > 1 ? "s" : ""}, in-process, limit lifted (p99)`, `${num(ip.messages_per_second)}/s (${ms(ip.send_p99_ms)})`, `${num(h.requests_per_second)}/s GET /healthz`, ratio(ip.messages_per_second, h.requests_per_second)]);
+    }
+  }
+  const lp = r.longpolls;
+  if (lp && !lp.error) {
+    for (const x of lp.results) rows.push([`Server RSS per held long-poll, ${num(x.connections)} held`, bytes(x.longPoll.perConnection), `${bytes(x.idleTcp.perConnection)} (idle TCP connection)`, ratio(x.longPoll.perConnection, x.idleTcp.perConnection)]);
+  }
+  const m = r.memory;
+  if (m && !m.error) {
+    rows.push([`JS heap, ${m.messages}-message chat open`, mb(m.stats.chat.jsHeapUsed), `${mb(m.stats.closed.jsHeapUsed)} (widget closed, no chat)`, ratio(m.stats.chat.jsHeapUsed, m.stats.closed.jsHeapUsed)]);
+    rows.push([`wasm memory, ${m.messages}-message chat open`, mb(m.stats.chat.wasmMemory), `${mb(m.stats.closed.wasmMemory)} (widget closed, no chat)`, ratio(m.stats.chat.wasmMemory, m.stats.closed.wasmMemory)]);
+    rows.push([`JS heap, widget closed vs no widget`, mb(m.stats.closed.jsHeapUsed), `${mb(m.stats.blank.jsHeapUsed)} (no widget)`, ratio(m.stats.closed.jsHeapUsed, m.stats.blank.jsHeapUsed)]);
+  }
+  return table(["figure", "Frontdesk", "baseline (same run)", "ratio"], rows);
+}
+
+export function writeReport(path, r) {
+  const m = r.machine;
+  const date = r.startedAt.slice(0, 10);
+  const sections = [
+    `# Benchmarks
+
+Written by \`npm run bench\` (\`bench/run.mjs\`); do not edit by hand, run it again. Every figure stands beside a baseline measured **in the
+same run** on the same machine, with the ratio Frontdesk ÷ baseline, so a busy machine moves both sides alike. These are measurements, not
+tests: nothing passes or fails on a timing.
+
+- **Date**: ${r.startedAt.replace("T", " ").slice(0, 16)} UTC (${date})
+- **Machine**: ${m.cpu}, ${m.cores} cores (logical CPUs in /proc/cpuinfo), ${m.memoryGiB} GiB memory (/proc/meminfo); Linux ${m.kernel}
+- **Load average** (1/5/15 min) at start ${m.loadavgAtStart.join(" / ")}, at end ${m.loadavgAtEnd?.join(" / ")} — other work shared the machine when these are high.
+- **Software**: ${m.chromium}; node ${m.node}; ${m.rustc}
+- **Wall time**: \`node bench/run.mjs\` ${r.wallSeconds} s${r.npmScriptSeconds ? `; the whole \`npm run bench\` (setup, widget and server builds, then this) ${r.npmScriptSeconds} s` : ""}.
+- **Embed measured**: \`dist/web\` as built by \`scripts/build.sh\` in this run, copied to a temporary folder first (a rebuild during the run cannot change it)${r.embed?.widgetJsVersion ? `; \`widget.js\` version \`${r.embed.widgetJsVersion}\`` : ""}.
+${r.quick ? "\n**BENCH_QUICK=1: fewer repetitions than the standard run; do not compare these figures.**\n" : ""}
+## Summary
+
+${summary(r)}`,
+    sizesSection(r),
+    startupSection(r),
+    latencySection(r),
+    memorySection(r),
+    throughputSection(r),
+    longPollSection(r),
+    `## How to run
+
+\`npm run bench\` from the repository root (it runs \`scripts/setup.sh\`, \`scripts/build.sh\`, builds the server and its examples in release, then
+\`node bench/run.mjs\`). \`BENCH_ONLY=sizes,startup,latency,memory,throughput,longpolls\` runs a subset and leaves this file alone
+(results in \`bench/out/results.json\`); \`BENCH_QUICK=1\` runs fewer repetitions. The raw results of the run that wrote this file are in
+\`bench/out/results.json\`, the servers' logs in \`bench/out/\` (git-ignored). Section timings (s): ${Object.entries(r.timings || {}).map(([k, v]) => `${k} ${v}`).join(", ")}.`,
+  ];
+  writeFileSync(path, sections.join("\n\n") + "\n");
+}

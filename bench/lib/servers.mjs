@@ -1,0 +1,185 @@
+// The real Frontdesk server (release binary, fresh SQLite file, --public-dir) and the bench pages' own origin.
+import { spawn, execFileSync } from "node:child_process";
+import { createServer } from "node:http";
+import { createWriteStream, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { log, openFileLimit } from "./util.mjs";
+
+/**
+ * Starts `frontdesk-server serve` on 127.0.0.1:0 (the port is read from its "listening on" log line), with the
+ * open-file limit raised to the hard limit in the child, so thousands of held long-polls are not capped by it.
+ */
+export async function startFrontdesk({ binary, database, publicDir, logFile }) {
+  const logStream = createWriteStream(logFile);
+  const child = spawn(
+    "bash",
+    ["-c", 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', binary, "serve", "--addr", "127.0.0.1:0",
+      "--database", database, "--public-dir", publicDir],
+    { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env } },
+  );
+  const url = await new Promise((resolve, reject) => {
+    let seen = "";
+    const timer = setTimeout(() => reject(new Error(`frontdesk-server did not start: ${seen.slice(-1000)}`)), 30_000);
+    child.stderr.on("data", (chunk) => {
+      logStream.write(chunk);
+      if (seen !== null) {
+        seen += chunk;
+        const m = seen.replace(/\x1b\[[0-9;]*m/g, "").match(/listening on (http:\/\/[0-9.:]+)/);
+        if (m) {
+          clearTimeout(timer);
+          seen = null;
+          resolve(m[1]);
+        }
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`frontdesk-server exited ${code}: ${seen}`)));
+  });
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const pid = child.pid; // `exec` keeps the pid
+  log(`frontdesk-server pid ${pid} at ${url}, open-file limit ${openFileLimit(pid)}`);
+  return {
+    url,
+    pid,
+    child,
+    openFileLimit: openFileLimit(pid),
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      if (child.exitCode === null) child.kill("SIGKILL");
+      logStream.end();
+    },
+  };
+}
+
+/** `org create` (allowed origin: the bench pages) and `agent create`, through the CLI as an operator would. */
+export function createOrg({ binary, database, origin }) {
+  const org = JSON.parse(
+    execFileSync(binary, ["org", "create", "--name", "Bench site", "--allowed-origin", origin, "--json", "--database", database],
+      { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
+  );
+  const agent = JSON.parse(
+    execFileSync(binary, ["agent", "create", "--org", org.widget_token, "--name", "Bench agent", "--json", "--database", database],
+      { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
+  );
+  return { widgetToken: org.widget_token, secretKey: org.secret_key, agentKey: agent.agent_key };
+}
+
+const CONTENT = `
+<header><h1>Acme Hardware</h1><nav><a href="#tools">Tools</a> · <a href="#garden">Garden</a> · <a href="#help">Help</a></nav></header>
+<main>
+<h2 id="tools">Tools for every job</h2>
+<p>From a single screwdriver to a full workshop, our catalogue has what you need. Every tool ships with a two-year
+warranty, and our team answers questions seven days a week.</p>
+<ul><li>Hand tools</li><li>Power tools</li><li>Measuring and layout</li><li>Storage</li></ul>
+<h2 id="garden">Garden</h2>
+<p>Seeds, soil and the tools to work it. Order before noon and it leaves the warehouse the same day.</p>
+<table><thead><tr><th>Item</th><th>Price</th></tr></thead>
+<tbody><tr><td>Spade</td><td>€24</td></tr><tr><td>Rake</td><td>€18</td></tr><tr><td>Hose, 25 m</td><td>€39</td></tr></tbody></table>
+<h2 id="help">Help</h2>
+<p>Questions about an order? Open the chat in the corner and a person answers.</p>
+</main>
+<footer><p>© Acme Hardware</p></footer>`;
+
+// Timing probe, inline in <head> before anything else: long tasks (buffered) and the launcher's first frame.
+const PROBE = `<script>
+(function () {
+  var b = (window.__bench = { longtasks: [], marks: {} });
+  try {
+    new PerformanceObserver(function (list) {
+      list.getEntries().forEach(function (e) { b.longtasks.push([e.startTime, e.duration]); });
+    }).observe({ type: "longtask", buffered: true });
+  } catch (e) { b.noLongtask = String(e); }
+  function finish() {
+    setTimeout(function () {
+      var nav = performance.getEntriesByType("navigation")[0];
+      b.marks.loadEventStart = nav ? nav.loadEventStart : b.marks.load;
+      var end = b.marks.ready + 250;
+      b.blocking = b.longtasks.filter(function (t) { return t[0] < end; })
+        .reduce(function (s, t) { return s + Math.max(0, t[1] - 50); }, 0);
+      b.longtaskCount = b.longtasks.filter(function (t) { return t[0] < end; }).length;
+      b.resources = performance.getEntriesByType("resource").map(function (e) {
+        return { name: e.name.split("?")[0].split("/").pop(), start: e.startTime, end: e.responseEnd };
+      });
+      b.done = true;
+    }, 300);
+  }
+  // The launcher is ready at the first animation frame where it has a box and init() has resolved (so its
+  // listeners are attached). The host is found by its attribute, the button in its open shadow root.
+  b.watch = function (hostSelector) {
+    (function poll() {
+      var host = document.querySelector(hostSelector);
+      var button = host && host.shadowRoot && host.shadowRoot.querySelector("button.launcher");
+      var box = button && button.getBoundingClientRect();
+      if (box && box.width > 0 && box.height > 0 && b.marks.init !== undefined) {
+        b.marks.ready = performance.now();
+        finish();
+      } else if (!b.error) requestAnimationFrame(poll);
+    })();
+  };
+  b.noWidget = function () { b.marks.ready = b.marks.load; finish(); };
+})();
+</script>`;
+
+function page(title, head) {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+${PROBE}
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#222}table{border-collapse:collapse}td,th{padding:.2rem .8rem;border-bottom:1px solid #ddd}</style>
+${head}
+</head><body>${CONTENT}</body></html>`;
+}
+
+/**
+ * The bench site: /blank.html (no widget), /vanilla.html (the hand-written launcher floor, bench/vanilla-launcher.js,
+ * from this origin), /frontdesk.html (the script-tag embed exactly as the README shows it, from the Frontdesk server).
+ * `config()` is read per request, so the pages can be served before the org exists.
+ */
+export async function startPages({ benchDir, config }) {
+  const vanillaJs = readFileSync(join(benchDir, "vanilla-launcher.js"));
+  const server = createServer((req, res) => {
+    const { pathname } = new URL(req.url, "http://x");
+    const cfg = config();
+    let body;
+    let type = "text/html; charset=utf-8";
+    if (pathname === "/blank.html") {
+      body = page("No widget", `<script>window.addEventListener("load", function () {
+  __bench.marks.load = performance.now(); __bench.noWidget(); });</script>`);
+    } else if (pathname === "/vanilla.html") {
+      body = page("Vanilla launcher", `<script src="/vanilla-launcher.js" defer></script>
+<script>window.addEventListener("load", function () {
+  var b = __bench; b.marks.load = performance.now();
+  VanillaLauncher.init({ color: "#2251d1" }).then(function (h) { window.__handle = h; b.marks.init = performance.now(); },
+    function (e) { b.error = String(e); });
+  b.watch("[data-vanilla-launcher]");
+});</script>`);
+    } else if (pathname === "/frontdesk.html") {
+      const options = { token: cfg.widgetToken, language: "en" };
+      body = page("Frontdesk", `<script src="${cfg.frontdeskUrl}/widget.js" defer></script>
+<script>window.addEventListener("load", function () {
+  var b = __bench; b.marks.load = performance.now();
+  Frontdesk.init(${JSON.stringify(options)}).then(function (h) { window.__handle = h; b.marks.init = performance.now(); },
+    function (e) { b.error = String(e); });
+  b.watch("[data-frontdesk]");
+});</script>`);
+    } else if (pathname === "/vanilla-launcher.js") {
+      body = vanillaJs;
+      type = "text/javascript";
+    } else {
+      res.writeHead(404);
+      return res.end("not found");
+    }
+    res.writeHead(200, { "content-type": type, "cache-control": "no-store" });
+    res.end(body);
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  return { origin, close: () => new Promise((r) => server.close(r)) };
+}

@@ -1,0 +1,88 @@
+// Start-up: page `load` → launcher visible and interactive, and main-thread blocking time, at 4× CPU throttling,
+// for the page with no widget, with the hand-written vanilla launcher (the floor), and with Frontdesk.
+import { freshPage } from "./browser.mjs";
+import { median, quantile, round, log } from "./util.mjs";
+
+const VARIANTS = ["blank", "vanilla", "frontdesk"];
+
+// Only for the attribution loads (not in the medians above them): stamps when the glue calls instantiateStreaming
+// and when it resolves, relative to the page's clock.
+const INSTANTIATE_HOOK = {
+  fn: () => {
+    const streaming = WebAssembly.instantiateStreaming;
+    WebAssembly.instantiateStreaming = function (...a) {
+      window.__instantiateStart = performance.now();
+      return streaming.apply(this, a).then((r) => {
+        window.__instantiateEnd = performance.now();
+        return r;
+      });
+    };
+  },
+  arg: undefined,
+};
+
+async function loadOnce(browser, url, initScripts = []) {
+  const { context, page } = await freshPage(browser, { cpuRate: 4, initScripts });
+  try {
+    await page.goto(url, { waitUntil: "load", timeout: 60_000 });
+    await page.waitForFunction(() => window.__bench && (window.__bench.done || window.__bench.error), null,
+      { timeout: 60_000, polling: 100 });
+    const b = await page.evaluate(() => ({ ...window.__bench, instantiateStart: window.__instantiateStart, instantiateEnd: window.__instantiateEnd }));
+    if (b.error) throw new Error(`${url}: ${b.error}`);
+    const res = (name) => b.resources.find((r) => r.name === name);
+    return {
+      instantiateStart: b.instantiateStart !== undefined ? b.instantiateStart - b.marks.load : null,
+      instantiateEnd: b.instantiateEnd !== undefined ? b.instantiateEnd - b.marks.load : null,
+      glueDone: res("frontdesk.js") ? res("frontdesk.js").end - b.marks.load : null,
+      wasmStart: res("frontdesk_bg.wasm") ? res("frontdesk_bg.wasm").start - b.marks.load : null,
+      wasmDone: res("frontdesk_bg.wasm") ? res("frontdesk_bg.wasm").end - b.marks.load : null,
+      loadEvent: b.marks.loadEventStart,
+      loadToReady: b.marks.ready - b.marks.load,
+      loadToInit: b.marks.init !== undefined ? b.marks.init - b.marks.load : null,
+      navToReady: b.marks.ready,
+      blocking: b.blocking,
+      longtasks: b.longtaskCount,
+      longtaskSupported: !b.noLongtask,
+    };
+  } finally {
+    await context.close();
+  }
+}
+
+export async function startup(browser, pagesOrigin, { runs = 30 } = {}) {
+  const samples = Object.fromEntries(VARIANTS.map((v) => [v, []]));
+  // One discarded warm-up round (browser process start-up, first connections), then rounds that interleave the
+  // three pages, so a burst of load from elsewhere on the machine hits all three alike.
+  for (const v of VARIANTS) await loadOnce(browser, `${pagesOrigin}/${v}.html`);
+  for (let i = 0; i < runs; i++) {
+    for (const v of VARIANTS) samples[v].push(await loadOnce(browser, `${pagesOrigin}/${v}.html`));
+    if ((i + 1) % 10 === 0) log(`startup: ${i + 1}/${runs} rounds`);
+  }
+  const stats = {};
+  for (const v of VARIANTS) {
+    const s = samples[v];
+    const pick = (k) => s.map((x) => x[k]);
+    stats[v] = {
+      runs: s.length,
+      loadEvent: round(median(pick("loadEvent"))),
+      loadToReady: round(median(pick("loadToReady"))),
+      loadToReadyP90: round(quantile(pick("loadToReady"), 0.9)),
+      loadToInit: round(median(pick("loadToInit").filter((x) => x !== null))),
+      navToReady: round(median(pick("navToReady"))),
+      glueDone: round(median(pick("glueDone").filter((x) => x !== null))),
+      wasmStart: round(median(pick("wasmStart").filter((x) => x !== null))),
+      wasmDone: round(median(pick("wasmDone").filter((x) => x !== null))),
+      blocking: round(median(pick("blocking"))),
+      blockingP90: round(quantile(pick("blocking"), 0.9)),
+      longtasks: median(pick("longtasks")),
+      longtaskSupported: s.every((x) => x.longtaskSupported),
+    };
+  }
+  // Attribution: 10 more Frontdesk loads with instantiateStreaming wrapped, to split load → ready into its steps.
+  const hooked = [];
+  for (let i = 0; i < 10; i++) hooked.push(await loadOnce(browser, `${pagesOrigin}/frontdesk.html`, [INSTANTIATE_HOOK]));
+  const m = (k) => round(median(hooked.map((x) => x[k]).filter((x) => x !== null)));
+  const attribution = { runs: hooked.length, glueDone: m("glueDone"), wasmDone: m("wasmDone"), instantiateStart: m("instantiateStart"),
+    instantiateEnd: m("instantiateEnd"), initResolved: m("loadToInit"), ready: m("loadToReady") };
+  return { cpuThrottling: 4, runs, stats, attribution };
+}

@@ -1,0 +1,148 @@
+// `npm run bench`: measures Frontdesk against baselines taken in the same run and rewrites BENCHMARKS.md.
+// The npm script has already run scripts/setup.sh, scripts/build.sh (dist/web) and built the server's examples.
+//
+// Sections (each reported as a figure beside its baseline, as a ratio):
+//   sizes     — gzip/brotli of the script-tag embed vs the peers of PEERS.md (npm pack), what the server sends, twiggy
+//   startup   — load → launcher ready and blocking time, 4× CPU throttling: no widget / vanilla launcher / Frontdesk
+//   latency   — agent reply → rendered in the widget vs a raw long-poll client
+//   memory    — JS heap and wasm memory with a 1,000-message chat open vs the widget closed / no widget
+//   throughput, longpolls — load.rs against the real server and in-process; held long-polls and RSS per connection
+//
+// Environment: BENCH_ONLY=sizes,startup (a subset), BENCH_QUICK=1 (fewer repetitions, for working on the bench).
+import { mkdtempSync, mkdirSync, cpSync, rmSync, writeFileSync, existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { fileURLToPath } from "node:url";
+import { run, log, machine, section, round } from "./lib/util.mjs";
+import { frontdeskSizes, servedSizes, peerSizes, wasmBreakdown } from "./lib/sizes.mjs";
+import { startFrontdesk, createOrg, startPages } from "./lib/servers.mjs";
+import { launch } from "./lib/browser.mjs";
+import { startup } from "./lib/startup.mjs";
+import { replyLatency } from "./lib/latency.mjs";
+import { memory } from "./lib/memory.mjs";
+import { throughput, heldLongPolls } from "./lib/scale.mjs";
+import { writeReport } from "./lib/report.mjs";
+
+const benchDir = fileURLToPath(new URL(".", import.meta.url));
+const root = join(benchDir, "..");
+process.chdir(root);
+// As the npm scripts see them: wasm-opt from node_modules (not Debian's), wasm-bindgen and twiggy from cargo.
+process.env.PATH = [join(root, "node_modules/.bin"), join(process.env.HOME || "/root", ".cargo/bin"), process.env.PATH].join(":");
+const startedAt = new Date();
+const t0 = Date.now();
+const quick = process.env.BENCH_QUICK === "1";
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",")) : null;
+const want = (name) => !only || only.has(name);
+const config = {
+  startupRuns: quick ? 5 : 30,
+  latencyMessages: quick ? 50 : 500,
+  memoryMessages: 1000,
+  memoryReps: quick ? 1 : 5,
+  throughputSeconds: quick ? 2 : 4,
+  concurrency: [1, 100, 1000],
+  longPollCounts: [1000, 5000],
+};
+
+const results = { startedAt: startedAt.toISOString(), quick, config, machine: machine() };
+const tmp = mkdtempSync(join(tmpdir(), "frontdesk-bench-"));
+const outDir = join(benchDir, "out");
+mkdirSync(outDir, { recursive: true });
+let server = null;
+let pages = null;
+let browser = null;
+
+try {
+  // The server binary (the npm script built the examples; the binary may not be among them).
+  log("building target/release/frontdesk-server (cargo, quiet; a no-op when up to date)");
+  await run("cargo", ["build", "-q", "--release", "-p", "frontdesk-server", "--bins", "--examples"]);
+  if (!existsSync("dist/web/frontdesk_bg.wasm")) {
+    log("dist/web is missing: running scripts/build.sh");
+    await run("bash", ["scripts/build.sh"]);
+  }
+  // A snapshot of the embed: a rebuild of dist/web during the run (another engineer, the lead) cannot change what
+  // is measured half-way. Served by the real server as its --public-dir.
+  const publicDir = join(tmp, "web");
+  cpSync("dist/web", publicDir, { recursive: true });
+  results.embed = { widgetJsVersion: (readFileSync(join(publicDir, "widget.js"), "utf8").match(/var version = "([^"]+)"/) || [])[1] ?? null };
+
+  if (want("sizes")) {
+    await section("sizes", results, async () => ({
+      frontdesk: frontdeskSizes(publicDir),
+      peers: await peerSizes(tmp),
+      wasm: await wasmBreakdown({ root, tmp }),
+    }));
+  }
+
+  const needServer = ["sizes", "startup", "latency", "memory", "throughput", "longpolls"].some(want);
+  if (needServer) {
+    const binary = join(root, "target/release/frontdesk-server");
+    const database = `sqlite://${join(tmp, "bench.db")}`;
+    let org = null;
+    let frontdeskUrl = null;
+    pages = await startPages({ benchDir, config: () => ({ widgetToken: org?.widgetToken, frontdeskUrl }) });
+    org = createOrg({ binary, database, origin: pages.origin });
+    server = await startFrontdesk({ binary, database, publicDir, logFile: join(outDir, "server.log") });
+    frontdeskUrl = server.url;
+    results.servers = { frontdesk: server.url, pages: pages.origin, openFileLimit: server.openFileLimit };
+
+    if (want("sizes")) await section("served", results, () => servedSizes(server.url));
+
+    if (["startup", "latency", "memory"].some(want)) browser = await launch();
+    if (want("startup")) await section("startup", results, () => startup(browser, pages.origin, { runs: config.startupRuns }));
+    if (want("latency")) {
+      await section("latency", results, () =>
+        replyLatency(browser, { url: server.url, pagesOrigin: pages.origin, org, messages: config.latencyMessages }));
+    }
+    if (want("memory")) {
+      await section("memory", results, () =>
+        memory(browser, { url: server.url, pagesOrigin: pages.origin, org, messages: config.memoryMessages, reps: config.memoryReps }));
+    }
+    if (browser) {
+      await browser.close();
+      browser = null;
+    }
+    if (want("throughput")) {
+      await section("throughput", results, () =>
+        throughput({ loadBin: join(root, "target/release/examples/load"), url: server.url, org,
+          concurrency: config.concurrency, seconds: config.throughputSeconds, replies: config.latencyMessages }));
+    }
+    if (want("longpolls")) {
+      const freshServer = async (name) => {
+        const db = `sqlite://${join(tmp, `${name}.db`)}`;
+        const fresh = createOrg({ binary, database: db, origin: pages.origin });
+        const s = await startFrontdesk({ binary, database: db, publicDir, logFile: join(outDir, `server-${name}.log`) });
+        return { server: s, org: fresh };
+      };
+      await section("longpolls", results, () => heldLongPolls({ freshServer, counts: config.longPollCounts }));
+    }
+  }
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  if (server) await server.stop();
+  if (pages) await pages.close();
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+results.machine.loadavgAtEnd = (await import("node:os")).loadavg().map((x) => round(x, 2));
+results.wallSeconds = round((Date.now() - t0) / 1000, 0);
+results.npmScriptSeconds = npmScriptSeconds();
+writeFileSync(join(outDir, "results.json"), JSON.stringify(results, null, 2));
+if (!only) {
+  writeReport(join(root, "BENCHMARKS.md"), results);
+  log(`BENCHMARKS.md written (bench ${results.wallSeconds} s; npm run bench ${results.npmScriptSeconds ?? "?"} s so far)`);
+} else {
+  log(`BENCH_ONLY set: results in bench/out/results.json, BENCHMARKS.md left alone`);
+}
+
+/** Seconds since the npm script's shell started (it ran setup and the builds before this file), when run by npm. */
+function npmScriptSeconds() {
+  try {
+    const cmdline = readFileSync(`/proc/${process.ppid}/cmdline`, "utf8");
+    if (!cmdline.includes("bench/run.mjs")) return null;
+    const startTicks = Number(readFileSync(`/proc/${process.ppid}/stat`, "utf8").split(") ")[1].split(" ")[19]);
+    const uptime = Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]);
+    return round(uptime - startTicks / 100, 0);
+  } catch {
+    return null;
+  }
+}
