@@ -299,7 +299,7 @@ impl Inner {
         let Screen::Conversation(Some(id)) = self.state.borrow().screen() else {
             return;
         };
-        if self.state.borrow().messages.contains_key(&id) || !self.state.borrow().open {
+        if self.state.borrow().conversation(&id).is_some() || !self.state.borrow().open {
             return;
         }
         let weak = Rc::downgrade(self);

@@ -4,7 +4,6 @@
 
 use crate::protocol::{Author, Message, Session};
 use crate::storage::Pending;
-use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
@@ -18,8 +17,9 @@ pub enum Screen {
 pub struct ChatState {
     /// Newest activity first.
     pub sessions: Vec<Session>,
-    /// Conversations whose messages have been fetched, each sorted by id.
-    pub messages: BTreeMap<String, Vec<Message>>,
+    /// Conversations whose messages have been fetched, each sorted by id. A list, not a map: a visitor
+    /// opens a handful, and a map type alone costs kilobytes of wasm.
+    pub messages: Vec<(String, Vec<Message>)>,
     pub outbox: Vec<Pending>,
     /// The next `after` of the updates long-poll.
     pub cursor: i64,
@@ -79,7 +79,7 @@ impl ChatState {
     /// The session list arrived: the cursor starts after everything it shows, and sessions whose last
     /// message is an unread agent reply count as unread.
     pub fn set_sessions(&mut self, mut sessions: Vec<Session>) {
-        sessions.sort_by(|a, b| activity(b).cmp(&activity(a)));
+        sessions.sort_unstable_by(|a, b| activity(b).cmp(&activity(a)));
         let newest = sessions
             .iter()
             .filter_map(|s| s.last_message.as_ref().map(|m| m.id))
@@ -104,11 +104,30 @@ impl ChatState {
 
     /// A conversation's full history arrived.
     pub fn set_messages(&mut self, session_id: &str, messages: Vec<Message>) {
-        let list = self.messages.entry(session_id.to_owned()).or_default();
+        let list = self.conversation_entry(session_id);
         *list = Vec::new();
         for message in messages {
             insert_sorted(list, message);
         }
+    }
+
+    /// The loaded messages of a conversation; `None` when they have not been fetched.
+    pub fn conversation(&self, session_id: &str) -> Option<&Vec<Message>> {
+        self.messages
+            .iter()
+            .find(|(id, _)| id == session_id)
+            .map(|(_, list)| list)
+    }
+
+    fn conversation_entry(&mut self, session_id: &str) -> &mut Vec<Message> {
+        let index = match self.messages.iter().position(|(id, _)| id == session_id) {
+            Some(index) => index,
+            None => {
+                self.messages.push((session_id.to_owned(), Vec::new()));
+                self.messages.len() - 1
+            }
+        };
+        &mut self.messages[index].1
     }
 
     /// New messages from the long-poll or from a send: deduplicated by id, matched to pending sends
@@ -138,8 +157,12 @@ impl ChatState {
                 }
                 None => applied.unknown_session = true,
             }
-            let is_new = match self.messages.get_mut(&message.session_id) {
-                Some(list) => insert_sorted(list, message.clone()),
+            let loaded = self
+                .messages
+                .iter_mut()
+                .find(|(id, _)| *id == message.session_id);
+            let is_new = match loaded {
+                Some((_, list)) => insert_sorted(list, message.clone()),
                 // Not loaded: it will come with the history; new if we have not seen its id.
                 None => message.id > self.last_read,
             };
@@ -168,8 +191,8 @@ impl ChatState {
         self.unread = 0;
         let newest = self
             .messages
-            .values()
-            .flatten()
+            .iter()
+            .flat_map(|(_, list)| list)
             .map(|m| m.id)
             .chain(
                 self.sessions
@@ -208,7 +231,7 @@ impl ChatState {
     /// The conversation's messages followed by what is still in the outbox for it.
     pub fn items(&self, session_id: Option<&str>) -> Vec<ItemView> {
         let sent = session_id
-            .and_then(|id| self.messages.get(id))
+            .and_then(|id| self.conversation(id))
             .into_iter()
             .flatten()
             .map(|m| ItemView {
@@ -243,7 +266,7 @@ impl ChatState {
         for pending in self.outbox.iter_mut().filter(|p| p.session_id.is_none()) {
             pending.session_id = Some(id.clone());
         }
-        self.messages.entry(id.clone()).or_default();
+        self.conversation_entry(&id);
         if self.screen() == Screen::Conversation(None) {
             self.screen = Some(Screen::Conversation(Some(id)));
         }
@@ -328,7 +351,7 @@ mod tests {
         let second = state.apply(vec![reply]);
         assert_eq!(first.new_agent_messages.len(), 1);
         assert!(second.new_agent_messages.is_empty() && !second.changed);
-        assert_eq!(state.messages["s"].len(), 1);
+        assert_eq!(state.conversation("s").unwrap().len(), 1);
         assert_eq!(state.unread, 1);
     }
 

@@ -119,8 +119,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let db = db::connect(&cli.database).await?;
     match cli.command {
         Command::Serve(args) => {
-            let listener = tokio::net::TcpListener::bind(args.addr)
-                .await
+            let listener = startup::bind(args.addr)
                 .map_err(|e| format!("--addr {}: cannot listen: {e}", args.addr))?;
             tracing::info!("listening on http://{}", listener.local_addr()?);
             let config = Config {
