@@ -7,7 +7,9 @@ use axum::Router;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{message_fields, send_answer, session_id, updates_body, UpdatesQuery, UPDATES_LIMIT};
+use super::{
+    message_fields, send_answer, updates_body, visible_session, UpdatesQuery, UPDATES_LIMIT,
+};
 use crate::chats::{self, json_object, Author, Message, NewMessage, Session, Viewer};
 use crate::domain::ExternalId;
 use crate::error::ApiError;
@@ -103,9 +105,7 @@ async fn list_messages(
     AgentKey(agent): AgentKey,
     Path(id): Path<String>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let session = chats::find_session(&state.db, Viewer::Org(agent.org_id), &session_id(&id)?)
-        .await?
-        .ok_or(ApiError::SessionNotFound)?;
+    let session = visible_session(&state, Viewer::Org(agent.org_id), &id).await?;
     let messages = chats::messages(&state.db, &session).await?;
     Ok(axum::Json(json!({ "messages": messages })))
 }
@@ -123,9 +123,7 @@ async fn reply(
     Path(id): Path<String>,
     Json(body): Json<Reply>,
 ) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
-    let session = chats::find_session(&state.db, Viewer::Org(agent.org_id), &session_id(&id)?)
-        .await?
-        .ok_or(ApiError::SessionNotFound)?;
+    let session = visible_session(&state, Viewer::Org(agent.org_id), &id).await?;
     let (content, client_id) = message_fields(body.content.as_deref(), body.client_id.as_deref())?;
     let message = NewMessage {
         client_id,

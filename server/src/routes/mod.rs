@@ -18,9 +18,17 @@ use crate::error::ApiError;
 use crate::realtime::Audience;
 use crate::startup::AppState;
 
-/// A session id from a path. A malformed id is "not found" like any other id the caller cannot see.
-fn session_id(raw: &str) -> Result<SessionId, ApiError> {
-    SessionId::parse(raw).map_err(|_| ApiError::SessionNotFound)
+/// The session a path's id names, if `viewer` sees it. Anything else (a malformed id, another device's,
+/// another org's, no such session) is the same 404 `session_not_found`, so ids cannot be probed.
+async fn visible_session(
+    state: &AppState,
+    viewer: crate::chats::Viewer<'_>,
+    raw_id: &str,
+) -> Result<Session, ApiError> {
+    let id = SessionId::parse(raw_id).map_err(|_| ApiError::SessionNotFound)?;
+    crate::chats::find_session(&state.db, viewer, &id)
+        .await?
+        .ok_or(ApiError::SessionNotFound)
 }
 
 /// `content` and `client_id` of a send, checked.

@@ -7,7 +7,9 @@ use axum::Router;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{message_fields, send_answer, session_id, updates_body, UpdatesQuery, UPDATES_LIMIT};
+use super::{
+    message_fields, send_answer, updates_body, visible_session, UpdatesQuery, UPDATES_LIMIT,
+};
 use crate::chats::{
     self, Author, Message, NewMessage, Session, Stored, Viewer, Visitor, VisitorProfile,
 };
@@ -175,9 +177,7 @@ async fn list_messages(
     WidgetVisitor(visitor): WidgetVisitor,
     Path(id): Path<String>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let session = chats::find_session(&state.db, Viewer::from(&visitor), &session_id(&id)?)
-        .await?
-        .ok_or(ApiError::SessionNotFound)?;
+    let session = visible_session(&state, Viewer::from(&visitor), &id).await?;
     let messages = chats::messages(&state.db, &session).await?;
     Ok(axum::Json(json!({ "messages": messages })))
 }
@@ -194,9 +194,7 @@ async fn send_message(
     Path(id): Path<String>,
     Json(body): Json<SendMessage>,
 ) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
-    let session = chats::find_session(&state.db, Viewer::from(&visitor), &session_id(&id)?)
-        .await?
-        .ok_or(ApiError::SessionNotFound)?;
+    let session = visible_session(&state, Viewer::from(&visitor), &id).await?;
     let (content, client_id) = message_fields(body.content.as_deref(), body.client_id.as_deref())?;
     // A retry is answered before the rate limit: it stores nothing, and a widget retrying after a network error
     // must not be punished for it.
