@@ -84,10 +84,12 @@ pub struct View {
     composer: HtmlElement,
     textarea: HtmlTextAreaElement,
     live: HtmlElement,
-    /// `Intl.DateTimeFormat(...).format`, built once: building one per message was a fifth of the time
-    /// it took to open a 1,000-message chat.
-    time_format: js_sys::Function,
-    date_time_format: js_sys::Function,
+    /// `Intl.DateTimeFormat(...).format`, built once, on first use: building one per message was a fifth of
+    /// the time it took to open a 1,000-message chat, and building them at start-up was a quarter of it
+    /// (ICU loads its data), for visitors who may never open the panel.
+    language_code: String,
+    time_format: std::cell::OnceCell<js_sys::Function>,
+    date_time_format: std::cell::OnceCell<js_sys::Function>,
     /// What the message list shows, by item, so a new message appends instead of redrawing all.
     rendered: RefCell<Vec<ItemView>>,
     /// Held only so the listeners live as long as the view; dropping removes them.
@@ -340,8 +342,9 @@ impl View {
         }
 
         Ok(View {
-            time_format: date_formatter(language_code, false),
-            date_time_format: date_formatter(language_code, true),
+            language_code: language_code.to_owned(),
+            time_format: std::cell::OnceCell::new(),
+            date_time_format: std::cell::OnceCell::new(),
             document,
             strings,
             host,
@@ -579,7 +582,8 @@ impl View {
             &self.date_time_format
         } else {
             &self.time_format
-        };
+        }
+        .get_or_init(|| date_formatter(&self.language_code, with_date));
         format
             .call1(&JsValue::NULL, &date)
             .ok()
