@@ -181,3 +181,62 @@ suite.test("6e. an answer lost on the way back when a chat starts does not leave
     "one conversation, not one per attempt to start it",
   );
 });
+
+suite.test("6f. two tabs of one device show the same conversation and stay in step; each message is stored once", async (s) => {
+  const ws = uniq("ws");
+  const url = s.pageUrl({ options: { user: { data: { name: "Tam" }, externalId: ws } } });
+  const device = await s.device();
+  const tabA = await s.open(device, url);
+  await widget.open(tabA);
+  await widget.send(tabA, "first, from tab A");
+
+  const tabB = await s.open(device, url);
+  await widget.open(tabB);
+  await tabB.locator("[data-frontdesk] .sessions [data-session]").first().click();
+  await widget.sent(tabB, "first, from tab A");
+
+  await widget.send(tabA, "second, from tab A");
+  await widget.sent(tabB, "second, from tab A");
+  await widget.send(tabB, "third, from tab B");
+  await widget.sent(tabA, "third, from tab B");
+
+  const [session] = await s.agent.sessions(ws);
+  await s.agent.reply(session.id, "agent answer to both tabs");
+  for (const tab of [tabA, tabB]) {
+    await tab.locator("[data-frontdesk] .msg.agent").filter({ hasText: "agent answer to both tabs" }).waitFor();
+  }
+  assert.deepEqual(
+    [...(await storedCounts(s, ws))],
+    [["first, from tab A", 1], ["second, from tab A", 1], ["third, from tab B", 1], ["agent answer to both tabs", 1]],
+    "one conversation, every message once",
+  );
+  assert.equal((await s.agent.sessions(ws)).length, 1);
+  for (const tab of [tabA, tabB]) {
+    assert.deepEqual((await widget.items(tab)).map((i) => i.cls), ["msg visitor", "msg visitor", "msg visitor", "msg agent"]);
+  }
+});
+
+suite.test("6g. a send the server refuses is shown as failed with the server's reason, and Retry sends it again", async (s) => {
+  const ws = uniq("ws");
+  const device = await s.device();
+  const page = await s.open(device, s.pageUrl({ options: { user: { data: { name: "Rey" }, externalId: ws } } }));
+  await widget.open(page);
+  await widget.send(page, "opening message");
+  // The composer's maxlength stops typing past the server's limit; a value set by script does not stop,
+  // and the real server refuses it (413 message_too_large): a refusal, not a network failure.
+  const tooLong = "x".repeat(4001);
+  let sends = 0;
+  page.on("request", (r) => { if (r.method() === "POST" && /\/messages$/.test(r.url())) sends++; });
+  await widget.composer(page).evaluate((el, text) => { el.value = text; }, tooLong);
+  await widget.composer(page).press("Enter");
+  const failed = page.locator("[data-frontdesk] .msg.failed");
+  await failed.waitFor();
+  assert.ok((await failed.textContent()).includes("content: longer than 4000 characters"), "the server's reason is shown");
+  assert.equal(sends, 1);
+  const retry = failed.getByRole("button", { name: /Retry/ });
+  await retry.click();
+  await eventually(async () => sends === 2, "Retry to send it again");
+  await failed.waitFor();
+  assert.equal([...(await storedCounts(s, ws)).keys()].includes(tooLong), false, "nothing half-stored");
+  assert.deepEqual([...(await storedCounts(s, ws))], [["opening message", 1]]);
+});
