@@ -9,20 +9,13 @@ impl ClientId {
     pub const MAX_LEN: usize = 64;
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        if raw.len() < Self::MIN_LEN {
-            return Err(Invalid::TooShort { min: Self::MIN_LEN });
-        }
-        if raw.len() > Self::MAX_LEN {
-            return Err(Invalid::TooLong { max: Self::MAX_LEN });
-        }
-        if !raw
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        {
-            return Err(Invalid::BadCharacter {
-                allowed: "letters, digits, _ and -",
-            });
-        }
+        super::check_identifier(
+            raw,
+            Self::MIN_LEN,
+            Self::MAX_LEN,
+            b"_-",
+            "letters, digits, _ and -",
+        )?;
         Ok(Self(raw.to_owned()))
     }
 

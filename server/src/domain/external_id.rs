@@ -10,20 +10,7 @@ impl ExternalId {
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         // Not trimmed: an id is compared byte for byte, so " ws_1" must not quietly become "ws_1".
-        if raw.is_empty() {
-            return Err(Invalid::Empty);
-        }
-        if raw.len() > Self::MAX_LEN {
-            return Err(Invalid::TooLong { max: Self::MAX_LEN });
-        }
-        if !raw
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_.:@-".contains(&b))
-        {
-            return Err(Invalid::BadCharacter {
-                allowed: Self::ALLOWED,
-            });
-        }
+        super::check_identifier(raw, 1, Self::MAX_LEN, b"_.:@-", Self::ALLOWED)?;
         Ok(Self(raw.to_owned()))
     }
 

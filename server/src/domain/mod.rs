@@ -58,6 +58,35 @@ fn bounded(raw: &str, max: usize) -> Result<&str, Invalid> {
     Ok(s)
 }
 
+/// An identifier the client chooses: `min..=max` bytes of ASCII letters, digits and the bytes of `extra`
+/// (`allowed` says the same in words, for the error). Not trimmed: ids are compared byte for byte.
+fn check_identifier(
+    raw: &str,
+    min: usize,
+    max: usize,
+    extra: &[u8],
+    allowed: &'static str,
+) -> Result<(), Invalid> {
+    if raw.len() < min {
+        // With a minimum of one, "too short" can only mean empty: say that.
+        return Err(if min == 1 {
+            Invalid::Empty
+        } else {
+            Invalid::TooShort { min }
+        });
+    }
+    if raw.len() > max {
+        return Err(Invalid::TooLong { max });
+    }
+    if !raw
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
+    {
+        return Err(Invalid::BadCharacter { allowed });
+    }
+    Ok(())
+}
+
 fn is_lower_hex(s: &str, len: usize) -> bool {
     s.len() == len
         && s.bytes()
