@@ -129,6 +129,13 @@ pub struct SigningKey {
     secret: Vec<u8>,
 }
 
+impl SigningKey {
+    /// A key from its parts: for tests and the fuzz targets, which have no database to keep one in.
+    pub fn from_parts(id: i64, secret: Vec<u8>) -> Self {
+        SigningKey { id, secret }
+    }
+}
+
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SigningKey")
@@ -243,13 +250,37 @@ pub async fn verify_user_token(
     let Some((secret,)) = secret else {
         return Err(ApiError::InvalidUserToken(TokenRejection::RotatedKey));
     };
+    check_user_token(
+        &SigningKey {
+            id: claims.kid,
+            secret,
+        },
+        token,
+        org_id,
+        now,
+    )
+}
+
+/// The pure half of [`verify_user_token`]: checks `token` against `key` (the key its `kid` names), for
+/// `org_id` at `now`. Apart from the database read, so that it can be fuzzed.
+pub fn check_user_token(
+    key: &SigningKey,
+    token: &str,
+    org_id: i64,
+    now: i64,
+) -> Result<UserClaims, ApiError> {
+    let claims =
+        decode_claims(token).ok_or(ApiError::InvalidUserToken(TokenRejection::Malformed))?;
+    if claims.kid != key.id {
+        return Err(ApiError::InvalidUserToken(TokenRejection::RotatedKey));
+    }
     let (signed, signature) = token
         .rsplit_once('.')
         .ok_or(ApiError::InvalidUserToken(TokenRejection::Malformed))?;
     let signature = URL_SAFE_NO_PAD
         .decode(signature)
         .map_err(|_| ApiError::InvalidUserToken(TokenRejection::Malformed))?;
-    mac(&secret, signed)
+    mac(&key.secret, signed)
         .verify_slice(&signature)
         .map_err(|_| ApiError::InvalidUserToken(TokenRejection::BadSignature))?;
     if claims.org != org_id {
@@ -338,6 +369,44 @@ mod tests {
         ] {
             assert_eq!(decode_claims(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn check_user_token_accepts_only_an_untouched_unexpired_token_of_its_org() {
+        let claims = UserClaims {
+            org: 1,
+            sub: 2,
+            exp: 100,
+            kid: 0,
+        };
+        let token = sign_user_token(&key(9), &claims);
+        let valid = check_user_token(&key(9), &token, 1, 99).expect("a fresh token is valid");
+        assert_eq!((valid.org, valid.sub, valid.kid), (1, 2, 9));
+        let rejection = |key: &SigningKey, token: &str, org, now| {
+            check_user_token(key, token, org, now)
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            rejection(&key(9), &token, 1, 100),
+            ApiError::UserTokenExpired.to_string()
+        );
+        assert_eq!(
+            rejection(&key(9), &token, 2, 99),
+            ApiError::InvalidUserToken(TokenRejection::OtherOrg).to_string()
+        );
+        assert_eq!(
+            rejection(&key(10), &token, 1, 99),
+            ApiError::InvalidUserToken(TokenRejection::RotatedKey).to_string()
+        );
+        let other_secret = SigningKey::from_parts(9, vec![8; 32]);
+        assert_eq!(
+            rejection(&other_secret, &token, 1, 99),
+            ApiError::InvalidUserToken(TokenRejection::BadSignature).to_string()
+        );
+        let mut altered = token.clone();
+        altered.push('A');
+        assert!(check_user_token(&key(9), &altered, 1, 99).is_err());
     }
 
     #[test]
