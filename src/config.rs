@@ -4,16 +4,20 @@
 //! module re-checks options. Pure Rust: no `JsValue`, no DOM, so every rule is a native unit test.
 
 use crate::value::Value;
+use frontdesk_protocol::{limits, rules, Invalid};
 use std::fmt;
 
-/// Longest strings accepted. Generous for real data, small enough that a page cannot make the widget
-/// ship megabytes to the server on every request.
-pub const MAX_NAME_CHARS: usize = 256;
-pub const MAX_EMAIL_CHARS: usize = 254;
-pub const MAX_URL_CHARS: usize = 2048;
+/// Longest strings accepted: the server's limits (`frontdesk-protocol`), so what passes here is not
+/// refused there.
+pub const MAX_NAME_CHARS: usize = limits::NAME_MAX_CHARS;
+pub const MAX_EMAIL_CHARS: usize = limits::EMAIL_MAX_CHARS;
+pub const MAX_URL_CHARS: usize = limits::URL_MAX_CHARS;
+pub const MAX_EXTERNAL_ID_CHARS: usize = limits::EXTERNAL_ID_MAX_CHARS;
+/// The widget's own: a token is opaque to the protocol, and these bound what a page can make it send.
 pub const MAX_WIDGET_TOKEN_CHARS: usize = 128;
 pub const MAX_USER_TOKEN_CHARS: usize = 4096;
-pub const MAX_EXTERNAL_ID_CHARS: usize = 128;
+/// Half of what the server takes (`limits::CUSTOM_DATA_MAX_BYTES`): every chat start carries it, and a
+/// page's data about a visitor fits in far less.
 pub const MAX_CUSTOM_DATA_BYTES: usize = 8192;
 
 const TOP_LEVEL_KEYS: &[&str] = &[
@@ -145,6 +149,8 @@ pub enum Problem {
     BadCharacters {
         allowed: &'static str,
     },
+    /// Refused by one of the protocol's rules for another reason (an invisible or a non-ASCII character).
+    Rule(Invalid),
     NotJson,
     NotColor,
     UnknownLanguage,
@@ -177,6 +183,7 @@ impl fmt::Display for Problem {
                 f.write_str("not a widget token (expected wt_ followed by letters and digits)")
             }
             Problem::BadCharacters { allowed } => write!(f, "may only contain {allowed}"),
+            Problem::Rule(invalid) => fmt::Display::fmt(invalid, f),
             Problem::NotJson => f.write_str(
                 "must hold only JSON values (no functions, DOM nodes, NaN or Infinity)",
             ),
@@ -321,20 +328,23 @@ fn visitor_data(data: &Value) -> Result<VisitorData, ConfigError> {
 
     let name = data
         .get("name")
-        .map(|v| string(v, "options.user.data.name", MAX_NAME_CHARS).map(|s| s.trim().to_owned()))
+        .map(|v| {
+            let path = "options.user.data.name";
+            let name = string(v, path, MAX_NAME_CHARS)?;
+            rules::name(name)
+                .map(str::to_owned)
+                .map_err(|e| error(path, problem(e)))
+        })
         .transpose()?;
-    if name.as_deref() == Some("") {
-        return Err(error("options.user.data.name", Problem::Empty));
-    }
     let email = data
         .get("email")
         .map(|v| {
-            let email = string(v, "options.user.data.email", MAX_EMAIL_CHARS)?.trim();
-            if is_email(email) {
-                Ok(email.to_owned())
-            } else {
-                Err(error("options.user.data.email", Problem::NotEmail))
-            }
+            let path = "options.user.data.email";
+            let email = string(v, path, MAX_EMAIL_CHARS)?.trim();
+            // Sent as the page gave it: the server stores the rule's canonical form.
+            rules::email(email)
+                .map(|_| email.to_owned())
+                .map_err(|e| error(path, problem(e)))
         })
         .transpose()?;
     let avatar_url = data
@@ -460,18 +470,20 @@ fn widget_token(value: Option<&Value>) -> Result<String, ConfigError> {
 
 fn external_id(value: &Value, path: &str) -> Result<String, ConfigError> {
     let id = string(value, path, MAX_EXTERNAL_ID_CHARS)?;
-    if !id
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_.:@-".contains(c))
-    {
-        return Err(error(
-            path,
-            Problem::BadCharacters {
-                allowed: "letters, digits and _ . : @ -",
-            },
-        ));
+    rules::external_id(id)
+        .map(str::to_owned)
+        .map_err(|e| error(path, problem(e)))
+}
+
+/// A protocol rule's refusal in the words of the other options' errors.
+fn problem(invalid: Invalid) -> Problem {
+    match invalid {
+        Invalid::Empty => Problem::Empty,
+        Invalid::TooLong { max } => Problem::TooLong { max },
+        Invalid::BadCharacter { allowed } => Problem::BadCharacters { allowed },
+        Invalid::NotAnEmail => Problem::NotEmail,
+        other => Problem::Rule(other),
     }
-    Ok(id.to_owned())
 }
 
 fn http_url(value: &Value, path: &str) -> Result<String, ConfigError> {
@@ -503,26 +515,9 @@ fn color(value: &Value, path: &str) -> Result<String, ConfigError> {
     }
 }
 
-/// Deliberately simple: one `@`, a non-empty local part, a dotted domain of sane labels. The server
-/// applies the same rule; the goal is to catch mistakes (a name in the email field), not RFC 5322.
+/// The protocol's email rule (`frontdesk_protocol::rules::email`), which the server applies too.
 pub fn is_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else {
-        return false;
-    };
-    let label_ok = |l: &str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
-    };
-    !local.is_empty()
-        && local.len() <= 64
-        && !local
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || "@<>()[],;:\"\\".contains(c))
-        && domain.contains('.')
-        && domain.split('.').all(label_ok)
+    rules::email(s).is_ok()
 }
 
 #[cfg(test)]

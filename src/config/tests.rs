@@ -209,6 +209,8 @@ fn email_rules() {
         "john@doe..com",
         "a@b@c.com",
         "<x>@y.com",
+        "a,b@x.com",
+        "\"ab\"@x.com",
     ] {
         assert_eq!(
             check(bad),
@@ -259,7 +261,7 @@ fn strings_have_limits_and_must_not_be_blank() {
     );
     assert_eq!(
         name("n".repeat(MAX_NAME_CHARS + 1)),
-        "options.user.data.name: too long (at most 256)"
+        "options.user.data.name: too long (at most 200)"
     );
     let token = "t".repeat(MAX_USER_TOKEN_CHARS + 1);
     assert_eq!(
@@ -339,4 +341,23 @@ fn user_must_be_an_object() {
         message(json!({ "token": TOKEN, "user": { "data": 1 } })),
         "options.user.data: expected an object, got a number"
     );
+}
+
+#[test]
+fn invisible_and_non_ascii_characters_are_named() {
+    let data =
+        |key: &str, v: &str| message(json!({ "token": TOKEN, "user": { "data": { key: v } } }));
+    assert_eq!(
+        data("name", "Kate\u{202E}"),
+        "options.user.data.name: contains U+202E, a bidirectional control character, which is not allowed: it is invisible and can disguise the text"
+    );
+    assert!(data("email", "\u{200B}kate@x.com")
+        .starts_with("options.user.data.email: contains U+200B, a zero-width character"));
+    assert_eq!(
+        message(json!({ "token": TOKEN, "user": { "externalId": "wś" } })),
+        "options.user.externalId: contains U+015B (ś), which is not ASCII; may only contain letters, digits and _ . : @ -"
+    );
+    // What the server accepts, the widget accepts: a Unicode local part, counted in characters.
+    let forty_e = format!("{}@x.com", "é".repeat(40));
+    assert!(is_email(&forty_e));
 }
