@@ -149,8 +149,13 @@ pub enum Problem {
     BadCharacters {
         allowed: &'static str,
     },
-    /// Refused by one of the protocol's rules for another reason (an invisible or a non-ASCII character).
-    Rule(Invalid),
+    /// A control, bidirectional-control or zero-width character (`frontdesk_protocol::rules`).
+    Invisible(char),
+    /// A non-ASCII character in an identifier.
+    NotAscii {
+        found: char,
+        allowed: &'static str,
+    },
     NotJson,
     NotColor,
     UnknownLanguage,
@@ -183,7 +188,9 @@ impl fmt::Display for Problem {
                 f.write_str("not a widget token (expected wt_ followed by letters and digits)")
             }
             Problem::BadCharacters { allowed } => write!(f, "may only contain {allowed}"),
-            Problem::Rule(invalid) => fmt::Display::fmt(invalid, f),
+            // The protocol's sentences, not `Invalid`'s whole `Display`: only these two reach the widget.
+            Problem::Invisible(found) => rules::describe_invisible(*found, f),
+            Problem::NotAscii { found, allowed } => rules::describe_not_ascii(*found, allowed, f),
             Problem::NotJson => f.write_str(
                 "must hold only JSON values (no functions, DOM nodes, NaN or Infinity)",
             ),
@@ -481,8 +488,12 @@ fn problem(invalid: Invalid) -> Problem {
         Invalid::Empty => Problem::Empty,
         Invalid::TooLong { max } => Problem::TooLong { max },
         Invalid::BadCharacter { allowed } => Problem::BadCharacters { allowed },
+        Invalid::Invisible { found } => Problem::Invisible(found),
+        Invalid::NotAscii { found, allowed } => Problem::NotAscii { found, allowed },
         Invalid::NotAnEmail => Problem::NotEmail,
-        other => Problem::Rule(other),
+        // Not among the answers of the three rules called here (email, name, external id); a catch-all
+        // keeps `Invalid`'s whole `Display` out of the wasm.
+        _ => Problem::NotEmail,
     }
 }
 

@@ -4,7 +4,7 @@
 //! Every rule returns [`Invalid`], whose message completes a sentence that starts with the field's name
 //! (`email: not an email address`); the caller, which knows the field, adds the name.
 
-use core::fmt;
+use core::fmt::{self, Write as _};
 
 use crate::limits;
 
@@ -43,17 +43,46 @@ pub enum Invalid {
     },
 }
 
-/// `U+202E`, and the character itself when it is visible.
+/// `U+202E`, and the character itself when it is visible. The hex digits are written by hand: `{:04X}` would
+/// bring the integer-formatting machinery into the widget's wasm for these few characters.
 struct CodePoint(char);
 
 impl fmt::Display for CodePoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "U+{:04X}", u32::from(self.0))?;
+        f.write_str("U+")?;
+        let value = u32::from(self.0);
+        let digits = (value.max(1).ilog2() / 4 + 1).max(4);
+        for shift in (0..digits).rev() {
+            let digit = char::from_digit((value >> (shift * 4)) & 0xf, 16).unwrap_or('0');
+            f.write_char(digit.to_ascii_uppercase())?;
+        }
         if invisible_kind(self.0).is_none() && !self.0.is_whitespace() {
-            write!(f, " ({})", self.0)?;
+            f.write_str(" (")?;
+            f.write_char(self.0)?;
+            f.write_char(')')?;
         }
         Ok(())
     }
+}
+
+/// `contains U+202E, a bidirectional control character, which is not allowed: …`: the sentence of
+/// [`Invalid::Invisible`], for callers (the widget) that word their other errors themselves.
+pub fn describe_invisible(found: char, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    write!(
+        f,
+        "contains {}, {}, which is not allowed: it is invisible and can disguise the text",
+        CodePoint(found),
+        invisible_kind(found).unwrap_or("an invisible character")
+    )
+}
+
+/// The sentence of [`Invalid::NotAscii`].
+pub fn describe_not_ascii(found: char, allowed: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    write!(
+        f,
+        "contains {}, which is not ASCII; may only contain {allowed}",
+        CodePoint(found)
+    )
 }
 
 impl fmt::Display for Invalid {
@@ -63,17 +92,8 @@ impl fmt::Display for Invalid {
             Invalid::TooLong { max } => write!(f, "longer than {max} characters"),
             Invalid::TooShort { min } => write!(f, "shorter than {min} characters"),
             Invalid::BadCharacter { allowed } => write!(f, "may only contain {allowed}"),
-            Invalid::NotAscii { found, allowed } => write!(
-                f,
-                "contains {}, which is not ASCII; may only contain {allowed}",
-                CodePoint(*found)
-            ),
-            Invalid::Invisible { found } => write!(
-                f,
-                "contains {}, {}, which is not allowed: it is invisible and can disguise the text",
-                CodePoint(*found),
-                invisible_kind(*found).unwrap_or("an invisible character")
-            ),
+            Invalid::NotAscii { found, allowed } => describe_not_ascii(*found, allowed, f),
+            Invalid::Invisible { found } => describe_invisible(*found, f),
             Invalid::NotAnEmail => f.write_str("not an email address"),
             Invalid::NotAnHttpUrl => f.write_str("not an http:// or https:// URL"),
             Invalid::NotAnOrigin(why) => write!(
@@ -219,8 +239,43 @@ pub fn client_id(raw: &str) -> Result<&str, Invalid> {
     )
 }
 
-/// Characters that cannot appear unquoted before the `@` (RFC 5322 specials), besides whitespace.
-const LOCAL_SPECIALS: &str = "@<>()[],;:\"\\";
+/// The RFC 5322 specials, which cannot appear unquoted before the `@`. (A `match`, not `str::contains`: it
+/// keeps the string-searcher code out of the widget's wasm.)
+fn is_special(c: char) -> bool {
+    matches!(
+        c,
+        '@' | '<' | '>' | '(' | ')' | '[' | ']' | ',' | ';' | ':' | '"' | '\\'
+    )
+}
+
+/// A domain with at least one dot, of labels of 1–63 letters, digits and hyphens that neither start nor end with
+/// a hyphen. Any non-ASCII character other than whitespace counts as a letter: the rule is there to catch
+/// mistakes, not to re-implement IDNA (the domain's DNS decides), and it needs no Unicode tables.
+fn is_domain(domain: &str) -> bool {
+    let mut dots = 0;
+    let mut label_len = 0;
+    let mut previous = '.';
+    for c in domain.chars() {
+        if c == '.' {
+            if label_len == 0 || previous == '-' {
+                return false;
+            }
+            dots += 1;
+            label_len = 0;
+        } else {
+            let letter = c.is_ascii_alphanumeric() || (!c.is_ascii() && !c.is_whitespace());
+            if !(letter || c == '-')
+                || (label_len == 0 && c == '-')
+                || label_len == limits::EMAIL_DOMAIN_LABEL_MAX_CHARS
+            {
+                return false;
+            }
+            label_len += 1;
+        }
+        previous = c;
+    }
+    dots > 0 && label_len > 0 && previous != '-'
+}
 
 /// The email rule, the one both sides apply. Returns the address as it is stored and compared: trimmed, ASCII
 /// letters lower-cased, nothing else changed.
@@ -228,8 +283,8 @@ const LOCAL_SPECIALS: &str = "@<>()[],;:\"\\";
 /// Deliberately modest (the only way to know an address works is to send mail to it), and deliberate on:
 /// - **Structure**: one `@`; a local part of 1–64 characters without whitespace or the RFC 5322 specials
 ///   `@ < > ( ) [ ] , ; : " \`, so `a,b@x.com` (a pasted list), `a(b)@x.com` (a comment), `a;b@x.com` and
-///   `"ab"@x.com` (a quoted local part) are refused; a domain with a dot, of labels of 1–63 letters, digits and
-///   hyphens that neither start nor end with a hyphen (DNS allows no 64-character label).
+///   `"ab"@x.com` (a quoted local part) are refused; a domain as [`is_domain`] says (DNS allows no
+///   64-character label).
 /// - **Non-ASCII letters** are accepted on both sides of the `@` (RFC 6531 addresses such as `élise@exemple.fr`,
 ///   and domains in Unicode form) and kept exactly as sent. Limits count characters, so a local part of 40 × `é`
 ///   (80 bytes) is accepted.
@@ -242,20 +297,15 @@ const LOCAL_SPECIALS: &str = "@<>()[],;:\"\\";
 pub fn email(raw: &str) -> Result<String, Invalid> {
     let s = bounded(raw, limits::EMAIL_MAX_CHARS)?;
     refuse_invisible(s)?;
-    let (local, domain) = s.split_once('@').ok_or(Invalid::NotAnEmail)?;
+    let at = s
+        .bytes()
+        .position(|b| b == b'@')
+        .ok_or(Invalid::NotAnEmail)?;
+    let (local, domain) = (&s[..at], &s[at + 1..]);
     let local_ok = !local.is_empty()
         && local.chars().count() <= limits::EMAIL_LOCAL_MAX_CHARS
-        && !local
-            .chars()
-            .any(|c| c.is_whitespace() || LOCAL_SPECIALS.contains(c));
-    let label_ok = |label: &str| {
-        !label.is_empty()
-            && label.chars().count() <= limits::EMAIL_DOMAIN_LABEL_MAX_CHARS
-            && !label.starts_with('-')
-            && !label.ends_with('-')
-            && label.chars().all(|c| c.is_alphanumeric() || c == '-')
-    };
-    if !local_ok || !domain.contains('.') || !domain.split('.').all(label_ok) {
+        && !local.chars().any(|c| c.is_whitespace() || is_special(c));
+    if !local_ok || !is_domain(domain) {
         return Err(Invalid::NotAnEmail);
     }
     Ok(s.to_ascii_lowercase())
@@ -277,6 +327,7 @@ mod tests {
             ),
             ("x@BÜCHER.example", "x@bÜcher.example"),
             ("x@bücher.example", "x@bücher.example"),
+            ("x@i❤.ws", "x@i❤.ws"),
             ("Élise@Exemple.fr", "Élise@exemple.fr"),
         ] {
             assert_eq!(email(raw).as_deref(), Ok(stored), "{raw}");
@@ -339,6 +390,12 @@ mod tests {
             "<a>@x.com",
             "a@x_y.com",
             "a\\b@x.com",
+            "a@.x.com",
+            "a@x.com.",
+            "a@x.c m",
+            "a@x.com\u{3000}x",
+            "a@x.c@m",
+            "a@x.co-",
         ] {
             assert_eq!(email(bad), Err(Invalid::NotAnEmail), "{bad}");
         }
@@ -376,6 +433,19 @@ mod tests {
             email("\u{202E}moc.x@etak"),
             Err(Invalid::Invisible { found: '\u{202E}' })
         );
+        assert_eq!(
+            Invalid::Invisible { found: '\u{0}' }.to_string(),
+            "contains U+0000, a control character, which is not allowed: it is invisible and can disguise the text"
+        );
+        assert!(Invalid::Invisible { found: '\u{FEFF}' }
+            .to_string()
+            .starts_with("contains U+FEFF, a zero-width"));
+        assert!(Invalid::NotAscii {
+            found: '😀',
+            allowed: "x"
+        }
+        .to_string()
+        .starts_with("contains U+1F600 (😀), which is not ASCII"));
         let message = Invalid::Invisible { found: '\u{202E}' }.to_string();
         assert!(
             message.starts_with("contains U+202E, a bidirectional control character"),
