@@ -7,7 +7,7 @@ use crate::value::{write_json_string, Value};
 pub use frontdesk_protocol::headers::{
     DEVICE as DEVICE_HEADER, EXTERNAL_ID as EXTERNAL_ID_HEADER, WIDGET_TOKEN as WIDGET_TOKEN_HEADER,
 };
-pub use frontdesk_protocol::{Author, ErrorBody, ErrorCode, Message, Session, Updates};
+pub use frontdesk_protocol::{limits, Author, ErrorBody, ErrorCode, Message, Session, Updates};
 
 // Decoding is written out over `Value` (the same tree the options use) rather than derived with
 // serde: serde's error paths format floats, and that machinery alone is ~15 KB of wasm.
