@@ -367,8 +367,9 @@ fn on(
 /// The `data-*` value of the nearest element carrying `attribute` at or above the event's target:
 /// how a click in a list finds its row.
 fn closest_data(event: &web_sys::Event, attribute: &str) -> Option<String> {
-    let target: Element = event.target()?.dyn_into().ok()?;
+    let target = event.target()?;
     let item = target
+        .dyn_ref::<Element>()?
         .closest(&format!("[{attribute}]"))
         .expect_throw("unreachable: constant selector")?;
     item.get_attribute(attribute)
