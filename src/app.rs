@@ -372,6 +372,7 @@ impl sync::Host for Inner {
         match result {
             Ok(Sent::Session(session)) => {
                 self.state.borrow_mut().session_created(session);
+                self.load_open_conversation();
                 sync::ensure_polling(self);
             }
             Ok(Sent::Message(message)) => {

@@ -170,8 +170,9 @@ impl ChatState {
         }
     }
 
-    /// The session list arrived: the cursor starts after everything it shows, and sessions whose last
-    /// message is an unread agent reply count as unread.
+    /// The session list arrived: the cursor starts after everything it shows (unless a loaded
+    /// conversation may still lack some of it: the long-poll must bring that), and sessions
+    /// whose last message is an unread agent reply count as unread.
     pub fn set_sessions(&mut self, mut sessions: Vec<Session>) {
         sessions.sort_unstable_by(|a, b| activity(b).cmp(&activity(a)));
         let newest = sessions
@@ -179,7 +180,9 @@ impl ChatState {
             .filter_map(|s| s.last_message.as_ref().map(|m| m.id))
             .max()
             .unwrap_or(0);
-        self.advance_cursor(newest);
+        if sessions.iter().all(|s| self.is_caught_up(s)) {
+            self.advance_cursor(newest);
+        }
         if !self.open {
             self.unread = sessions
                 .iter()
@@ -188,6 +191,17 @@ impl ChatState {
                 .count() as u32;
         }
         self.sessions = sessions;
+    }
+
+    /// Whether moving the cursor past `session`'s last message loses nothing: its conversation is not
+    /// loaded (opening it fetches the history), or the long-poll already brought everything in it. A
+    /// loaded conversation may hold a later message from a send's answer while an earlier reply is still
+    /// to come, so holding the last message is not enough.
+    fn is_caught_up(&self, session: &Session) -> bool {
+        match (self.conversation(&session.id), &session.last_message) {
+            (Some(_), Some(last)) => last.id <= self.cursor,
+            _ => true,
+        }
     }
 
     pub fn add_session(&mut self, session: Session) {
@@ -229,7 +243,6 @@ impl ChatState {
     fn apply(&mut self, messages: Vec<Message>) -> Applied {
         let mut applied = Applied::default();
         for message in messages {
-            self.advance_cursor(message.id);
             if let Some(client_id) = &message.client_id {
                 if let Some(index) = self.pending_index(client_id) {
                     self.outbox.remove(index);
@@ -251,7 +264,12 @@ impl ChatState {
                     }
                     self.sessions.insert(0, session);
                 }
-                None => applied.unknown_session = true,
+                None => {
+                    // Listed at once (the refetched list replaces it), so the conversation is known
+                    // to have history: `session_created` must not then declare it empty.
+                    applied.unknown_session = true;
+                    self.sessions.insert(0, session_of(&message));
+                }
             }
             let loaded = self
                 .messages
@@ -356,10 +374,13 @@ impl ChatState {
         sent.chain(pending).collect()
     }
 
-    /// A long-poll batch: its messages, then its cursor.
+    /// A long-poll batch: its messages, then its cursor. Only a batch moves the cursor past a message
+    /// (a batch holds every message up to its cursor); a send's answer does not, or a reply stored just
+    /// before it, still on its way in a long-poll that failed and is asked again, would be skipped.
     pub fn receive(&mut self, messages: Vec<Message>, cursor: i64) -> Applied {
+        let newest = messages.iter().map(|m| m.id).max().unwrap_or(0);
         let applied = self.apply(messages);
-        self.advance_cursor(cursor);
+        self.advance_cursor(cursor.max(newest));
         applied
     }
 
@@ -429,17 +450,31 @@ impl ChatState {
         }
     }
 
-    /// The server created the conversation that was pending as `None`.
+    /// The server created the conversation that was pending as `None`. It starts empty, unless it is
+    /// already listed: then an answer got lost, the conversation may have history by now (an agent's
+    /// reply), and opening it loads that.
     pub fn session_created(&mut self, session: Session) {
         let id = session.id.clone();
         for pending in self.outbox.iter_mut().filter(|p| p.session_id.is_none()) {
             pending.session_id = Some(id.clone());
         }
-        self.conversation_entry(&id);
+        if !self.sessions.iter().any(|s| s.id == id) {
+            self.conversation_entry(&id);
+        }
         if self.screen() == Screen::Conversation(None) {
             self.set_screen(Screen::Conversation(Some(id)));
         }
         self.add_session(session);
+    }
+}
+
+/// A list entry for a conversation known only from one of its messages.
+fn session_of(message: &Message) -> Session {
+    Session {
+        id: message.session_id.clone(),
+        created_at: message.created_at.clone(),
+        verified: false,
+        last_message: Some(message.clone()),
     }
 }
 
@@ -460,6 +495,9 @@ fn insert_sorted(list: &mut Vec<Message>, message: Message) -> bool {
         }
     }
 }
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties;
 
 #[cfg(test)]
 mod tests {
@@ -600,6 +638,68 @@ mod tests {
         state.advance_cursor(9);
         state.receive(Vec::new(), 4);
         assert_eq!(state.cursor(), 9);
+    }
+
+    // The three below are what the property test in `properties` found; each lost an agent's reply.
+
+    #[test]
+    fn a_send_answer_does_not_move_the_cursor_past_a_reply_still_to_come() {
+        let mut state = ChatState::default();
+        state.enqueue("c_1".into(), "hi".into());
+        state.session_created(session("s", None));
+        // Reply 1 is stored, then the visitor's message 2; the long-poll that had reply 1 failed.
+        state.ack(message(2, "s", Author::Visitor, Some("c_1")));
+        assert_eq!(
+            state.cursor(),
+            0,
+            "the next long-poll still asks from before reply 1"
+        );
+        state.receive(
+            vec![
+                message(1, "s", Author::Agent, None),
+                message(2, "s", Author::Visitor, Some("c_1")),
+            ],
+            2,
+        );
+        let ids: Vec<i64> = state
+            .conversation("s")
+            .unwrap()
+            .iter()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(ids, [1, 2]);
+    }
+
+    #[test]
+    fn a_listed_conversation_whose_creation_answer_was_lost_is_not_declared_empty() {
+        let mut state = ChatState::default();
+        state.enqueue("c_1".into(), "hi".into());
+        // The server created "s" but its answer was lost; an agent replied; the long-poll brought it.
+        state.receive(vec![message(1, "s", Author::Agent, None)], 1);
+        state.session_created(session("s", None));
+        assert_eq!(state.screen(), Screen::Conversation(Some("s".into())));
+        assert!(
+            state.conversation("s").is_none(),
+            "opening it loads the history with the reply"
+        );
+    }
+
+    #[test]
+    fn a_refreshed_list_does_not_skip_replies_a_loaded_conversation_still_lacks() {
+        let mut state = ChatState::default();
+        state.set_sessions(vec![session(
+            "s",
+            Some(message(1, "s", Author::Visitor, None)),
+        )]);
+        state.set_messages("s", vec![message(1, "s", Author::Visitor, None)]);
+        assert_eq!(state.cursor(), 1);
+        // Reply 2 and message 3 (a send's answer) are stored; the list is fetched again.
+        state.ack(message(3, "s", Author::Visitor, Some("c_3")));
+        state.set_sessions(vec![session(
+            "s",
+            Some(message(3, "s", Author::Visitor, None)),
+        )]);
+        assert_eq!(state.cursor(), 1, "the long-poll must still bring reply 2");
     }
 
     #[test]
