@@ -119,8 +119,8 @@ fn limit_on(
 ) -> EventListener {
     let (area, hint) = (textarea.clone(), hint.clone());
     EventListener::new(textarea, event, move |e| {
-        let composing = js_sys::Reflect::get(e, &"isComposing".into())
-            .expect_throw("unreachable: reading an event's property does not throw");
+        // Unreachable: reading a property of an event object does not throw.
+        let composing = js_sys::Reflect::get(e, &"isComposing".into()).unwrap_throw();
         if composing.as_bool() == Some(true) {
             return;
         }

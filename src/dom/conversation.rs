@@ -83,9 +83,10 @@ impl Conversation {
                 Some(_) => {
                     changed = true;
                     if let Some(old_element) = children.item(index as u32) {
+                        // Unreachable: a child of the list, replaced by a new element.
                         old_element
                             .replace_with_with_node_1(&self.message_element(item))
-                            .expect_throw("unreachable: a listed element is replaceable");
+                            .unwrap_throw();
                     }
                 }
                 None => {

@@ -33,9 +33,10 @@ impl Clock {
             &self.time_format
         }
         .get_or_init(|| date_formatter(&self.language_code, with_date));
+        // Unreachable: `format` of a valid date does not throw.
         format
             .call1(&JsValue::NULL, &date)
-            .expect_throw("unreachable: a valid date formats")
+            .unwrap_throw()
             .as_string()
             .unwrap_or_default()
     }
@@ -44,9 +45,9 @@ impl Clock {
 /// The bound `format` of an `Intl.DateTimeFormat` for `locale`: hours and minutes, and the day when asked.
 fn date_formatter(locale: &str, with_date: bool) -> js_sys::Function {
     let options = js_sys::Object::new();
+    // Unreachable: a plain object takes any property.
     let set = |k: &str, v: &str| {
-        js_sys::Reflect::set(&options, &k.into(), &v.into())
-            .expect_throw("unreachable: a plain object takes any property");
+        js_sys::Reflect::set(&options, &k.into(), &v.into()).unwrap_throw();
     };
     set("hour", "2-digit");
     set("minute", "2-digit");
