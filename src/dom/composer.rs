@@ -35,15 +35,15 @@ impl Composer {
             ],
         );
         let send_button = doc.button("", strings.send);
-        let hint = doc.text("p", "hint", strings.too_long);
+        let hint = doc.element("p", "hint");
         set_attributes(&hint, &[("role", "status")]);
         hint.set_hidden(true);
         append(&element, &[&textarea, &send_button]);
         let _listeners = [
             send_on_click(&send_button, &textarea, &hint, dispatch),
             send_on_enter(&textarea, &hint, dispatch),
-            limit_on(&textarea, "input", &hint),
-            limit_on(&textarea, "compositionend", &hint),
+            limit_on(&textarea, "input", &hint, strings),
+            limit_on(&textarea, "compositionend", &hint, strings),
         ];
         Composer {
             element,
@@ -116,6 +116,7 @@ fn limit_on(
     textarea: &HtmlTextAreaElement,
     event: &'static str,
     hint: &HtmlElement,
+    strings: &'static Strings,
 ) -> EventListener {
     let (area, hint) = (textarea.clone(), hint.clone());
     EventListener::new(textarea, event, move |e| {
@@ -128,6 +129,8 @@ fn limit_on(
         match text::cut_to_limit(&value) {
             Some(cut) => {
                 area.set_value(cut);
+                // Written anew each time, so the status region announces it each time.
+                hint.set_text_content(Some(strings.too_long));
                 hint.set_hidden(false);
             }
             None => hint.set_hidden(true),
