@@ -153,7 +153,7 @@ impl ChatState {
 
     /// The only writer of `cursor`: it never moves back, so a late or repeated batch cannot make the
     /// long-poll ask again for what it already has.
-    pub fn advance_cursor(&mut self, seen: i64) {
+    fn advance_cursor(&mut self, seen: i64) {
         self.cursor = self.cursor.max(seen);
     }
 
@@ -204,7 +204,7 @@ impl ChatState {
         }
     }
 
-    pub fn add_session(&mut self, session: Session) {
+    fn add_session(&mut self, session: Session) {
         if !self.sessions.iter().any(|s| s.id == session.id) {
             self.sessions.insert(0, session);
         }
