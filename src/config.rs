@@ -526,10 +526,5 @@ fn color(value: &Value, path: &str) -> Result<String, ConfigError> {
     }
 }
 
-/// The protocol's email rule (`frontdesk_protocol::rules::email`), which the server applies too.
-pub fn is_email(s: &str) -> bool {
-    rules::email(s).is_ok()
-}
-
 #[cfg(test)]
 mod tests;
