@@ -42,7 +42,7 @@ fn full_non_verified_options() {
             name: Some("John Doe".into()),
             email: Some("john@doe.com".into()),
             avatar_url: Some("https://example.com/a.png".into()),
-            custom_data_json: Some(r#"{"plan":"pro","seats":3}"#.into()),
+            custom_data: Some(r#"{"plan":"pro","seats":3}"#.into()),
         })
     );
     assert_eq!(config.ui.color, "#aabbcc");
