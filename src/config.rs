@@ -55,14 +55,9 @@ pub enum Identity {
     Verified(TokenSource),
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct VisitorData {
-    pub name: Option<String>,
-    pub email: Option<String>,
-    pub avatar_url: Option<String>,
-    /// `customData` as JSON text, ready for the wire (the server stores it as `non_verified_custom_data`).
-    pub custom_data_json: Option<String>,
-}
+/// `user.data`, as the wire's `visitor` of a chat start: `custom_data` is `customData` as JSON text, ready
+/// for the wire (the server stores it as `non_verified_custom_data`).
+pub type VisitorData = frontdesk_protocol::wire::VisitorFields<String>;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum TokenSource {
@@ -358,7 +353,7 @@ fn visitor_data(data: &Value) -> Result<VisitorData, ConfigError> {
         .get("avatarUrl")
         .map(|v| http_url(v, "options.user.data.avatarUrl"))
         .transpose()?;
-    let custom_data_json = data
+    let custom_data = data
         .get("customData")
         .map(|v| {
             let path = "options.user.data.customData";
@@ -380,7 +375,7 @@ fn visitor_data(data: &Value) -> Result<VisitorData, ConfigError> {
         name,
         email,
         avatar_url,
-        custom_data_json,
+        custom_data,
     })
 }
 
@@ -524,11 +519,6 @@ fn color(value: &Value, path: &str) -> Result<String, ConfigError> {
     } else {
         Err(error(path, Problem::NotColor))
     }
-}
-
-/// The protocol's email rule (`frontdesk_protocol::rules::email`), which the server applies too.
-pub fn is_email(s: &str) -> bool {
-    rules::email(s).is_ok()
 }
 
 #[cfg(test)]

@@ -182,7 +182,7 @@ pub fn start_session_body(client_id: &str, visitor: Option<&crate::config::Visit
             write_json_string(value, &mut out);
         }
     }
-    if let Some(json) = &visitor.custom_data_json {
+    if let Some(json) = &visitor.custom_data {
         field(&mut out, "custom_data");
         out.push_str(json);
     }
@@ -204,6 +204,7 @@ pub fn send_message_body(client_id: &str, content: &str) -> String {
 mod tests {
     use super::*;
     use crate::config::VisitorData;
+    use frontdesk_protocol::wire;
 
     #[test]
     fn verified_requests_carry_the_token_and_no_device() {
@@ -243,23 +244,31 @@ mod tests {
             name: Some("Ann \"A\"".into()),
             email: None,
             avatar_url: Some("https://a.b/c.png".into()),
-            custom_data_json: Some(r#"{"plan":"pro"}"#.into()),
+            custom_data: Some(r#"{"plan":"pro"}"#.into()),
         };
         let body = start_session_body("c_1", Some(&visitor));
         assert_eq!(
             body,
             r#"{"client_id":"c_1","visitor":{"name":"Ann \"A\"","avatar_url":"https://a.b/c.png","custom_data":{"plan":"pro"}}}"#
         );
-        let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(parsed["visitor"]["custom_data"]["plan"], "pro");
+        // What the server reads it into: the protocol's request type (serde is on for tests only).
+        let parsed: wire::StartSession<serde_json::Value> = serde_json::from_str(&body).unwrap();
+        let fields = parsed.visitor.unwrap();
+        assert_eq!(fields.name.as_deref(), Some("Ann \"A\""));
+        assert_eq!(fields.custom_data.unwrap()["plan"], "pro");
     }
 
     #[test]
     fn send_body_escapes_content() {
         let body = send_message_body("c_1", "<b>hi</b>\n\"x\"");
-        let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(parsed["content"], "<b>hi</b>\n\"x\"");
-        assert_eq!(parsed["client_id"], "c_1");
+        let parsed: wire::SendMessage = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            parsed,
+            wire::SendMessage {
+                client_id: Some("c_1".into()),
+                content: Some("<b>hi</b>\n\"x\"".into()),
+            }
+        );
     }
 
     fn value(json: &str) -> Value {

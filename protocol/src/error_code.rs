@@ -105,6 +105,24 @@ mod tests {
         assert_eq!(codes.len(), ErrorCode::ALL.len(), "no code twice");
     }
 
+    /// docs/api.md is the codes' prose: a code added here and not there (or the reverse) fails.
+    #[test]
+    fn docs_api_lists_every_code() {
+        let docs = include_str!("../../docs/api.md");
+        let table = docs
+            .split("## Error codes")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .expect("docs/api.md has an Error codes section");
+        let listed: Vec<&str> = table
+            .lines()
+            .filter_map(|line| line.strip_prefix("| `"))
+            .filter_map(|rest| rest.split('`').next())
+            .collect();
+        let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(listed, codes);
+    }
+
     #[test]
     fn unknown_codes_are_none() {
         assert_eq!(ErrorCode::parse("User_Token_Expired"), None);

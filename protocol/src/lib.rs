@@ -9,7 +9,7 @@
 //! - [`wire`] — the types of request and answer bodies.
 //!
 //! **Invariant:** no dependencies by default, so the widget pays nothing for what it does not use; the `serde`
-//! feature (derives on the wire types) is turned on only by the server and its tests.
+//! feature (derives on the wire types) is turned on only by the server, and by the widget's native tests.
 //! **Invariant:** pure: no I/O, no clock, no randomness.
 
 #![forbid(unsafe_code)]

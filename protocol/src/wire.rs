@@ -142,7 +142,7 @@ pub struct StartSession<J> {
 }
 
 /// The page's `user.data`: what a non-verified visitor says about itself (stored, shown as unverified).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct VisitorFields<J> {
     pub name: Option<String>,

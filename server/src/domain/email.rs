@@ -23,37 +23,17 @@ impl Email {
 mod tests {
     use super::*;
 
+    // The rule's cases are tested once, in `frontdesk_protocol::rules`; here only that `Email` keeps its answer.
     #[test]
-    fn accepts_ordinary_addresses_and_lower_cases_them() {
+    fn holds_the_rules_stored_form() {
         assert_eq!(
             Email::parse(" John@Doe.com ").unwrap().as_str(),
             "john@doe.com"
         );
-        assert!(Email::parse("a.b+tag@sub.example.co.uk").is_ok());
-        assert!(Email::parse("x@xn--bcher-kva.example").is_ok());
         assert_eq!(
             Email::parse("\u{212A}ate@x.com").unwrap().as_str(),
             "\u{212A}ate@x.com"
         );
-    }
-
-    #[test]
-    fn refuses_what_cannot_be_an_address() {
-        for bad in [
-            "john",
-            "john@",
-            "@doe.com",
-            "john@doe",
-            "jo hn@doe.com",
-            "a@b@c.com",
-            "a@-x.com",
-            "a@x..com",
-            "<a>@x.com",
-        ] {
-            assert_eq!(Email::parse(bad), Err(Invalid::NotAnEmail), "{bad}");
-        }
-        assert_eq!(Email::parse("  "), Err(Invalid::Empty));
-        let long = format!("{}@example.com", "a".repeat(250));
-        assert_eq!(Email::parse(&long), Err(Invalid::TooLong { max: 254 }));
+        assert_eq!(Email::parse("john"), Err(Invalid::NotAnEmail));
     }
 }
