@@ -222,7 +222,7 @@ suite.test("6g. a send the server refuses is shown as failed with the server's r
   const page = await s.open(device, s.pageUrl({ options: { user: { data: { name: "Rey" }, externalId: ws } } }));
   await widget.open(page);
   await widget.send(page, "opening message");
-  // The composer's maxlength stops typing past the server's limit; a value set by script does not stop,
+  // The composer cuts typing and pasting at the server's limit; a value set by script is not cut,
   // and the real server refuses it (413 message_too_large): a refusal, not a network failure.
   const tooLong = "x".repeat(4001);
   let sends = 0;

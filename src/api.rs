@@ -4,7 +4,7 @@
 //! A verified identity whose token expired gets one fresh token from the page's function and one retry.
 
 use crate::js::TokenFunction;
-use crate::protocol::{self, DecodeError, ErrorBody, WireIdentity};
+use crate::protocol::{self, Decode, DecodeError, ErrorBody, ErrorCode, WireIdentity};
 use crate::value::Value;
 use gloo_net::http::{Request, RequestBuilder};
 use std::cell::RefCell;
@@ -134,20 +134,20 @@ impl Api {
         let body = self
             .call(Method::Get, "/widget/v1/sessions", None, None)
             .await?;
-        decoded(protocol::Session::decode_list(&body))
+        decoded(protocol::decode_session_list(&body))
     }
 
     pub async fn start_session(&self, body: String) -> Result<protocol::Session, ApiError> {
         let body = self
             .call(Method::Post, "/widget/v1/sessions", Some(body), None)
             .await?;
-        decoded(protocol::Session::decode_envelope(&body))
+        decoded(protocol::decode_session_envelope(&body))
     }
 
     pub async fn messages(&self, session_id: &str) -> Result<Vec<protocol::Message>, ApiError> {
         let path = format!("/widget/v1/sessions/{session_id}/messages");
         let body = self.call(Method::Get, &path, None, None).await?;
-        decoded(protocol::Message::decode_list(&body))
+        decoded(protocol::decode_message_list(&body))
     }
 
     pub async fn send(
@@ -159,7 +159,7 @@ impl Api {
         let path = format!("/widget/v1/sessions/{session_id}/messages");
         let body = protocol::send_message_body(client_id, content);
         let body = self.call(Method::Post, &path, Some(body), None).await?;
-        decoded(protocol::Message::decode_envelope(&body))
+        decoded(protocol::decode_message_envelope(&body))
     }
 
     /// Long-poll: answers when there is something after `after`, or after `wait_seconds` with nothing.
@@ -191,7 +191,7 @@ impl Api {
                         token,
                         refresh: Some(refresh),
                     },
-                ) if code == protocol::USER_TOKEN_EXPIRED && !refreshed => {
+                ) if code == ErrorCode::UserTokenExpired.as_str() && !refreshed => {
                     refreshed = true;
                     let fresh = refresh.call().await.map_err(ApiError::TokenFunction)?;
                     *token.borrow_mut() = Some(fresh);
@@ -274,7 +274,7 @@ impl Api {
                 },
                 _ => ApiError::Server {
                     status,
-                    code: "http_error".into(),
+                    code: ErrorCode::HttpError.as_str().into(),
                     message: format!("HTTP {status}"),
                 },
             });

@@ -1,30 +1,26 @@
 //! The running widget: wires the pure state, the view, the API and this device's storage together.
 //!
-//! Visitor actions arrive as [`ViewEvent`]s; server data arrives from the long-poll and from sends.
-//! Both update [`ChatState`], then [`Inner::render`] draws it. Background tasks (the long-poll, the
-//! outbox flush) hold only a `Weak` to the widget, so `destroy()` ends them: they find it gone, and
-//! the in-flight long-poll is aborted.
+//! Visitor actions arrive as [`ViewEvent`]s; server data arrives from the long-poll and from sends,
+//! which the sync engine ([`crate::sync`]) runs and hands back through [`sync::Host`]. Both update
+//! [`ChatState`], then [`Inner::render`] draws its view model. `destroy()` stops the engine and drops
+//! the view.
 //!
 //! No `RefCell` borrow is held across an `.await`: each step borrows, copies what it needs, and drops.
 
 use crate::api::{Api, ApiError, Auth};
-use crate::config::{Config, Identity, TokenSource};
-use crate::dom::{ScreenKind, View, ViewEvent};
+use crate::config::{Config, Identity, TokenSource, VisitorData};
+use crate::dom::{View, ViewEvent};
 use crate::i18n::Strings;
 use crate::js::{self, TokenFunction};
 use crate::protocol;
 use crate::state::{ChatState, Screen};
 use crate::storage::{DeviceState, LocalStore, Pending};
+use crate::sync::{self, Engine, Sent};
 use gloo_events::EventListener;
-use gloo_timers::future::TimeoutFuture;
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
-
-/// How long the server may hold a long-poll (docs/api.md allows up to 30).
-const POLL_WAIT_SECONDS: u32 = 25;
-const MAX_BACKOFF_MS: u32 = 30_000;
 
 pub struct App(Rc<Inner>);
 
@@ -35,12 +31,7 @@ struct Inner {
     strings: &'static Strings,
     state: RefCell<ChatState>,
     view: RefCell<Option<View>>,
-    alive: Cell<bool>,
-    polling: Cell<bool>,
-    flushing: Cell<bool>,
-    /// Bumped by the browser's `online` event: every sleeping retry sees it change and tries at once.
-    wake: Cell<u32>,
-    poll_abort: RefCell<web_sys::AbortController>,
+    sync: Engine,
     /// The console has been told why the widget cannot work; once is enough.
     setup_error_reported: Cell<bool>,
     window_listeners: RefCell<Vec<EventListener>>,
@@ -79,11 +70,7 @@ impl App {
             config.external_id.clone(),
             auth,
         );
-        let state = ChatState {
-            outbox: device.outbox(),
-            last_read: device.last_read(),
-            ..ChatState::default()
-        };
+        let state = ChatState::restore(device.outbox(), device.last_read());
         let inner = Rc::new(Inner {
             config,
             api,
@@ -91,11 +78,7 @@ impl App {
             strings,
             state: RefCell::new(state),
             view: RefCell::new(None),
-            alive: Cell::new(true),
-            polling: Cell::new(false),
-            flushing: Cell::new(false),
-            wake: Cell::new(0),
-            poll_abort: RefCell::new(new_abort_controller()),
+            sync: Engine::new(),
             setup_error_reported: Cell::new(false),
             window_listeners: RefCell::new(Vec::new()),
         });
@@ -136,12 +119,8 @@ impl App {
         if let Auth::Device(id) = &inner.api.auth {
             *id.borrow_mut() = None;
         }
-        inner.restart_poll();
-        let open = inner.state.borrow().open;
-        *inner.state.borrow_mut() = ChatState {
-            open,
-            ..ChatState::default()
-        };
+        inner.sync.restart_poll();
+        inner.state.borrow_mut().forget();
         inner.render();
         if matches!(inner.api.auth, Auth::Verified { .. }) {
             let weak = Rc::downgrade(inner);
@@ -150,26 +129,20 @@ impl App {
     }
 
     pub fn destroy(self) {
-        self.0.alive.set(false);
-        self.0.poll_abort.borrow().abort();
+        self.0.sync.stop();
         self.0.window_listeners.borrow_mut().clear();
         self.0.view.borrow_mut().take();
     }
 }
 
-fn new_abort_controller() -> web_sys::AbortController {
-    web_sys::AbortController::new()
-        .expect("unreachable: AbortController exists in every supported browser")
-}
-
 impl Inner {
     fn handle(self: &Rc<Self>, event: ViewEvent) {
-        if !self.alive.get() {
+        if !self.sync.is_running() {
             return;
         }
         match event {
             ViewEvent::Open => {
-                self.state.borrow_mut().open = true;
+                self.state.borrow_mut().set_open(true);
                 self.mark_read();
                 if let Some(view) = self.view.borrow().as_ref() {
                     view.open();
@@ -179,7 +152,7 @@ impl Inner {
                 self.load_open_conversation();
             }
             ViewEvent::Close => {
-                self.state.borrow_mut().open = false;
+                self.state.borrow_mut().set_open(false);
                 if let Some(view) = self.view.borrow().as_ref() {
                     view.close();
                 }
@@ -192,31 +165,23 @@ impl Inner {
             }
             ViewEvent::Send(content) => self.queue(content),
             ViewEvent::Retry(client_id) => {
-                if let Some(p) = self
-                    .state
-                    .borrow_mut()
-                    .outbox
-                    .iter_mut()
-                    .find(|p| p.client_id == client_id)
-                {
-                    p.failed = None;
-                }
+                self.state.borrow_mut().retry(&client_id);
                 self.save_outbox();
                 self.render();
-                self.flush();
+                sync::flush(self);
             }
         }
     }
 
     fn go_to(self: &Rc<Self>, screen: Screen) {
-        self.state.borrow_mut().screen = Some(screen);
+        self.state.borrow_mut().set_screen(screen);
         self.mark_read();
         self.render();
         self.focus_screen();
     }
 
     fn focus_screen(&self) {
-        let kind = screen_kind(&self.state.borrow().screen());
+        let kind = self.state.borrow().screen().kind();
         if let Some(view) = self.view.borrow().as_ref() {
             view.focus_screen(kind);
         }
@@ -230,14 +195,7 @@ impl Inner {
     fn render(&self) {
         let view = self.view.borrow();
         let Some(view) = view.as_ref() else { return };
-        let state = self.state.borrow();
-        let screen = state.screen();
-        view.show_screen(screen_kind(&screen));
-        match &screen {
-            Screen::List => view.render_sessions(&state.rows()),
-            Screen::Conversation(id) => view.render_conversation(&state.items(id.as_deref())),
-        }
-        view.set_unread(state.unread);
+        view.render(&self.state.borrow().view_model());
     }
 
     fn listen_to_window(self: &Rc<Self>) {
@@ -247,9 +205,9 @@ impl Inner {
         let weak = Rc::downgrade(self);
         let online = EventListener::new(&window, "online", move |_| {
             if let Some(inner) = weak.upgrade() {
-                inner.wake.set(inner.wake.get().wrapping_add(1));
-                inner.flush();
-                inner.ensure_polling();
+                inner.sync.wake();
+                sync::flush(&inner);
+                sync::ensure_polling(&inner);
             }
         });
         // Another tab of this site changed the outbox: show its pending messages here too. Both tabs
@@ -259,7 +217,10 @@ impl Inner {
             let Some(inner) = weak.upgrade() else { return };
             let key = e.dyn_ref::<web_sys::StorageEvent>().and_then(|e| e.key());
             if key.is_some_and(|k| inner.device.is_outbox_key(&k)) {
-                inner.state.borrow_mut().outbox = inner.device.outbox();
+                inner
+                    .state
+                    .borrow_mut()
+                    .replace_outbox(inner.device.outbox());
                 inner.render();
             }
         });
@@ -278,7 +239,7 @@ impl Inner {
             match result {
                 Ok(sessions) => {
                     inner.state.borrow_mut().set_sessions(sessions);
-                    if inner.state.borrow().open {
+                    if inner.state.borrow().is_open() {
                         inner.mark_read();
                     }
                     inner.render();
@@ -289,17 +250,17 @@ impl Inner {
             if inner.setup_error_reported.get() {
                 return;
             }
-            inner.ensure_polling();
+            sync::ensure_polling(&inner);
         }
         let Some(inner) = weak.upgrade() else { return };
-        inner.flush();
+        sync::flush(&inner);
     }
 
     fn load_open_conversation(self: &Rc<Self>) {
         let Screen::Conversation(Some(id)) = self.state.borrow().screen() else {
             return;
         };
-        if self.state.borrow().conversation(&id).is_some() || !self.state.borrow().open {
+        if self.state.borrow().conversation(&id).is_some() || !self.state.borrow().is_open() {
             return;
         }
         let weak = Rc::downgrade(self);
@@ -326,173 +287,23 @@ impl Inner {
                 *id.borrow_mut() = Some(self.device.device_id_or_create(|| js::random_hex(16)));
             }
         }
-        let session_id = match self.state.borrow().screen() {
-            Screen::Conversation(id) => id,
-            Screen::List => None,
-        };
-        {
-            let mut state = self.state.borrow_mut();
-            state.screen = Some(Screen::Conversation(session_id.clone()));
-            state.outbox.push(Pending {
-                client_id: format!("c_{}", js::random_hex(12)),
-                session_id,
-                content,
-                failed: None,
-            });
-        }
+        self.state
+            .borrow_mut()
+            .enqueue(format!("c_{}", js::random_hex(12)), content);
         self.save_outbox();
         self.render();
-        self.flush();
+        sync::flush(self);
     }
 
     fn save_outbox(&self) {
-        self.device.save_outbox(&self.state.borrow().outbox);
+        self.device.save_outbox(self.state.borrow().outbox());
     }
 
-    /// Sends the outbox in order, one at a time. Transient failures wait and retry; a refusal marks
-    /// the message failed (visible, retryable) and moves on.
-    fn flush(self: &Rc<Self>) {
-        if self.flushing.replace(true) {
-            return;
-        }
-        let weak = Rc::downgrade(self);
-        spawn_local(async move {
-            let mut backoff = 0;
-            loop {
-                let Some(inner) = weak.upgrade() else { return };
-                if !inner.alive.get() {
-                    return;
-                }
-                let next = inner
-                    .state
-                    .borrow()
-                    .outbox
-                    .iter()
-                    .find(|p| p.failed.is_none())
-                    .cloned();
-                let Some(pending) = next else {
-                    inner.flushing.set(false);
-                    return;
-                };
-                let api = inner.api.clone();
-                let visitor = match &inner.config.identity {
-                    Identity::NonVerified(data) => Some(data.clone()),
-                    _ => None,
-                };
-                drop(inner);
-
-                let result = match &pending.session_id {
-                    None => api
-                        .start_session(protocol::start_session_body(
-                            &pending.client_id,
-                            visitor.as_ref(),
-                        ))
-                        .await
-                        .map(Sent::Session),
-                    Some(session_id) => api
-                        .send(session_id, &pending.client_id, &pending.content)
-                        .await
-                        .map(Sent::Message),
-                };
-                let Some(inner) = weak.upgrade() else { return };
-                match result {
-                    Ok(Sent::Session(session)) => {
-                        inner.state.borrow_mut().session_created(session);
-                        inner.ensure_polling();
-                    }
-                    Ok(Sent::Message(message)) => {
-                        inner.state.borrow_mut().apply(vec![message]);
-                    }
-                    Err(error) if error.is_transient() => {
-                        drop(inner);
-                        backoff = next_backoff(backoff);
-                        if !pause(&weak, backoff).await {
-                            return;
-                        }
-                        continue;
-                    }
-                    Err(error) => {
-                        inner.report(&error);
-                        let reason = match &error {
-                            ApiError::Server { message, .. } => message.clone(),
-                            other => other.to_string(),
-                        };
-                        if let Some(p) = inner
-                            .state
-                            .borrow_mut()
-                            .outbox
-                            .iter_mut()
-                            .find(|p| p.client_id == pending.client_id)
-                        {
-                            p.failed = Some(reason);
-                        }
-                    }
-                }
-                backoff = 0;
-                inner.save_outbox();
-                inner.render();
-            }
-        });
-    }
-
-    fn ensure_polling(self: &Rc<Self>) {
-        if !self.api.has_identity() || self.setup_error_reported.get() || self.polling.replace(true)
-        {
-            return;
-        }
-        let weak = Rc::downgrade(self);
-        spawn_local(async move {
-            let mut backoff = 0;
-            loop {
-                let Some(inner) = weak.upgrade() else { return };
-                if !inner.alive.get() || !inner.api.has_identity() {
-                    inner.polling.set(false);
-                    return;
-                }
-                let api = inner.api.clone();
-                let cursor = inner.state.borrow().cursor;
-                let signal = inner.poll_abort.borrow().signal();
-                drop(inner);
-
-                let result = api.updates(cursor, POLL_WAIT_SECONDS, &signal).await;
-                let Some(inner) = weak.upgrade() else { return };
-                match result {
-                    Ok(updates) => {
-                        backoff = 0;
-                        inner.receive(updates);
-                    }
-                    Err(ApiError::Aborted) => {}
-                    Err(error) if error.is_transient() => {
-                        drop(inner);
-                        backoff = next_backoff(backoff);
-                        if !pause(&weak, backoff).await {
-                            return;
-                        }
-                    }
-                    Err(error) => {
-                        inner.report(&error);
-                        inner.polling.set(false);
-                        return;
-                    }
-                }
-            }
-        });
-    }
-
-    /// `logout` (or a new identity) aborts the long-poll in flight; the loop then sees no identity and
-    /// ends, or asks again with the new one.
-    fn restart_poll(&self) {
-        let old = self.poll_abort.replace(new_abort_controller());
-        old.abort();
-    }
-
-    fn receive(self: &Rc<Self>, updates: protocol::Updates) {
-        let applied = {
-            let mut state = self.state.borrow_mut();
-            let applied = state.apply(updates.messages);
-            state.cursor = state.cursor.max(updates.cursor);
-            applied
-        };
+    fn apply_updates(self: &Rc<Self>, updates: protocol::Updates) {
+        let applied = self
+            .state
+            .borrow_mut()
+            .receive(updates.messages, updates.cursor);
         if applied.unknown_session {
             let weak = Rc::downgrade(self);
             let api = self.api.clone();
@@ -514,12 +325,12 @@ impl Inner {
             if let Some(view) = self.view.borrow().as_ref() {
                 view.announce(&announcement);
             }
-            if self.state.borrow().open {
+            if self.state.borrow().is_open() {
                 self.mark_read();
             }
         }
         if applied.changed || applied.unknown_session {
-            self.device.set_last_read(self.state.borrow().last_read);
+            self.device.set_last_read(self.state.borrow().last_read());
             self.render();
         }
     }
@@ -539,45 +350,60 @@ impl Inner {
     }
 }
 
-enum Sent {
-    Session(protocol::Session),
-    Message(protocol::Message),
-}
-
-fn screen_kind(screen: &Screen) -> ScreenKind {
-    match screen {
-        Screen::List => ScreenKind::List,
-        Screen::Conversation(_) => ScreenKind::Conversation,
+impl sync::Host for Inner {
+    fn engine(&self) -> &Engine {
+        &self.sync
     }
-}
 
-fn next_backoff(previous: u32) -> u32 {
-    if previous == 0 {
-        1_000
-    } else {
-        (previous * 2).min(MAX_BACKOFF_MS)
+    fn api(&self) -> Rc<Api> {
+        self.api.clone()
     }
-}
 
-/// Sleeps `ms`, in short steps so that `destroy()` and the `online` event cut it short.
-/// `false` when the widget is gone.
-async fn pause(weak: &Weak<Inner>, ms: u32) -> bool {
-    let Some(generation) = weak.upgrade().map(|inner| inner.wake.get()) else {
-        return false;
-    };
-    let mut waited = 0;
-    while waited < ms {
-        TimeoutFuture::new(250).await;
-        waited += 250;
-        let Some(inner) = weak.upgrade() else {
-            return false;
+    fn next_to_send(&self) -> Option<(Pending, Option<VisitorData>)> {
+        let pending = self.state.borrow().next_to_send()?.clone();
+        let visitor = match &self.config.identity {
+            Identity::NonVerified(data) => Some(data.clone()),
+            _ => None,
         };
-        if !inner.alive.get() {
-            return false;
-        }
-        if inner.wake.get() != generation {
-            break;
-        }
+        Some((pending, visitor))
     }
-    true
+
+    fn sent(self: &Rc<Self>, client_id: &str, result: Result<Sent, ApiError>) {
+        match result {
+            Ok(Sent::Session(session)) => {
+                self.state.borrow_mut().session_created(session);
+                self.load_open_conversation();
+                sync::ensure_polling(self);
+            }
+            Ok(Sent::Message(message)) => {
+                self.state.borrow_mut().ack(message);
+            }
+            Err(error) => {
+                self.report(&error);
+                let reason = match &error {
+                    ApiError::Server { message, .. } => message.clone(),
+                    other => other.to_string(),
+                };
+                self.state.borrow_mut().mark_failed(client_id, reason);
+            }
+        }
+        self.save_outbox();
+        self.render();
+    }
+
+    fn may_poll(&self) -> bool {
+        self.api.has_identity() && !self.setup_error_reported.get()
+    }
+
+    fn cursor(&self) -> i64 {
+        self.state.borrow().cursor()
+    }
+
+    fn receive(self: &Rc<Self>, updates: protocol::Updates) {
+        self.apply_updates(updates);
+    }
+
+    fn poll_refused(&self, error: &ApiError) {
+        self.report(error);
+    }
 }

@@ -4,16 +4,20 @@
 //! module re-checks options. Pure Rust: no `JsValue`, no DOM, so every rule is a native unit test.
 
 use crate::value::Value;
+use frontdesk_protocol::{limits, rules, Invalid};
 use std::fmt;
 
-/// Longest strings accepted. Generous for real data, small enough that a page cannot make the widget
-/// ship megabytes to the server on every request.
-pub const MAX_NAME_CHARS: usize = 256;
-pub const MAX_EMAIL_CHARS: usize = 254;
-pub const MAX_URL_CHARS: usize = 2048;
+/// Longest strings accepted: the server's limits (`frontdesk-protocol`), so what passes here is not
+/// refused there.
+pub const MAX_NAME_CHARS: usize = limits::NAME_MAX_CHARS;
+pub const MAX_EMAIL_CHARS: usize = limits::EMAIL_MAX_CHARS;
+pub const MAX_URL_CHARS: usize = limits::URL_MAX_CHARS;
+pub const MAX_EXTERNAL_ID_CHARS: usize = limits::EXTERNAL_ID_MAX_CHARS;
+/// The widget's own: a token is opaque to the protocol, and these bound what a page can make it send.
 pub const MAX_WIDGET_TOKEN_CHARS: usize = 128;
 pub const MAX_USER_TOKEN_CHARS: usize = 4096;
-pub const MAX_EXTERNAL_ID_CHARS: usize = 128;
+/// Half of what the server takes (`limits::CUSTOM_DATA_MAX_BYTES`): every chat start carries it, and a
+/// page's data about a visitor fits in far less.
 pub const MAX_CUSTOM_DATA_BYTES: usize = 8192;
 
 const TOP_LEVEL_KEYS: &[&str] = &[
@@ -51,14 +55,9 @@ pub enum Identity {
     Verified(TokenSource),
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct VisitorData {
-    pub name: Option<String>,
-    pub email: Option<String>,
-    pub avatar_url: Option<String>,
-    /// `customData` as JSON text, ready for the wire (the server stores it as `non_verified_custom_data`).
-    pub custom_data_json: Option<String>,
-}
+/// `user.data`, as the wire's `visitor` of a chat start: `custom_data` is `customData` as JSON text, ready
+/// for the wire (the server stores it as `non_verified_custom_data`).
+pub type VisitorData = frontdesk_protocol::wire::VisitorFields<String>;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum TokenSource {
@@ -145,6 +144,13 @@ pub enum Problem {
     BadCharacters {
         allowed: &'static str,
     },
+    /// A control, bidirectional-control or zero-width character (`frontdesk_protocol::rules`).
+    Invisible(char),
+    /// A non-ASCII character in an identifier.
+    NotAscii {
+        found: char,
+        allowed: &'static str,
+    },
     NotJson,
     NotColor,
     UnknownLanguage,
@@ -177,6 +183,9 @@ impl fmt::Display for Problem {
                 f.write_str("not a widget token (expected wt_ followed by letters and digits)")
             }
             Problem::BadCharacters { allowed } => write!(f, "may only contain {allowed}"),
+            // The protocol's sentences, not `Invalid`'s whole `Display`: only these two reach the widget.
+            Problem::Invisible(found) => rules::describe_invisible(*found, f),
+            Problem::NotAscii { found, allowed } => rules::describe_not_ascii(*found, allowed, f),
             Problem::NotJson => f.write_str(
                 "must hold only JSON values (no functions, DOM nodes, NaN or Infinity)",
             ),
@@ -321,27 +330,30 @@ fn visitor_data(data: &Value) -> Result<VisitorData, ConfigError> {
 
     let name = data
         .get("name")
-        .map(|v| string(v, "options.user.data.name", MAX_NAME_CHARS).map(|s| s.trim().to_owned()))
+        .map(|v| {
+            let path = "options.user.data.name";
+            let name = string(v, path, MAX_NAME_CHARS)?;
+            rules::name(name)
+                .map(str::to_owned)
+                .map_err(|e| error(path, problem(e)))
+        })
         .transpose()?;
-    if name.as_deref() == Some("") {
-        return Err(error("options.user.data.name", Problem::Empty));
-    }
     let email = data
         .get("email")
         .map(|v| {
-            let email = string(v, "options.user.data.email", MAX_EMAIL_CHARS)?.trim();
-            if is_email(email) {
-                Ok(email.to_owned())
-            } else {
-                Err(error("options.user.data.email", Problem::NotEmail))
-            }
+            let path = "options.user.data.email";
+            let email = string(v, path, MAX_EMAIL_CHARS)?.trim();
+            // Sent as the page gave it: the server stores the rule's canonical form.
+            rules::email(email)
+                .map(|_| email.to_owned())
+                .map_err(|e| error(path, problem(e)))
         })
         .transpose()?;
     let avatar_url = data
         .get("avatarUrl")
         .map(|v| http_url(v, "options.user.data.avatarUrl"))
         .transpose()?;
-    let custom_data_json = data
+    let custom_data = data
         .get("customData")
         .map(|v| {
             let path = "options.user.data.customData";
@@ -363,7 +375,7 @@ fn visitor_data(data: &Value) -> Result<VisitorData, ConfigError> {
         name,
         email,
         avatar_url,
-        custom_data_json,
+        custom_data,
     })
 }
 
@@ -460,18 +472,24 @@ fn widget_token(value: Option<&Value>) -> Result<String, ConfigError> {
 
 fn external_id(value: &Value, path: &str) -> Result<String, ConfigError> {
     let id = string(value, path, MAX_EXTERNAL_ID_CHARS)?;
-    if !id
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_.:@-".contains(c))
-    {
-        return Err(error(
-            path,
-            Problem::BadCharacters {
-                allowed: "letters, digits and _ . : @ -",
-            },
-        ));
+    rules::external_id(id)
+        .map(str::to_owned)
+        .map_err(|e| error(path, problem(e)))
+}
+
+/// A protocol rule's refusal in the words of the other options' errors.
+fn problem(invalid: Invalid) -> Problem {
+    match invalid {
+        Invalid::Empty => Problem::Empty,
+        Invalid::TooLong { max } => Problem::TooLong { max },
+        Invalid::BadCharacter { allowed } => Problem::BadCharacters { allowed },
+        Invalid::Invisible { found } => Problem::Invisible(found),
+        Invalid::NotAscii { found, allowed } => Problem::NotAscii { found, allowed },
+        Invalid::NotAnEmail => Problem::NotEmail,
+        // Not among the answers of the three rules called here (email, name, external id); a catch-all
+        // keeps `Invalid`'s whole `Display` out of the wasm.
+        _ => Problem::NotEmail,
     }
-    Ok(id.to_owned())
 }
 
 fn http_url(value: &Value, path: &str) -> Result<String, ConfigError> {
@@ -501,28 +519,6 @@ fn color(value: &Value, path: &str) -> Result<String, ConfigError> {
     } else {
         Err(error(path, Problem::NotColor))
     }
-}
-
-/// Deliberately simple: one `@`, a non-empty local part, a dotted domain of sane labels. The server
-/// applies the same rule; the goal is to catch mistakes (a name in the email field), not RFC 5322.
-pub fn is_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else {
-        return false;
-    };
-    let label_ok = |l: &str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
-    };
-    !local.is_empty()
-        && local.len() <= 64
-        && !local
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || "@<>()[],;:\"\\".contains(c))
-        && domain.contains('.')
-        && domain.split('.').all(label_ok)
 }
 
 #[cfg(test)]

@@ -24,6 +24,8 @@ pub struct Strings {
     pub new_reply: &'static str,
     /// After the count on the launcher's name: "Open chat (2 unread)".
     pub unread: &'static str,
+    /// The composer cut a message at the server's limit (`text::MAX_MESSAGE_CHARS`).
+    pub too_long: &'static str,
 }
 
 pub fn strings(language: Language) -> &'static Strings {
@@ -52,6 +54,7 @@ static ENGLISH: Strings = Strings {
     unavailable: "Chat is unavailable right now. Please try again later.",
     new_reply: "New reply",
     unread: "unread",
+    too_long: "A message can be at most 4000 characters: the rest was cut off.",
 };
 
 static FRENCH: Strings = Strings {
@@ -72,6 +75,7 @@ static FRENCH: Strings = Strings {
     unavailable: "Le chat est indisponible pour le moment. Réessayez plus tard.",
     new_reply: "Nouvelle réponse",
     unread: "non lus",
+    too_long: "Un message compte au plus 4000 caractères : la suite a été coupée.",
 };
 
 static ARABIC: Strings = Strings {
@@ -92,6 +96,7 @@ static ARABIC: Strings = Strings {
     unavailable: "الدردشة غير متاحة الآن. حاول مرة أخرى لاحقًا.",
     new_reply: "رد جديد",
     unread: "غير مقروءة",
+    too_long: "يمكن أن تحتوي الرسالة على 4000 حرف على الأكثر: حُذف الباقي.",
 };
 
 #[cfg(test)]
@@ -112,6 +117,8 @@ mod tests {
             ] {
                 assert!(!text.trim().is_empty(), "{language:?}");
             }
+            let limit = crate::text::MAX_MESSAGE_CHARS.to_string();
+            assert!(s.too_long.contains(&limit), "{language:?} names the limit");
         }
         assert_eq!(strings(Language::English).open_chat, "Open chat");
     }

@@ -2,15 +2,28 @@
 //!
 //! # Layout
 //! - `lib.rs` — the only `#[wasm_bindgen]` surface: `init(options)` and the handle it resolves to.
-//! - [`js`] — the boundary's conversions: `JsValue` → [`value::Value`], messages → `js_sys::Error`.
-//! - [`value`] — a plain-Rust copy of the options object (pure).
-//! - [`config`] — options → typed `Config` or an error naming the option path (pure).
-//! - [`i18n`] — the widget's words per language (pure).
-//! - [`dom`] — the only module that touches the DOM: the Shadow-DOM view and its listeners.
 //!
-//! Invariant: the pure modules (`value`, `config`, `i18n`) use neither `web-sys` nor `JsValue`, so they
-//! run under a native `cargo test`. Nothing is written to the page or to localStorage before the options
-//! have parsed.
+//! The pure core (neither `web-sys` nor `JsValue`, so it runs under a native `cargo test`):
+//! - [`value`] — a plain-Rust copy of the options object and of server answers, with a JSON encoder.
+//! - [`config`] — options → typed `Config` or an error naming the option path.
+//! - [`protocol`] — the wire format: sessions, messages, updates, error bodies, request bodies, headers.
+//! - [`state`] — `ChatState`, private behind methods that keep its invariants: server data and visitor
+//!   actions in, the view model out.
+//! - [`storage`] — this device's id, outbox and read marker, behind a `Store` trait: a memory store for
+//!   tests, and `LocalStore`, the one piece of it that reaches `web-sys` (localStorage).
+//! - [`text`] — message text → text and http(s) link runs, and the message length rule.
+//! - [`i18n`] — the widget's words per language.
+//!
+//! The browser layer:
+//! - `js` — the boundary's conversions: `JsValue` → [`value::Value`], messages → `js_sys::Error`.
+//! - [`api`] — the widget API over `fetch`; every answer becomes a `protocol` type or an `ApiError`.
+//! - `sync` — the sync engine: the outbox flush and the updates long-poll, with their backoff.
+//! - `app` — the controller: view events and server data → `ChatState` → the view.
+//! - [`dom`] — the only module that touches the DOM: `View`, made of one component per region.
+//!
+//! ARCHITECTURE.md has the map of the whole repository and the invariants; among them: only `dom`
+//! creates or changes DOM nodes, `state` is pure, and nothing is written to the page or to
+//! localStorage before the options have parsed.
 
 pub mod api;
 mod app;
@@ -21,6 +34,7 @@ mod js;
 pub mod protocol;
 pub mod state;
 pub mod storage;
+mod sync;
 pub mod text;
 pub mod value;
 

@@ -1,40 +1,13 @@
-//! The widget-facing wire format of `docs/api.md`: types the server sends, bodies the widget sends,
-//! and the headers that carry identity. Pure: the `api` module does the I/O.
+//! The widget's side of the wire format of `docs/api.md`. The types, header names and error codes are
+//! the `frontdesk-protocol` crate's (shared with the server, re-exported here); this module decodes
+//! answers into them, encodes request bodies, and says which headers go out. Pure: `api` does the I/O.
 
 use crate::value::{write_json_string, Value};
 
-pub const WIDGET_TOKEN_HEADER: &str = "X-Frontdesk-Widget-Token";
-pub const DEVICE_HEADER: &str = "X-Frontdesk-Device";
-pub const EXTERNAL_ID_HEADER: &str = "X-Frontdesk-External-Id";
-
-/// Error code the server answers when a user token's lifetime is over: the widget asks the page's
-/// token function for a fresh one and retries once.
-pub const USER_TOKEN_EXPIRED: &str = "user_token_expired";
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Session {
-    pub id: String,
-    pub created_at: String,
-    pub verified: bool,
-    pub last_message: Option<Message>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Author {
-    Visitor,
-    Agent,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Message {
-    pub id: i64,
-    pub session_id: String,
-    pub client_id: Option<String>,
-    pub author: Author,
-    pub author_name: Option<String>,
-    pub content: String,
-    pub created_at: String,
-}
+pub use frontdesk_protocol::headers::{
+    DEVICE as DEVICE_HEADER, EXTERNAL_ID as EXTERNAL_ID_HEADER, WIDGET_TOKEN as WIDGET_TOKEN_HEADER,
+};
+pub use frontdesk_protocol::{limits, Author, ErrorBody, ErrorCode, Message, Session, Updates};
 
 // Decoding is written out over `Value` (the same tree the options use) rather than derived with
 // serde: serde's error paths format floats, and that machinery alone is ~15 KB of wasm.
@@ -42,6 +15,11 @@ pub struct Message {
 /// A field of the answer was missing or of the wrong type: the server speaks another version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError(pub String);
+
+/// A wire type read from the tree of a parsed answer.
+pub trait Decode: Sized {
+    fn decode(value: &Value) -> Result<Self, DecodeError>;
+}
 
 fn field<'a>(object: &'a Value, key: &str) -> Result<&'a Value, DecodeError> {
     object
@@ -73,46 +51,30 @@ fn integer_field(object: &Value, key: &str) -> Result<i64, DecodeError> {
     }
 }
 
-fn list_field<'a>(object: &'a Value, key: &str) -> Result<&'a [Value], DecodeError> {
+fn list_field<T: Decode>(object: &Value, key: &str) -> Result<Vec<T>, DecodeError> {
     match field(object, key)? {
-        Value::Array(items) => Ok(items),
+        Value::Array(items) => items.iter().map(T::decode).collect(),
         _ => Err(DecodeError(format!("`{key}` is not a list"))),
     }
 }
 
-impl Message {
-    pub fn decode(value: &Value) -> Result<Message, DecodeError> {
+impl Decode for Message {
+    fn decode(value: &Value) -> Result<Message, DecodeError> {
         Ok(Message {
             id: integer_field(value, "id")?,
             session_id: string_field(value, "session_id")?,
             client_id: optional_string_field(value, "client_id")?,
-            author: match string_field(value, "author")?.as_str() {
-                "agent" => Author::Agent,
-                "visitor" => Author::Visitor,
-                _ => return Err(DecodeError("`author` is neither visitor nor agent".into())),
-            },
+            author: Author::parse(&string_field(value, "author")?)
+                .ok_or_else(|| DecodeError("`author` is neither visitor nor agent".into()))?,
             author_name: optional_string_field(value, "author_name")?,
             content: string_field(value, "content")?,
             created_at: string_field(value, "created_at")?,
         })
     }
-
-    /// `{ "message": Message }`
-    pub fn decode_envelope(value: &Value) -> Result<Message, DecodeError> {
-        Message::decode(field(value, "message")?)
-    }
-
-    /// `{ "messages": [Message…] }`
-    pub fn decode_list(value: &Value) -> Result<Vec<Message>, DecodeError> {
-        list_field(value, "messages")?
-            .iter()
-            .map(Message::decode)
-            .collect()
-    }
 }
 
-impl Session {
-    pub fn decode(value: &Value) -> Result<Session, DecodeError> {
+impl Decode for Session {
+    fn decode(value: &Value) -> Result<Session, DecodeError> {
         Ok(Session {
             id: string_field(value, "id")?,
             created_at: string_field(value, "created_at")?,
@@ -120,33 +82,20 @@ impl Session {
             last_message: value.get("last_message").map(Message::decode).transpose()?,
         })
     }
-
-    /// `{ "session": Session }`
-    pub fn decode_envelope(value: &Value) -> Result<Session, DecodeError> {
-        Session::decode(field(value, "session")?)
-    }
-
-    /// `{ "sessions": [Session…] }`
-    pub fn decode_list(value: &Value) -> Result<Vec<Session>, DecodeError> {
-        list_field(value, "sessions")?
-            .iter()
-            .map(Session::decode)
-            .collect()
-    }
 }
 
-impl Updates {
-    pub fn decode(value: &Value) -> Result<Updates, DecodeError> {
+impl Decode for Updates {
+    fn decode(value: &Value) -> Result<Updates, DecodeError> {
         Ok(Updates {
-            messages: Message::decode_list(value)?,
+            messages: list_field(value, "messages")?,
             cursor: integer_field(value, "cursor")?,
         })
     }
 }
 
-impl ErrorBody {
+impl Decode for ErrorBody {
     /// `{ "error": { "code", "message" } }`
-    pub fn decode(value: &Value) -> Result<ErrorBody, DecodeError> {
+    fn decode(value: &Value) -> Result<ErrorBody, DecodeError> {
         let error = field(value, "error")?;
         Ok(ErrorBody {
             code: string_field(error, "code")?,
@@ -155,16 +104,24 @@ impl ErrorBody {
     }
 }
 
-#[derive(Debug)]
-pub struct Updates {
-    pub messages: Vec<Message>,
-    pub cursor: i64,
+/// `{ "message": Message }`
+pub fn decode_message_envelope(value: &Value) -> Result<Message, DecodeError> {
+    Message::decode(field(value, "message")?)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ErrorBody {
-    pub code: String,
-    pub message: String,
+/// `{ "messages": [Message…] }`
+pub fn decode_message_list(value: &Value) -> Result<Vec<Message>, DecodeError> {
+    list_field(value, "messages")
+}
+
+/// `{ "session": Session }`
+pub fn decode_session_envelope(value: &Value) -> Result<Session, DecodeError> {
+    Session::decode(field(value, "session")?)
+}
+
+/// `{ "sessions": [Session…] }`
+pub fn decode_session_list(value: &Value) -> Result<Vec<Session>, DecodeError> {
+    list_field(value, "sessions")
 }
 
 /// Who is asking, as the headers say it. Exactly one of user token and device id goes out.
@@ -225,7 +182,7 @@ pub fn start_session_body(client_id: &str, visitor: Option<&crate::config::Visit
             write_json_string(value, &mut out);
         }
     }
-    if let Some(json) = &visitor.custom_data_json {
+    if let Some(json) = &visitor.custom_data {
         field(&mut out, "custom_data");
         out.push_str(json);
     }
@@ -247,6 +204,7 @@ pub fn send_message_body(client_id: &str, content: &str) -> String {
 mod tests {
     use super::*;
     use crate::config::VisitorData;
+    use frontdesk_protocol::wire;
 
     #[test]
     fn verified_requests_carry_the_token_and_no_device() {
@@ -286,23 +244,31 @@ mod tests {
             name: Some("Ann \"A\"".into()),
             email: None,
             avatar_url: Some("https://a.b/c.png".into()),
-            custom_data_json: Some(r#"{"plan":"pro"}"#.into()),
+            custom_data: Some(r#"{"plan":"pro"}"#.into()),
         };
         let body = start_session_body("c_1", Some(&visitor));
         assert_eq!(
             body,
             r#"{"client_id":"c_1","visitor":{"name":"Ann \"A\"","avatar_url":"https://a.b/c.png","custom_data":{"plan":"pro"}}}"#
         );
-        let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(parsed["visitor"]["custom_data"]["plan"], "pro");
+        // What the server reads it into: the protocol's request type (serde is on for tests only).
+        let parsed: wire::StartSession<serde_json::Value> = serde_json::from_str(&body).unwrap();
+        let fields = parsed.visitor.unwrap();
+        assert_eq!(fields.name.as_deref(), Some("Ann \"A\""));
+        assert_eq!(fields.custom_data.unwrap()["plan"], "pro");
     }
 
     #[test]
     fn send_body_escapes_content() {
         let body = send_message_body("c_1", "<b>hi</b>\n\"x\"");
-        let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(parsed["content"], "<b>hi</b>\n\"x\"");
-        assert_eq!(parsed["client_id"], "c_1");
+        let parsed: wire::SendMessage = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            parsed,
+            wire::SendMessage {
+                client_id: Some("c_1".into()),
+                content: Some("<b>hi</b>\n\"x\"".into()),
+            }
+        );
     }
 
     fn value(json: &str) -> Value {
@@ -311,7 +277,7 @@ mod tests {
 
     #[test]
     fn sessions_and_errors_decode_from_the_documented_shape() {
-        let sessions = Session::decode_list(&value(
+        let sessions = decode_session_list(&value(
             r#"{"sessions":[{"id":"s1","external_id":null,"created_at":"t","verified":true,"last_message":null}]}"#,
         ))
         .unwrap();
@@ -328,7 +294,7 @@ mod tests {
     fn a_changed_shape_is_an_error_naming_the_field() {
         let err = Message::decode(&value(r#"{"id":"7","session_id":"s"}"#)).unwrap_err();
         assert_eq!(err, DecodeError("`id` is not a number".into()));
-        let err = Session::decode_list(&value(r#"{"items":[]}"#)).unwrap_err();
+        let err = decode_session_list(&value(r#"{"items":[]}"#)).unwrap_err();
         assert_eq!(err, DecodeError("missing `sessions`".into()));
     }
 

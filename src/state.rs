@@ -13,23 +13,27 @@ pub enum Screen {
     Conversation(Option<String>),
 }
 
+/// Every field is private: the methods below are the only writers, so the invariants hold —
+/// a message is shown once (by id, or by client id while pending), `cursor` only moves forward, and
+/// the outbox is looked up by client id in one place ([`ChatState::pending_mut`]).
 #[derive(Debug, Default)]
 pub struct ChatState {
     /// Newest activity first.
-    pub sessions: Vec<Session>,
+    sessions: Vec<Session>,
     /// Conversations whose messages have been fetched, each sorted by id. A list, not a map: a visitor
     /// opens a handful, and a map type alone costs kilobytes of wasm.
-    pub messages: Vec<(String, Vec<Message>)>,
-    pub outbox: Vec<Pending>,
-    /// The next `after` of the updates long-poll.
-    pub cursor: i64,
+    messages: Vec<(String, Vec<Message>)>,
+    /// Messages the server has not stored yet, in the order the visitor wrote them.
+    outbox: Vec<Pending>,
+    /// The next `after` of the updates long-poll; written only by [`ChatState::advance_cursor`].
+    cursor: i64,
     /// Highest message id the visitor has had in front of them.
-    pub last_read: i64,
-    pub unread: u32,
-    pub open: bool,
-    pub screen: Option<Screen>,
+    last_read: i64,
+    unread: u32,
+    open: bool,
+    /// `None` until the visitor or the session list decides; written only by [`ChatState::set_screen`].
+    screen: Option<Screen>,
 }
-
 /// What applying a batch of server messages changed.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Applied {
@@ -67,7 +71,97 @@ pub struct SessionRow {
     pub unread: bool,
 }
 
+/// Which of the two screens shows: what the view needs to place focus and hide the other one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScreenKind {
+    List,
+    Conversation,
+}
+
+/// Everything the view draws, derived from [`ChatState`] in one call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewModel {
+    pub screen: ScreenView,
+    pub unread: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScreenView {
+    List(Vec<SessionRow>),
+    Conversation(Vec<ItemView>),
+}
+
+impl ScreenView {
+    pub fn kind(&self) -> ScreenKind {
+        match self {
+            ScreenView::List(_) => ScreenKind::List,
+            ScreenView::Conversation(_) => ScreenKind::Conversation,
+        }
+    }
+}
+
+impl Screen {
+    pub fn kind(&self) -> ScreenKind {
+        match self {
+            Screen::List => ScreenKind::List,
+            Screen::Conversation(_) => ScreenKind::Conversation,
+        }
+    }
+}
+
 impl ChatState {
+    /// The state a page load starts from: what this device kept (unsent messages, the read marker).
+    pub fn restore(outbox: Vec<Pending>, last_read: i64) -> ChatState {
+        ChatState {
+            outbox,
+            last_read,
+            ..ChatState::default()
+        }
+    }
+
+    /// `logout()`: everything goes but whether the panel is open.
+    pub fn forget(&mut self) {
+        *self = ChatState {
+            open: self.open,
+            ..ChatState::default()
+        };
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+
+    pub fn set_open(&mut self, open: bool) {
+        self.open = open;
+    }
+
+    pub fn cursor(&self) -> i64 {
+        self.cursor
+    }
+
+    pub fn last_read(&self) -> i64 {
+        self.last_read
+    }
+
+    pub fn unread(&self) -> u32 {
+        self.unread
+    }
+
+    pub fn outbox(&self) -> &[Pending] {
+        &self.outbox
+    }
+
+    /// The only writer of `cursor`: it never moves back, so a late or repeated batch cannot make the
+    /// long-poll ask again for what it already has.
+    fn advance_cursor(&mut self, seen: i64) {
+        self.cursor = self.cursor.max(seen);
+    }
+
+    /// The only writer of `screen`.
+    pub fn set_screen(&mut self, screen: Screen) {
+        self.screen = Some(screen);
+    }
+
     pub fn screen(&self) -> Screen {
         match &self.screen {
             Some(screen) => screen.clone(),
@@ -76,8 +170,9 @@ impl ChatState {
         }
     }
 
-    /// The session list arrived: the cursor starts after everything it shows, and sessions whose last
-    /// message is an unread agent reply count as unread.
+    /// The session list arrived: the cursor starts after everything it shows (unless a loaded
+    /// conversation may still lack some of it: the long-poll must bring that), and sessions
+    /// whose last message is an unread agent reply count as unread.
     pub fn set_sessions(&mut self, mut sessions: Vec<Session>) {
         sessions.sort_unstable_by(|a, b| activity(b).cmp(&activity(a)));
         let newest = sessions
@@ -85,7 +180,9 @@ impl ChatState {
             .filter_map(|s| s.last_message.as_ref().map(|m| m.id))
             .max()
             .unwrap_or(0);
-        self.cursor = self.cursor.max(newest);
+        if sessions.iter().all(|s| self.is_caught_up(s)) {
+            self.advance_cursor(newest);
+        }
         if !self.open {
             self.unread = sessions
                 .iter()
@@ -96,7 +193,18 @@ impl ChatState {
         self.sessions = sessions;
     }
 
-    pub fn add_session(&mut self, session: Session) {
+    /// Whether moving the cursor past `session`'s last message loses nothing: its conversation is not
+    /// loaded (opening it fetches the history), or the long-poll already brought everything in it. A
+    /// loaded conversation may hold a later message from a send's answer while an earlier reply is still
+    /// to come, so holding the last message is not enough.
+    fn is_caught_up(&self, session: &Session) -> bool {
+        match (self.conversation(&session.id), &session.last_message) {
+            (Some(_), Some(last)) => last.id <= self.cursor,
+            _ => true,
+        }
+    }
+
+    fn add_session(&mut self, session: Session) {
         if !self.sessions.iter().any(|s| s.id == session.id) {
             self.sessions.insert(0, session);
         }
@@ -132,12 +240,13 @@ impl ChatState {
 
     /// New messages from the long-poll or from a send: deduplicated by id, matched to pending sends
     /// by client id, and counted as unread when the visitor is not looking at their conversation.
-    pub fn apply(&mut self, messages: Vec<Message>) -> Applied {
+    fn apply(&mut self, messages: Vec<Message>) -> Applied {
         let mut applied = Applied::default();
         for message in messages {
-            self.cursor = self.cursor.max(message.id);
             if let Some(client_id) = &message.client_id {
-                self.outbox.retain(|p| &p.client_id != client_id);
+                if let Some(index) = self.pending_index(client_id) {
+                    self.outbox.remove(index);
+                }
             }
             match self
                 .sessions
@@ -155,7 +264,12 @@ impl ChatState {
                     }
                     self.sessions.insert(0, session);
                 }
-                None => applied.unknown_session = true,
+                None => {
+                    // Listed at once (the refetched list replaces it), so the conversation is known
+                    // to have history: `session_created` must not then declare it empty.
+                    applied.unknown_session = true;
+                    self.sessions.insert(0, session_of(&message));
+                }
             }
             let loaded = self
                 .messages
@@ -260,17 +374,107 @@ impl ChatState {
         sent.chain(pending).collect()
     }
 
-    /// The server created the conversation that was pending as `None`.
+    /// A long-poll batch: its messages, then its cursor. Only a batch moves the cursor past a message
+    /// (a batch holds every message up to its cursor); a send's answer does not, or a reply stored just
+    /// before it, still on its way in a long-poll that failed and is asked again, would be skipped.
+    pub fn receive(&mut self, messages: Vec<Message>, cursor: i64) -> Applied {
+        let newest = messages.iter().map(|m| m.id).max().unwrap_or(0);
+        let applied = self.apply(messages);
+        self.advance_cursor(cursor.max(newest));
+        applied
+    }
+
+    /// The visitor wrote `content`: it joins the outbox for the conversation on screen (a new one from
+    /// the list), and that conversation stays on screen.
+    pub fn enqueue(&mut self, client_id: String, content: String) {
+        let session_id = match self.screen() {
+            Screen::Conversation(id) => id,
+            Screen::List => None,
+        };
+        self.set_screen(Screen::Conversation(session_id.clone()));
+        self.outbox.push(Pending {
+            client_id,
+            session_id,
+            content,
+            failed: None,
+        });
+    }
+
+    /// Another tab changed this device's outbox: its copy is the newer one.
+    pub fn replace_outbox(&mut self, outbox: Vec<Pending>) {
+        self.outbox = outbox;
+    }
+
+    /// The oldest message still to send (failed ones wait for the visitor's Retry).
+    pub fn next_to_send(&self) -> Option<&Pending> {
+        self.outbox.iter().find(|p| p.failed.is_none())
+    }
+
+    /// The server stored a message this device sent: it leaves the outbox and joins its conversation.
+    pub fn ack(&mut self, message: Message) -> Applied {
+        self.apply(vec![message])
+    }
+
+    /// The server refused a send for good: it stays in the outbox, shown with `reason` and Retry.
+    pub fn mark_failed(&mut self, client_id: &str, reason: String) {
+        if let Some(pending) = self.pending_mut(client_id) {
+            pending.failed = Some(reason);
+        }
+    }
+
+    /// The visitor asked to send a failed message again.
+    pub fn retry(&mut self, client_id: &str) {
+        if let Some(pending) = self.pending_mut(client_id) {
+            pending.failed = None;
+        }
+    }
+
+    fn pending_index(&self, client_id: &str) -> Option<usize> {
+        self.outbox.iter().position(|p| p.client_id == client_id)
+    }
+
+    fn pending_mut(&mut self, client_id: &str) -> Option<&mut Pending> {
+        let index = self.pending_index(client_id)?;
+        Some(&mut self.outbox[index])
+    }
+
+    /// What the view draws now.
+    pub fn view_model(&self) -> ViewModel {
+        let screen = match self.screen() {
+            Screen::List => ScreenView::List(self.rows()),
+            Screen::Conversation(id) => ScreenView::Conversation(self.items(id.as_deref())),
+        };
+        ViewModel {
+            screen,
+            unread: self.unread,
+        }
+    }
+
+    /// The server created the conversation that was pending as `None`. It starts empty, unless it is
+    /// already listed: then an answer got lost, the conversation may have history by now (an agent's
+    /// reply), and opening it loads that.
     pub fn session_created(&mut self, session: Session) {
         let id = session.id.clone();
         for pending in self.outbox.iter_mut().filter(|p| p.session_id.is_none()) {
             pending.session_id = Some(id.clone());
         }
-        self.conversation_entry(&id);
+        if !self.sessions.iter().any(|s| s.id == id) {
+            self.conversation_entry(&id);
+        }
         if self.screen() == Screen::Conversation(None) {
-            self.screen = Some(Screen::Conversation(Some(id)));
+            self.set_screen(Screen::Conversation(Some(id)));
         }
         self.add_session(session);
+    }
+}
+
+/// A list entry for a conversation known only from one of its messages.
+fn session_of(message: &Message) -> Session {
+    Session {
+        id: message.session_id.clone(),
+        created_at: message.created_at.clone(),
+        verified: false,
+        last_message: Some(message.clone()),
     }
 }
 
@@ -291,6 +495,9 @@ fn insert_sorted(list: &mut Vec<Message>, message: Message) -> bool {
         }
     }
 }
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties;
 
 #[cfg(test)]
 mod tests {
@@ -325,19 +532,16 @@ mod tests {
 
     #[test]
     fn session_list_sets_cursor_order_and_unread() {
-        let mut state = ChatState {
-            last_read: 3,
-            ..Default::default()
-        };
+        let mut state = ChatState::restore(Vec::new(), 3);
         state.set_sessions(vec![
             session("old", Some(message(2, "old", Author::Agent, None))),
             session("new", Some(message(5, "new", Author::Agent, None))),
         ]);
-        assert_eq!(state.sessions[0].id, "new");
-        assert_eq!(state.cursor, 5);
-        assert_eq!(state.unread, 1);
+        assert_eq!(state.cursor(), 5);
+        assert_eq!(state.unread(), 1);
         assert_eq!(state.screen(), Screen::List);
         let rows = state.rows();
+        assert_eq!(rows[0].id, "new");
         assert!(rows[0].unread && !rows[1].unread);
     }
 
@@ -347,26 +551,24 @@ mod tests {
         state.set_sessions(vec![session("s", None)]);
         state.set_messages("s", vec![]);
         let reply = message(7, "s", Author::Agent, None);
-        let first = state.apply(vec![reply.clone()]);
-        let second = state.apply(vec![reply]);
+        let first = state.receive(vec![reply.clone()], 7);
+        let second = state.receive(vec![reply], 7);
         assert_eq!(first.new_agent_messages.len(), 1);
         assert!(second.new_agent_messages.is_empty() && !second.changed);
         assert_eq!(state.conversation("s").unwrap().len(), 1);
-        assert_eq!(state.unread, 1);
+        assert_eq!(state.unread(), 1);
     }
 
     #[test]
     fn replies_in_view_are_not_unread() {
-        let mut state = ChatState {
-            open: true,
-            screen: Some(Screen::Conversation(Some("s".into()))),
-            ..Default::default()
-        };
+        let mut state = ChatState::default();
+        state.set_open(true);
+        state.set_screen(Screen::Conversation(Some("s".into())));
         state.set_sessions(vec![session("s", None)]);
         state.set_messages("s", vec![]);
-        state.apply(vec![message(4, "s", Author::Agent, None)]);
-        assert_eq!(state.unread, 0);
-        assert_eq!(state.last_read, 4);
+        state.receive(vec![message(4, "s", Author::Agent, None)], 4);
+        assert_eq!(state.unread(), 0);
+        assert_eq!(state.last_read(), 4);
     }
 
     #[test]
@@ -374,48 +576,37 @@ mod tests {
         let mut state = ChatState::default();
         state.set_sessions(vec![session("s", None)]);
         state.set_messages("s", vec![]);
-        state.outbox.push(Pending {
-            client_id: "c_1".into(),
-            session_id: Some("s".into()),
-            content: "hi".into(),
-            failed: None,
-        });
+        state.set_screen(Screen::Conversation(Some("s".into())));
+        state.enqueue("c_1".into(), "hi".into());
         let before = state.items(Some("s"));
         assert_eq!(before[0].status, ItemStatus::Pending);
-        state.apply(vec![message(9, "s", Author::Visitor, Some("c_1"))]);
+        state.ack(message(9, "s", Author::Visitor, Some("c_1")));
         let after = state.items(Some("s"));
         assert_eq!(after.len(), 1);
         assert_eq!(
             (after[0].key.as_str(), &after[0].status),
             ("c_1", &ItemStatus::Sent)
         );
-        assert!(state.outbox.is_empty());
+        assert!(state.outbox().is_empty());
     }
 
     #[test]
     fn an_unknown_session_asks_for_the_list() {
         let mut state = ChatState::default();
-        let applied = state.apply(vec![message(1, "elsewhere", Author::Visitor, None)]);
+        let applied = state.receive(vec![message(1, "elsewhere", Author::Visitor, None)], 1);
         assert!(applied.unknown_session);
-        assert_eq!(state.cursor, 1);
+        assert_eq!(state.cursor(), 1);
     }
 
     #[test]
     fn creating_the_pending_conversation_assigns_its_messages_and_screen() {
-        let mut state = ChatState {
-            open: true,
-            ..Default::default()
-        };
-        state.outbox.push(Pending {
-            client_id: "c_1".into(),
-            session_id: None,
-            content: "hi".into(),
-            failed: None,
-        });
+        let mut state = ChatState::default();
+        state.set_open(true);
+        state.enqueue("c_1".into(), "hi".into());
         assert_eq!(state.items(None).len(), 1);
         state.session_created(session("s", None));
         assert_eq!(state.screen(), Screen::Conversation(Some("s".into())));
-        assert_eq!(state.outbox[0].session_id.as_deref(), Some("s"));
+        assert_eq!(state.outbox()[0].session_id.as_deref(), Some("s"));
         assert_eq!(state.items(Some("s")).len(), 1);
     }
 
@@ -426,8 +617,105 @@ mod tests {
             "s",
             Some(message(3, "s", Author::Agent, None)),
         )]);
-        assert_eq!(state.unread, 1);
+        assert_eq!(state.unread(), 1);
         assert_eq!(state.mark_read(), 3);
-        assert_eq!(state.unread, 0);
+        assert_eq!(state.unread(), 0);
+    }
+
+    #[test]
+    fn a_refused_send_stays_failed_until_retried_and_the_cursor_never_moves_back() {
+        let mut state = ChatState::default();
+        state.enqueue("c_1".into(), "one".into());
+        state.enqueue("c_2".into(), "two".into());
+        state.mark_failed("c_1", "too long".into());
+        assert_eq!(state.next_to_send().unwrap().client_id, "c_2");
+        assert_eq!(
+            state.items(None)[0].status,
+            ItemStatus::Failed("too long".into())
+        );
+        state.retry("c_1");
+        assert_eq!(state.next_to_send().unwrap().client_id, "c_1");
+        state.advance_cursor(9);
+        state.receive(Vec::new(), 4);
+        assert_eq!(state.cursor(), 9);
+    }
+
+    // The three below are what the property test in `properties` found; each lost an agent's reply.
+
+    #[test]
+    fn a_send_answer_does_not_move_the_cursor_past_a_reply_still_to_come() {
+        let mut state = ChatState::default();
+        state.enqueue("c_1".into(), "hi".into());
+        state.session_created(session("s", None));
+        // Reply 1 is stored, then the visitor's message 2; the long-poll that had reply 1 failed.
+        state.ack(message(2, "s", Author::Visitor, Some("c_1")));
+        assert_eq!(
+            state.cursor(),
+            0,
+            "the next long-poll still asks from before reply 1"
+        );
+        state.receive(
+            vec![
+                message(1, "s", Author::Agent, None),
+                message(2, "s", Author::Visitor, Some("c_1")),
+            ],
+            2,
+        );
+        let ids: Vec<i64> = state
+            .conversation("s")
+            .unwrap()
+            .iter()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(ids, [1, 2]);
+    }
+
+    #[test]
+    fn a_listed_conversation_whose_creation_answer_was_lost_is_not_declared_empty() {
+        let mut state = ChatState::default();
+        state.enqueue("c_1".into(), "hi".into());
+        // The server created "s" but its answer was lost; an agent replied; the long-poll brought it.
+        state.receive(vec![message(1, "s", Author::Agent, None)], 1);
+        state.session_created(session("s", None));
+        assert_eq!(state.screen(), Screen::Conversation(Some("s".into())));
+        assert!(
+            state.conversation("s").is_none(),
+            "opening it loads the history with the reply"
+        );
+    }
+
+    #[test]
+    fn a_refreshed_list_does_not_skip_replies_a_loaded_conversation_still_lacks() {
+        let mut state = ChatState::default();
+        state.set_sessions(vec![session(
+            "s",
+            Some(message(1, "s", Author::Visitor, None)),
+        )]);
+        state.set_messages("s", vec![message(1, "s", Author::Visitor, None)]);
+        assert_eq!(state.cursor(), 1);
+        // Reply 2 and message 3 (a send's answer) are stored; the list is fetched again.
+        state.ack(message(3, "s", Author::Visitor, Some("c_3")));
+        state.set_sessions(vec![session(
+            "s",
+            Some(message(3, "s", Author::Visitor, None)),
+        )]);
+        assert_eq!(state.cursor(), 1, "the long-poll must still bring reply 2");
+    }
+
+    #[test]
+    fn the_view_model_is_the_screen_and_the_unread_count() {
+        let mut state = ChatState::default();
+        state.enqueue("c_1".into(), "hi".into());
+        let model = state.view_model();
+        assert_eq!(model.screen.kind(), ScreenKind::Conversation);
+        assert_eq!(model.unread, 0);
+        state.set_sessions(vec![session(
+            "s",
+            Some(message(2, "s", Author::Agent, None)),
+        )]);
+        state.set_screen(Screen::List);
+        let model = state.view_model();
+        assert_eq!(model.unread, 1);
+        assert!(matches!(&model.screen, ScreenView::List(rows) if rows.len() == 1));
     }
 }

@@ -1,6 +1,25 @@
 //! Message text → runs of plain text and links. The view turns runs into text nodes and anchors;
 //! nothing here or there ever parses HTML, so `<script>` in a message stays text.
 
+/// The longest message the server stores: 4000 characters after trimming, counted as Unicode scalar
+/// values (Rust `char`s), not UTF-16 units (an emoji is one character but two units) nor bytes
+/// (docs/api.md).
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+
+/// `None` when `text` is a message the server's length rule accepts; otherwise the longest start of
+/// it that the rule accepts (leading whitespace dropped, as the server trims it anyway).
+pub fn cut_to_limit(text: &str) -> Option<&str> {
+    if text.trim().chars().count() <= MAX_MESSAGE_CHARS {
+        return None;
+    }
+    let start = text.trim_start();
+    let end = start
+        .char_indices()
+        .nth(MAX_MESSAGE_CHARS)
+        .map_or(start.len(), |(index, _)| index);
+    Some(&start[..end])
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Run<'a> {
     Text(&'a str),
@@ -50,6 +69,21 @@ fn find_link_start(text: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_limit_counts_characters_as_the_server_does() {
+        // 4000 emoji are 8000 UTF-16 units and 16000 bytes, and still one message.
+        assert_eq!(cut_to_limit(&"😀".repeat(4000)), None);
+        assert_eq!(cut_to_limit(&"é".repeat(4000)), None);
+        // Whitespace around the text is not counted: the server trims it.
+        assert_eq!(cut_to_limit(&format!("  \n{}\n ", "x".repeat(4000))), None);
+        let over = "x".repeat(4001);
+        assert_eq!(cut_to_limit(&over), Some(&over[..4000]));
+        let emoji = format!("  {}", "😀".repeat(4001));
+        let cut = cut_to_limit(&emoji).unwrap();
+        assert_eq!(cut.chars().count(), 4000);
+        assert!(cut.chars().all(|c| c == '😀'), "no character is split");
+    }
 
     #[test]
     fn plain_text_is_one_run() {

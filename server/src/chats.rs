@@ -1,11 +1,13 @@
 //! Sessions (chats) and their messages.
 //!
-//! **Invariant:** every read of a session or a message goes through [`push_visible`], which writes CONTRACT §3 into
-//! the SQL: a verified visitor sees its contact's verified sessions in its scope, a device sees its own
+//! **Invariant:** every read of a session or a message goes through [`push_visible`], which writes the rule of
+//! docs/api.md ("Who sees which chats") into the SQL: a verified visitor sees its contact's verified sessions in its scope, a device sees its own
 //! non-verified sessions in its scope, an agent sees its org's. There is no "load by id, then check" path, so an id
 //! from elsewhere finds nothing rather than something to be refused.
+//!
+//! The types here are rows and what is built from them (times as unix seconds); what goes on the wire is made
+//! from them in [`crate::wire`].
 
-use serde::Serialize;
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqlitePool};
 
 use crate::domain::{ClientId, ExternalId, MessageContent, SessionId};
@@ -79,39 +81,25 @@ fn push_visible(qb: &mut QueryBuilder<'_, Sqlite>, viewer: Viewer<'_>) {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type)]
-#[serde(rename_all = "lowercase")]
+/// `messages.author`, stored as the wire spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
 #[sqlx(rename_all = "lowercase")]
 pub enum Author {
     Visitor,
     Agent,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
-pub struct Message {
+/// A row of `messages`.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct MessageRow {
     pub id: i64,
     pub session_id: String,
     pub client_id: Option<String>,
     pub author: Author,
     pub author_name: Option<String>,
     pub content: String,
-    #[serde(serialize_with = "rfc3339")]
+    /// Unix seconds.
     pub created_at: i64,
-}
-
-/// Serialises unix seconds as an RFC 3339 UTC time, as the API documents every time.
-pub fn rfc3339<S: serde::Serializer>(secs: &i64, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&format_time(*secs))
-}
-
-pub fn format_time(secs: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(secs)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
 }
 
 /// A session with what both audiences need to show it.
@@ -127,7 +115,7 @@ pub struct Session {
     pub device_hash: Option<Vec<u8>>,
     /// What the page said about a non-verified visitor (untrusted).
     pub visitor: VisitorProfile,
-    pub last_message: Option<Message>,
+    pub last_message: Option<MessageRow>,
 }
 
 impl Session {
@@ -187,7 +175,7 @@ impl From<SessionRow> for Session {
             custom_data: json_object(r.contact_custom_data.as_deref()),
         });
         let last_message = match (r.lm_id, r.lm_author, r.lm_content, r.lm_created_at) {
-            (Some(id), Some(author), Some(content), Some(created_at)) => Some(Message {
+            (Some(id), Some(author), Some(content), Some(created_at)) => Some(MessageRow {
                 id,
                 session_id: r.id.clone(),
                 client_id: r.lm_client_id,
@@ -345,7 +333,7 @@ const MESSAGE_COLUMNS: &str =
 pub const HISTORY_LIMIT: i64 = 1000;
 
 /// The messages of `session`, oldest first. The caller got `session` from [`find_session`] with its viewer.
-pub async fn messages(db: &SqlitePool, session: &Session) -> Result<Vec<Message>, sqlx::Error> {
+pub async fn messages(db: &SqlitePool, session: &Session) -> Result<Vec<MessageRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT * FROM (SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.session_id = ? ORDER BY m.id DESC LIMIT ?)
          ORDER BY id"
@@ -362,7 +350,7 @@ pub async fn messages_after(
     viewer: Viewer<'_>,
     after: i64,
     limit: i64,
-) -> Result<Vec<Message>, sqlx::Error> {
+) -> Result<Vec<MessageRow>, sqlx::Error> {
     // A visitor has few sessions: SQLite starts from them (by index) and reads each one's new messages. An org
     // may have many, most of them idle: `CROSS JOIN` makes SQLite walk the messages after the cursor instead
     // (by primary key, in order, stopping at `limit`), which is cheap because a console's cursor is recent.
@@ -391,9 +379,9 @@ pub struct NewMessage {
 /// Whether a send stored something.
 #[derive(Debug, Clone)]
 pub enum Stored {
-    Created(Message),
+    Created(MessageRow),
     /// The session already had a message with this client id: that one, unchanged.
-    AlreadyThere(Message),
+    AlreadyThere(MessageRow),
 }
 
 /// The message of `session` with this client id, if any.
@@ -401,7 +389,7 @@ pub async fn message_by_client_id(
     db: &SqlitePool,
     session: &Session,
     client_id: &ClientId,
-) -> Result<Option<Message>, sqlx::Error> {
+) -> Result<Option<MessageRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.session_id = ? AND m.client_id = ?"
     ))
@@ -419,7 +407,7 @@ pub async fn insert_message(
 ) -> Result<Stored, sqlx::Error> {
     // A single statement: the UNIQUE (session_id, client_id) constraint, not a prior read, decides whether this is
     // a retry, so two racing retries store one message.
-    let created: Option<Message> = sqlx::query_as(
+    let created: Option<MessageRow> = sqlx::query_as(
         "INSERT INTO messages (session_id, client_id, author, author_name, content, created_at)
          VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (session_id, client_id) DO NOTHING

@@ -8,7 +8,8 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use frontdesk_protocol::wire::{ErrorBody, ErrorEnvelope};
+use frontdesk_protocol::{headers, ErrorCode};
 
 use crate::auth::TokenRejection;
 use crate::domain::Invalid;
@@ -16,7 +17,10 @@ use crate::domain::Invalid;
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// 401 `invalid_widget_token`
-    #[error("X-Frontdesk-Widget-Token: missing or unknown; use the widget token printed by `frontdesk-server org create`")]
+    #[error(
+        "{}: missing or unknown; use the widget token printed by `frontdesk-server org create`",
+        headers::WIDGET_TOKEN
+    )]
     InvalidWidgetToken,
     /// 403 `origin_not_allowed`
     #[error("Origin {0} is not one of this widget token's allowed origins (those given to `org create --allowed-origin`)")]
@@ -34,9 +38,10 @@ pub enum ApiError {
     #[error("Authorization: the user token has expired; get a new one from POST /widget/authenticate-user")]
     UserTokenExpired,
     /// 400 `invalid_device_id`
-    #[error("X-Frontdesk-Device: {0}")]
+    #[error("{header}: {0}", header = headers::DEVICE)]
     InvalidDeviceId(Invalid),
     /// 422 `invalid_external_id`; the string names where the id came from (header or query parameter).
+    /// A header value that is not ASCII is decoded (lossily) so that its first non-ASCII character is named.
     #[error("{0}: {1}")]
     InvalidExternalId(&'static str, Invalid),
     /// 401 `invalid_secret_key`
@@ -115,31 +120,31 @@ impl ApiError {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::InvalidWidgetToken => "invalid_widget_token",
-            Self::OriginNotAllowed(_) => "origin_not_allowed",
-            Self::AmbiguousIdentity => "ambiguous_identity",
-            Self::MissingIdentity => "missing_identity",
-            Self::InvalidUserToken(_) => "invalid_user_token",
-            Self::UserTokenExpired => "user_token_expired",
-            Self::InvalidDeviceId(_) => "invalid_device_id",
-            Self::InvalidExternalId(..) => "invalid_external_id",
-            Self::InvalidSecretKey => "invalid_secret_key",
-            Self::InvalidApiKey => "invalid_api_key",
-            Self::OriginForbidden => "origin_forbidden",
-            Self::InvalidBody(_) => "invalid_body",
-            Self::InvalidQuery(_) => "invalid_query",
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::BodyTooLarge => "body_too_large",
-            Self::MessageTooLarge => "message_too_large",
-            Self::RateLimited { .. } => "rate_limited",
-            Self::SessionNotFound => "session_not_found",
-            Self::NotFound => "not_found",
-            Self::Status(StatusCode::METHOD_NOT_ALLOWED) => "method_not_allowed",
-            Self::Status(status) if status.is_server_error() => "internal",
-            Self::Status(_) => "http_error",
-            Self::Database(_) => "internal",
+            Self::InvalidWidgetToken => ErrorCode::InvalidWidgetToken,
+            Self::OriginNotAllowed(_) => ErrorCode::OriginNotAllowed,
+            Self::AmbiguousIdentity => ErrorCode::AmbiguousIdentity,
+            Self::MissingIdentity => ErrorCode::MissingIdentity,
+            Self::InvalidUserToken(_) => ErrorCode::InvalidUserToken,
+            Self::UserTokenExpired => ErrorCode::UserTokenExpired,
+            Self::InvalidDeviceId(_) => ErrorCode::InvalidDeviceId,
+            Self::InvalidExternalId(..) => ErrorCode::InvalidExternalId,
+            Self::InvalidSecretKey => ErrorCode::InvalidSecretKey,
+            Self::InvalidApiKey => ErrorCode::InvalidApiKey,
+            Self::OriginForbidden => ErrorCode::OriginForbidden,
+            Self::InvalidBody(_) => ErrorCode::InvalidBody,
+            Self::InvalidQuery(_) => ErrorCode::InvalidQuery,
+            Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            Self::BodyTooLarge => ErrorCode::BodyTooLarge,
+            Self::MessageTooLarge => ErrorCode::MessageTooLarge,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::SessionNotFound => ErrorCode::SessionNotFound,
+            Self::NotFound => ErrorCode::NotFound,
+            Self::Status(StatusCode::METHOD_NOT_ALLOWED) => ErrorCode::MethodNotAllowed,
+            Self::Status(status) if status.is_server_error() => ErrorCode::Internal,
+            Self::Status(_) => ErrorCode::HttpError,
+            Self::Database(_) => ErrorCode::Internal,
         }
     }
 }
@@ -157,7 +162,12 @@ impl IntoResponse for ApiError {
         } else {
             self.to_string()
         };
-        let body = json!({ "error": { "code": self.code(), "message": message } });
+        let body = ErrorEnvelope {
+            error: ErrorBody {
+                code: self.code().as_str().to_owned(),
+                message,
+            },
+        };
         let mut response = (status, Json(body)).into_response();
         if let Self::RateLimited {
             retry_after_secs, ..
@@ -211,15 +221,15 @@ mod tests {
             (e.status(), e.code(), e.to_string().as_str()),
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_body",
+                ErrorCode::InvalidBody,
                 "email: not an email address"
             )
         );
-        let e = ApiError::InvalidExternalId("X-Frontdesk-External-Id", Invalid::Empty);
+        let e = ApiError::InvalidExternalId(headers::EXTERNAL_ID, Invalid::Empty);
         assert_eq!(e.to_string(), "X-Frontdesk-External-Id: must not be empty");
         assert_eq!(
             ApiError::Status(StatusCode::METHOD_NOT_ALLOWED).code(),
-            "method_not_allowed"
+            ErrorCode::MethodNotAllowed
         );
         assert_eq!(
             ApiError::MessageTooLarge.to_string(),

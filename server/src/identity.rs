@@ -16,14 +16,21 @@ use crate::error::ApiError;
 use crate::orgs;
 use crate::startup::AppState;
 
-pub const WIDGET_TOKEN: &str = "x-frontdesk-widget-token";
-pub const DEVICE: &str = "x-frontdesk-device";
-pub const EXTERNAL_ID: &str = "x-frontdesk-external-id";
+/// The widget's headers, lower-cased as `HeaderName::from_static` wants them (`frontdesk_protocol::headers`).
+pub use frontdesk_protocol::headers::lowercase::{DEVICE, EXTERNAL_ID, WIDGET_TOKEN};
 
 /// A header's value as text; a value that is not visible ASCII reads as present but empty, so it fails parsing
 /// with the header's own error rather than passing as absent.
 fn header(headers: &HeaderMap, name: impl axum::http::header::AsHeaderName) -> Option<&str> {
     headers.get(name).map(|v| v.to_str().unwrap_or(""))
+}
+
+/// A header's value decoded as UTF-8 (lossily), for the headers whose rule names a bad character: a non-ASCII
+/// value then fails with "contains U+015B (ś), which is not ASCII" instead of reading as empty.
+fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
 }
 
 /// The visitor behind a widget request. Checks, in order: the widget token, the Origin rule, the scope, then
@@ -46,10 +53,11 @@ impl FromRequestParts<AppState> for WidgetVisitor {
                 origin.unwrap_or_default().to_owned(),
             ));
         }
-        let scope = header(headers, EXTERNAL_ID)
+        let scope = header_text(headers, EXTERNAL_ID)
             .map(|raw| {
-                ExternalId::parse(raw)
-                    .map_err(|e| ApiError::InvalidExternalId("X-Frontdesk-External-Id", e))
+                ExternalId::parse(&raw).map_err(|e| {
+                    ApiError::InvalidExternalId(frontdesk_protocol::headers::EXTERNAL_ID, e)
+                })
             })
             .transpose()?;
         let visitor = match (header(headers, AUTHORIZATION), header(headers, DEVICE)) {

@@ -8,7 +8,9 @@
 //! - [`db`]: opening the SQLite pool (WAL, foreign keys, busy timeout) and running `migrations/`.
 //! - [`auth`]: keys, hashes and user tokens.
 //! - [`identity`]: extractors that turn headers into who is calling (visitor, site backend, agent).
-//! - [`chats`]: sessions and messages in the database, read through the visibility rule.
+//! - [`chats`]: sessions and messages in the database (rows, times in unix seconds), read through the
+//!   visibility rule.
+//! - [`wire`]: rows → the wire types of `frontdesk-protocol` (the crate shared with the widget), times formatted.
 //! - [`orgs`]: orgs, agents and verified contacts.
 //! - [`realtime`]: waking long-polls when a message is stored.
 //! - [`rate_limit`]: the per-visitor send limit.
@@ -16,17 +18,21 @@
 //!   `router()`. The console page's files come from `www/console/`, compiled in.
 //! - [`extract`]: JSON body and query extractors whose errors name the field.
 //! - [`error`]: [`error::ApiError`], the one error body of the API.
-//! - [`domain`]: parsed values (`Email`, `ExternalId`, `DeviceId`, …), with their tests beside them.
+//! - [`domain`]: parsed values (`Email`, `ExternalId`, `DeviceId`, …), with their tests beside them; the rules
+//!   shared with the widget are `frontdesk_protocol::rules`.
 //!
 //! # Invariants
 //!
 //! - Only [`auth`] signs or checks a user token, or hashes or compares a secret (secret key, agent key, device id).
-//! - Only [`chats`] reads sessions and messages, and always through its visibility rule (CONTRACT §3): no handler
-//!   loads a session by id alone.
+//! - Only [`chats`] reads sessions and messages, and always through its visibility rule (docs/api.md, "Who sees
+//!   which chats"): no handler loads a session by id alone.
 //! - Secrets are stored only as SHA-256 digests; a device id never reaches the database or the log.
 //! - Everything that must survive a restart is in the database; memory holds only the long-poll wake-ups and the
 //!   rate-limit buckets, whose loss costs nothing.
-//! - Every error response has the body `{ "error": { "code", "message" } }`.
+//! - Every error response has the body `{ "error": { "code", "message" } }`, its code a
+//!   `frontdesk_protocol::ErrorCode`.
+//! - Routes answer with typed bodies (the protocol's wire types, or [`wire`]'s views of them), never with a row
+//!   or an untyped `json!` value.
 
 pub mod auth;
 pub mod chats;
@@ -40,6 +46,7 @@ pub mod rate_limit;
 pub mod realtime;
 pub mod routes;
 pub mod startup;
+pub mod wire;
 
 /// Sets up logging to stderr, filtered by `RUST_LOG` (default `info`).
 pub fn init_tracing() {

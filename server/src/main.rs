@@ -1,4 +1,4 @@
-//! `frontdesk-server`: the command line (CONTRACT §5). Parses arguments and calls the library.
+//! `frontdesk-server`: the command line (docs/api.md, "Server CLI"). Parses arguments and calls the library.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -50,7 +50,7 @@ async fn every_invalid_option_is_refused_by_path_and_leaves_nothing_behind() {
         ),
         (
             &format!("{{ token: '{TOKEN}', user: {{ data: {{ name: 'x'.repeat(300) }} }} }}"),
-            "options.user.data.name: too long (at most 256)",
+            "options.user.data.name: too long (at most 200)",
         ),
         (
             &format!("{{ token: '{TOKEN}', user: {{ externalId: 'a b' }} }}"),

@@ -181,6 +181,35 @@ async fn an_anonymous_visitor_chats_and_gets_a_live_agent_reply_rendered_as_text
 }
 
 #[wasm_bindgen_test]
+async fn a_message_of_4000_emoji_is_sent_and_stored_whole() {
+    clear_local_storage();
+    let workspace = format!("ws-{}", random_suffix());
+    let widget = Started::new(&options_for(&format!(
+        ", user: {{ externalId: '{workspace}' }}"
+    )))
+    .await;
+    widget.0.open();
+    // 8000 UTF-16 units: the old `maxlength` stopped at half of it.
+    let emoji = "🙂".repeat(4000);
+    let area = textarea();
+    area.set_value(&emoji);
+    area.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    type_and_send(&area.value());
+    eventually("the message is stored", || sent_count() == 1).await;
+    let sessions = agent(
+        "GET",
+        &format!("/api/sessions?external_id={workspace}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        sessions["sessions"][0]["last_message"]["content"].as_str(),
+        Some(emoji.as_str())
+    );
+}
+
+#[wasm_bindgen_test]
 async fn a_reply_while_closed_counts_on_the_badge() {
     clear_local_storage();
     let workspace = format!("ws-{}", random_suffix());

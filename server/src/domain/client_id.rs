@@ -1,3 +1,5 @@
+use frontdesk_protocol::{limits, rules};
+
 use super::Invalid;
 
 /// The widget's own id for a message it sends: a retried send with the same id stores nothing new.
@@ -5,18 +7,11 @@ use super::Invalid;
 pub struct ClientId(String);
 
 impl ClientId {
-    pub const MIN_LEN: usize = 8;
-    pub const MAX_LEN: usize = 64;
+    pub const MIN_LEN: usize = limits::CLIENT_ID_MIN_CHARS;
+    pub const MAX_LEN: usize = limits::CLIENT_ID_MAX_CHARS;
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        super::check_identifier(
-            raw,
-            Self::MIN_LEN,
-            Self::MAX_LEN,
-            b"_-",
-            "letters, digits, _ and -",
-        )?;
-        Ok(Self(raw.to_owned()))
+        rules::client_id(raw).map(|id| Self(id.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {

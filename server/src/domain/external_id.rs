@@ -1,17 +1,17 @@
+use frontdesk_protocol::{limits, rules};
+
 use super::Invalid;
 
-/// A workspace id: the scope in which a visitor's chats live (CONTRACT §3).
+/// A workspace id: the scope in which a visitor's chats live (docs/api.md, "Who sees which chats").
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ExternalId(String);
 
 impl ExternalId {
-    pub const MAX_LEN: usize = 128;
-    const ALLOWED: &'static str = "letters, digits and _ . : @ -";
+    pub const MAX_LEN: usize = limits::EXTERNAL_ID_MAX_CHARS;
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         // Not trimmed: an id is compared byte for byte, so " ws_1" must not quietly become "ws_1".
-        super::check_identifier(raw, 1, Self::MAX_LEN, b"_.:@-", Self::ALLOWED)?;
-        Ok(Self(raw.to_owned()))
+        rules::external_id(raw).map(|id| Self(id.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -44,7 +44,11 @@ mod tests {
             Err(Invalid::TooLong { max: 128 })
         );
         assert!(ExternalId::parse(&"a".repeat(128)).is_ok());
-        for bad in [" ws", "ws 1", "ws/1", "wś", "a%20b"] {
+        assert!(matches!(
+            ExternalId::parse("wś"),
+            Err(Invalid::NotAscii { found: 'ś', .. })
+        ));
+        for bad in [" ws", "ws 1", "ws/1", "a%20b"] {
             assert!(
                 matches!(ExternalId::parse(bad), Err(Invalid::BadCharacter { .. })),
                 "{bad}"

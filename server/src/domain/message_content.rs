@@ -1,14 +1,16 @@
+use frontdesk_protocol::{limits, rules};
+
 use super::Invalid;
 
-/// A chat message's text, trimmed, 1–4000 characters.
+/// A chat message's text, trimmed, 1–4000 characters, not only invisible characters (`rules::message`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageContent(String);
 
 impl MessageContent {
-    pub const MAX_LEN: usize = 4000;
+    pub const MAX_LEN: usize = limits::MESSAGE_MAX_CHARS;
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        super::bounded(raw, Self::MAX_LEN).map(|s| Self(s.to_owned()))
+        rules::message(raw).map(|s| Self(s.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -33,6 +35,10 @@ mod tests {
     #[test]
     fn refuses_blank_and_over_long() {
         assert_eq!(MessageContent::parse(" \t\n"), Err(Invalid::Empty));
+        assert_eq!(
+            MessageContent::parse("\u{200B}\u{FEFF}"),
+            Err(Invalid::Empty)
+        );
         assert_eq!(
             MessageContent::parse(&"a".repeat(4001)),
             Err(Invalid::TooLong { max: 4000 })

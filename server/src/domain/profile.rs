@@ -1,3 +1,5 @@
+use frontdesk_protocol::{limits, rules};
+
 use super::Invalid;
 
 /// A short human text: a person's, an org's or an agent's name, a phone number, a language tag.
@@ -6,20 +8,13 @@ pub struct Label(String);
 
 impl Label {
     /// Names and most free text.
-    pub const NAME_MAX: usize = 200;
-    /// E.164 numbers are at most 15 digits; the rest leaves room for formatting.
-    pub const PHONE_MAX: usize = 32;
-    /// BCP 47 tags seen in practice are far shorter.
-    pub const LANGUAGE_MAX: usize = 35;
+    pub const NAME_MAX: usize = limits::NAME_MAX_CHARS;
+    pub const PHONE_MAX: usize = limits::PHONE_MAX_CHARS;
+    pub const LANGUAGE_MAX: usize = limits::LANGUAGE_MAX_CHARS;
 
+    /// Trimmed, 1–`max` characters, no control, bidirectional-control or zero-width character (`rules::label`).
     pub fn parse(raw: &str, max: usize) -> Result<Self, Invalid> {
-        let s = super::bounded(raw, max)?;
-        if s.chars().any(char::is_control) {
-            return Err(Invalid::BadCharacter {
-                allowed: "printable characters on one line",
-            });
-        }
-        Ok(Self(s.to_owned()))
+        rules::label(raw, max).map(|s| Self(s.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -36,10 +31,10 @@ impl Label {
 pub struct AvatarUrl(String);
 
 impl AvatarUrl {
-    pub const MAX_LEN: usize = 2048;
+    pub const MAX_LEN: usize = limits::URL_MAX_CHARS;
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let s = super::bounded(raw, Self::MAX_LEN)?;
+        let s = rules::bounded(raw, Self::MAX_LEN)?;
         match url::Url::parse(s) {
             Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
                 Ok(Self(url.into()))
@@ -62,7 +57,7 @@ impl AvatarUrl {
 pub struct CustomData(serde_json::Map<String, serde_json::Value>);
 
 impl CustomData {
-    pub const MAX_BYTES: usize = 16 * 1024;
+    pub const MAX_BYTES: usize = limits::CUSTOM_DATA_MAX_BYTES;
 
     pub fn parse(value: serde_json::Value) -> Result<Self, Invalid> {
         let serde_json::Value::Object(map) = value else {
@@ -100,10 +95,10 @@ mod tests {
             Label::parse(&"a".repeat(201), Label::NAME_MAX),
             Err(Invalid::TooLong { max: 200 })
         );
-        assert!(matches!(
+        assert_eq!(
             Label::parse("a\nb", Label::NAME_MAX),
-            Err(Invalid::BadCharacter { .. })
-        ));
+            Err(Invalid::Invisible { found: '\n' })
+        );
     }
 
     #[test]

@@ -1,22 +1,24 @@
-//! The agent API (`/api/…`, CONTRACT §4): support staff and bots read every chat of their org and reply.
+//! The agent API (`/api/…`, docs/api.md "Agent API"): support staff and bots read every chat of their org and
+//! reply.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use frontdesk_protocol::wire::{MessageEnvelope, MessageList, SendMessage, SessionList, Updates};
+use serde::Deserialize;
 
 use super::{
     message_fields, send_answer, updates_body, visible_session, UpdatesQuery, UPDATES_LIMIT,
 };
-use crate::chats::{self, json_object, Author, Message, NewMessage, Session, Viewer};
+use crate::chats::{self, Author, NewMessage, Viewer};
 use crate::domain::ExternalId;
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
 use crate::identity::AgentKey;
 use crate::realtime::Audience;
 use crate::startup::AppState;
+use crate::wire::AgentSession;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -28,55 +30,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/updates", get(updates))
 }
 
-#[derive(Debug, Serialize)]
-struct SessionView {
-    id: String,
-    external_id: Option<String>,
-    #[serde(serialize_with = "chats::rfc3339")]
-    created_at: i64,
-    verified: bool,
-    contact: ContactView,
-    last_message: Option<Message>,
-}
-
-/// Who the visitor is, keeping what the site vouched for (`custom_data`) apart from what the page claimed
-/// (`non_verified_custom_data`): exactly one of the two is non-null.
-#[derive(Debug, Serialize)]
-struct ContactView {
-    email: Option<String>,
-    name: Option<String>,
-    custom_data: Option<Value>,
-    non_verified_custom_data: Option<Value>,
-}
-
-impl From<Session> for SessionView {
-    fn from(s: Session) -> Self {
-        let verified = s.verified();
-        let contact = match s.contact {
-            Some(c) => ContactView {
-                email: Some(c.email),
-                name: c.name,
-                custom_data: Some(c.custom_data),
-                non_verified_custom_data: None,
-            },
-            None => ContactView {
-                email: s.visitor.email,
-                name: s.visitor.name,
-                custom_data: None,
-                non_verified_custom_data: Some(json_object(s.visitor.custom_data.as_deref())),
-            },
-        };
-        Self {
-            verified,
-            id: s.id,
-            external_id: s.external_id,
-            created_at: s.created_at,
-            contact,
-            last_message: s.last_message,
-        }
-    }
-}
-
 #[derive(Debug, Deserialize)]
 struct ListQuery {
     external_id: Option<String>,
@@ -86,7 +39,7 @@ async fn list_sessions(
     State(state): State<AppState>,
     AgentKey(agent): AgentKey,
     Query(query): Query<ListQuery>,
-) -> Result<axum::Json<Value>, ApiError> {
+) -> Result<axum::Json<SessionList<AgentSession>>, ApiError> {
     let scope = query
         .external_id
         .as_deref()
@@ -96,33 +49,29 @@ async fn list_sessions(
         .transpose()?;
     let sessions =
         chats::list_sessions(&state.db, Viewer::Org(agent.org_id), scope.as_ref()).await?;
-    let sessions: Vec<SessionView> = sessions.into_iter().map(SessionView::from).collect();
-    Ok(axum::Json(json!({ "sessions": sessions })))
+    let sessions = sessions.into_iter().map(AgentSession::from).collect();
+    Ok(axum::Json(SessionList { sessions }))
 }
 
 async fn list_messages(
     State(state): State<AppState>,
     AgentKey(agent): AgentKey,
     Path(id): Path<String>,
-) -> Result<axum::Json<Value>, ApiError> {
+) -> Result<axum::Json<MessageList>, ApiError> {
     let session = visible_session(&state, Viewer::Org(agent.org_id), &id).await?;
-    let messages = chats::messages(&state.db, &session).await?;
-    Ok(axum::Json(json!({ "messages": messages })))
-}
-
-#[derive(Debug, Deserialize)]
-struct Reply {
-    content: Option<String>,
-    /// Optional, as for the widget: a retried reply with the same id is stored once.
-    client_id: Option<String>,
+    let rows = chats::messages(&state.db, &session).await?;
+    Ok(axum::Json(MessageList {
+        messages: crate::wire::messages(rows),
+    }))
 }
 
 async fn reply(
     State(state): State<AppState>,
     AgentKey(agent): AgentKey,
     Path(id): Path<String>,
-    Json(body): Json<Reply>,
-) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
+    // The widget's send body: `client_id` is optional here too, and a retried reply with the same id is stored once.
+    Json(body): Json<SendMessage>,
+) -> Result<(StatusCode, axum::Json<MessageEnvelope>), ApiError> {
     let session = visible_session(&state, Viewer::Org(agent.org_id), &id).await?;
     let (content, client_id) = message_fields(body.content.as_deref(), body.client_id.as_deref())?;
     let message = NewMessage {
@@ -139,7 +88,7 @@ async fn updates(
     State(state): State<AppState>,
     AgentKey(agent): AgentKey,
     Query(query): Query<UpdatesQuery>,
-) -> Result<axum::Json<Value>, ApiError> {
+) -> Result<axum::Json<Updates>, ApiError> {
     let after = query.after();
     let messages = state
         .notifier

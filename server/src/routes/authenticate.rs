@@ -1,13 +1,14 @@
-//! `POST /widget/authenticate-user` (CONTRACT §2): the site's backend vouches for a user and gets a user token.
+//! `POST /widget/authenticate-user` (docs/api.md, "Server-to-server"): the site's backend vouches for a user and
+//! gets a user token.
 
 use axum::extract::State;
 use axum::routing::post;
 use axum::Router;
+use frontdesk_protocol::wire::UserToken;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::auth::{self, UserClaims};
-use crate::chats::format_time;
 use crate::domain::{AvatarUrl, CustomData, Email, Label};
 use crate::error::ApiError;
 use crate::extract::Json;
@@ -89,7 +90,7 @@ async fn authenticate_user(
     State(state): State<AppState>,
     ServerKey(org_id): ServerKey,
     Json(body): Json<Body>,
-) -> Result<axum::Json<Value>, ApiError> {
+) -> Result<axum::Json<UserToken>, ApiError> {
     let (email, update) = body.parse()?;
     let contact_id = orgs::upsert_contact(&state.db, org_id, &email, &update).await?;
     let key = auth::current_signing_key(&state.db).await?;
@@ -106,7 +107,8 @@ async fn authenticate_user(
             kid: key.id,
         },
     );
-    Ok(axum::Json(
-        json!({ "token": token, "expires_at": format_time(exp) }),
-    ))
+    Ok(axum::Json(UserToken {
+        token,
+        expires_at: crate::wire::time(exp),
+    }))
 }

@@ -1,4 +1,4 @@
-//! `GET /console`: the agent console page (CONTRACT §4), a static page that uses the agent API.
+//! `GET /console`: the agent console page, a static page that uses the agent API (docs/api.md, "Agent API").
 //!
 //! The page's files live in `www/console/` with the rest of the front end; they are compiled into the binary so
 //! that `serve` offers the console without `--public-dir` and a deployment is one file.

@@ -9,10 +9,11 @@ pub mod widget;
 use std::time::Duration;
 
 use axum::http::StatusCode;
+use axum::Json;
+use frontdesk_protocol::wire::{MessageEnvelope, Updates};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
-use crate::chats::{Message, Session, Stored};
+use crate::chats::{MessageRow, Session, Stored};
 use crate::domain::{ClientId, Invalid, MessageContent, SessionId};
 use crate::error::ApiError;
 use crate::realtime::Audience;
@@ -54,19 +55,16 @@ fn send_answer(
     state: &AppState,
     session: &Session,
     stored: Stored,
-) -> (StatusCode, axum::Json<Value>) {
-    match stored {
-        Stored::Created(message) => {
+) -> (StatusCode, Json<MessageEnvelope>) {
+    let (status, row) = match stored {
+        Stored::Created(row) => {
             state.notifier.publish(&Audience::of_session(session));
-            (
-                StatusCode::CREATED,
-                axum::Json(json!({ "message": message })),
-            )
+            (StatusCode::CREATED, row)
         }
-        Stored::AlreadyThere(message) => {
-            (StatusCode::OK, axum::Json(json!({ "message": message })))
-        }
-    }
+        Stored::AlreadyThere(row) => (StatusCode::OK, row),
+    };
+    let message = crate::wire::message(row);
+    (status, Json(MessageEnvelope { message }))
 }
 
 /// `?after=ID&wait=SECONDS` of the long-poll routes.
@@ -93,9 +91,12 @@ impl UpdatesQuery {
 }
 
 /// The long-poll answer: the messages, and the cursor to pass as the next `after`.
-fn updates_body(after: i64, messages: Vec<Message>) -> Value {
-    let cursor = messages.last().map_or(after, |m| m.id);
-    json!({ "messages": messages, "cursor": cursor })
+fn updates_body(after: i64, rows: Vec<MessageRow>) -> Updates {
+    let cursor = rows.last().map_or(after, |m| m.id);
+    Updates {
+        messages: crate::wire::messages(rows),
+        cursor,
+    }
 }
 
 #[cfg(test)]

@@ -4,15 +4,16 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use frontdesk_protocol::wire::{
+    MessageEnvelope, MessageList, SendMessage, SessionEnvelope, SessionList, StartSession, Updates,
+    VisitorFields,
+};
+use serde_json::Value;
 
 use super::{
     message_fields, send_answer, updates_body, visible_session, UpdatesQuery, UPDATES_LIMIT,
 };
-use crate::chats::{
-    self, Author, Message, NewMessage, Session, Stored, Viewer, Visitor, VisitorProfile,
-};
+use crate::chats::{self, Author, NewMessage, Stored, Viewer, Visitor, VisitorProfile};
 use crate::domain::{AvatarUrl, ClientId, CustomData, Email, Label};
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
@@ -20,6 +21,7 @@ use crate::identity::WidgetVisitor;
 use crate::rate_limit::RateKey;
 use crate::realtime::Audience;
 use crate::startup::AppState;
+use crate::wire::WidgetSession;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -34,74 +36,32 @@ pub fn router() -> Router<AppState> {
         .route("/widget/v1/updates", get(updates))
 }
 
-/// A session as its visitor sees it: nothing about who the org thinks they are.
-#[derive(Debug, Serialize)]
-struct SessionView {
-    id: String,
-    external_id: Option<String>,
-    #[serde(serialize_with = "chats::rfc3339")]
-    created_at: i64,
-    verified: bool,
-    last_message: Option<Message>,
-}
-
-impl From<Session> for SessionView {
-    fn from(s: Session) -> Self {
-        Self {
-            verified: s.verified(),
-            id: s.id,
-            external_id: s.external_id,
-            created_at: s.created_at,
-            last_message: s.last_message,
+/// The page's `user.data` (`visitor` of a chat start), checked field by field.
+fn visitor_profile(fields: VisitorFields<Value>) -> Result<VisitorProfile, ApiError> {
+    fn text<T>(
+        field: &str,
+        raw: Option<String>,
+        parse: impl Fn(&str) -> Result<T, crate::domain::Invalid>,
+    ) -> Result<Option<T>, ApiError> {
+        match raw.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(s) => parse(s).map(Some).map_err(|e| ApiError::field(field, e)),
         }
     }
-}
-
-#[derive(Debug, Deserialize)]
-struct StartSession {
-    visitor: Option<VisitorBody>,
-    /// The client id of the chat's first message: makes a retried start return the session it created.
-    client_id: Option<String>,
-}
-
-/// The page's `user.data`: what a non-verified visitor says about itself.
-#[derive(Debug, Deserialize)]
-struct VisitorBody {
-    name: Option<String>,
-    email: Option<String>,
-    avatar_url: Option<String>,
-    custom_data: Option<Value>,
-}
-
-impl VisitorBody {
-    fn parse(self) -> Result<VisitorProfile, ApiError> {
-        fn text<T>(
-            field: &str,
-            raw: Option<String>,
-            parse: impl Fn(&str) -> Result<T, crate::domain::Invalid>,
-        ) -> Result<Option<T>, ApiError> {
-            match raw.as_deref().map(str::trim) {
-                None | Some("") => Ok(None),
-                Some(s) => parse(s).map(Some).map_err(|e| ApiError::field(field, e)),
-            }
-        }
-        Ok(VisitorProfile {
-            name: text("visitor.name", self.name, |s| {
-                Label::parse(s, Label::NAME_MAX)
-            })?
-            .map(Label::into_string),
-            email: text("visitor.email", self.email, Email::parse)?.map(|e| e.as_str().to_owned()),
-            avatar_url: text("visitor.avatar_url", self.avatar_url, AvatarUrl::parse)?
-                .map(AvatarUrl::into_string),
-            custom_data: self
-                .custom_data
-                .map(|v| {
-                    CustomData::parse(v).map_err(|e| ApiError::field("visitor.custom_data", e))
-                })
-                .transpose()?
-                .map(|c| c.to_json()),
-        })
-    }
+    Ok(VisitorProfile {
+        name: text("visitor.name", fields.name, |s| {
+            Label::parse(s, Label::NAME_MAX)
+        })?
+        .map(Label::into_string),
+        email: text("visitor.email", fields.email, Email::parse)?.map(|e| e.as_str().to_owned()),
+        avatar_url: text("visitor.avatar_url", fields.avatar_url, AvatarUrl::parse)?
+            .map(AvatarUrl::into_string),
+        custom_data: fields
+            .custom_data
+            .map(|v| CustomData::parse(v).map_err(|e| ApiError::field("visitor.custom_data", e)))
+            .transpose()?
+            .map(|c| c.to_json()),
+    })
 }
 
 fn rate_limit(state: &AppState, visitor: &Visitor) -> Result<(), ApiError> {
@@ -121,12 +81,12 @@ fn rate_limit(state: &AppState, visitor: &Visitor) -> Result<(), ApiError> {
 async fn start_session(
     State(state): State<AppState>,
     WidgetVisitor(visitor): WidgetVisitor,
-    Json(body): Json<StartSession>,
-) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
+    Json(body): Json<StartSession<Value>>,
+) -> Result<(StatusCode, axum::Json<SessionEnvelope<WidgetSession>>), ApiError> {
     // Parsed (and so validated) for every caller; kept only for a device (see `chats::create_session`).
     let profile = body
         .visitor
-        .map(VisitorBody::parse)
+        .map(visitor_profile)
         .transpose()?
         .unwrap_or_default();
     let client_id = body
@@ -134,7 +94,11 @@ async fn start_session(
         .as_deref()
         .map(|id| ClientId::parse(id).map_err(|e| ApiError::field("client_id", e)))
         .transpose()?;
-    let started = |session| axum::Json(json!({ "session": SessionView::from(session) }));
+    let started = |session: chats::Session| {
+        axum::Json(SessionEnvelope {
+            session: WidgetSession::from(session),
+        })
+    };
     // A retry is answered before the rate limit, as for messages: it creates nothing.
     if let Some(client_id) = &client_id {
         if let Some(existing) =
@@ -166,26 +130,22 @@ async fn start_session(
 async fn list_sessions(
     State(state): State<AppState>,
     WidgetVisitor(visitor): WidgetVisitor,
-) -> Result<axum::Json<Value>, ApiError> {
+) -> Result<axum::Json<SessionList<WidgetSession>>, ApiError> {
     let sessions = chats::list_sessions(&state.db, Viewer::from(&visitor), None).await?;
-    let sessions: Vec<SessionView> = sessions.into_iter().map(SessionView::from).collect();
-    Ok(axum::Json(json!({ "sessions": sessions })))
+    let sessions = sessions.into_iter().map(WidgetSession::from).collect();
+    Ok(axum::Json(SessionList { sessions }))
 }
 
 async fn list_messages(
     State(state): State<AppState>,
     WidgetVisitor(visitor): WidgetVisitor,
     Path(id): Path<String>,
-) -> Result<axum::Json<Value>, ApiError> {
+) -> Result<axum::Json<MessageList>, ApiError> {
     let session = visible_session(&state, Viewer::from(&visitor), &id).await?;
-    let messages = chats::messages(&state.db, &session).await?;
-    Ok(axum::Json(json!({ "messages": messages })))
-}
-
-#[derive(Debug, Deserialize)]
-struct SendMessage {
-    client_id: Option<String>,
-    content: Option<String>,
+    let rows = chats::messages(&state.db, &session).await?;
+    Ok(axum::Json(MessageList {
+        messages: crate::wire::messages(rows),
+    }))
 }
 
 async fn send_message(
@@ -193,7 +153,7 @@ async fn send_message(
     WidgetVisitor(visitor): WidgetVisitor,
     Path(id): Path<String>,
     Json(body): Json<SendMessage>,
-) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
+) -> Result<(StatusCode, axum::Json<MessageEnvelope>), ApiError> {
     let session = visible_session(&state, Viewer::from(&visitor), &id).await?;
     let (content, client_id) = message_fields(body.content.as_deref(), body.client_id.as_deref())?;
     // A retry is answered before the rate limit: it stores nothing, and a widget retrying after a network error
@@ -222,7 +182,7 @@ async fn updates(
     State(state): State<AppState>,
     WidgetVisitor(visitor): WidgetVisitor,
     Query(query): Query<UpdatesQuery>,
-) -> Result<axum::Json<Value>, ApiError> {
+) -> Result<axum::Json<Updates>, ApiError> {
     let after = query.after();
     let messages = state
         .notifier

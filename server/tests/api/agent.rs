@@ -1,4 +1,4 @@
-//! The agent API (CONTRACT §4), and how it keeps trusted and page-supplied data apart.
+//! The agent API (docs/api.md "Agent API"), and how it keeps trusted and page-supplied data apart.
 
 use frontdesk_server::domain::Label;
 use frontdesk_server::orgs;

@@ -1,4 +1,4 @@
-//! POST /widget/authenticate-user (CONTRACT §2).
+//! POST /widget/authenticate-user (docs/api.md "Server-to-server").
 
 use serde_json::{json, Value};
 

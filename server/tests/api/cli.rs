@@ -1,4 +1,4 @@
-//! The built binary (CONTRACT §5): keys printed by `org create` / `agent create` work against a served instance.
+//! The built binary (docs/api.md "Server CLI"): keys printed by `org create` / `agent create` work against a served instance.
 
 use std::process::{Command, Output};
 use std::sync::Arc;

@@ -4,6 +4,8 @@
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
+use frontdesk_protocol::headers;
+use frontdesk_protocol::wire::{MessageList, SessionEnvelope, SessionList};
 use frontdesk_server::domain::{AllowedOrigin, Label};
 use frontdesk_server::startup::{self, Config, ServeError};
 use frontdesk_server::{db, orgs};
@@ -188,9 +190,9 @@ impl Identity {
 
     fn apply(&self, mut request: RequestBuilder) -> RequestBuilder {
         let headers = [
-            ("X-Frontdesk-Widget-Token", &self.widget_token),
-            ("X-Frontdesk-Device", &self.device),
-            ("X-Frontdesk-External-Id", &self.external_id),
+            (headers::WIDGET_TOKEN, &self.widget_token),
+            (headers::DEVICE, &self.device),
+            (headers::EXTERNAL_ID, &self.external_id),
             ("Origin", &self.origin),
         ];
         for (name, value) in headers {
@@ -324,10 +326,7 @@ impl TestApp {
     /// Starts a chat and returns its id.
     pub async fn start_session(&self, who: &Identity) -> String {
         let reply = self.start_session_with(who, json!({})).await;
-        reply.assert_status(201)["session"]["id"]
-            .as_str()
-            .expect("session id")
-            .to_owned()
+        reply.decode::<SessionEnvelope>(201).session.id
     }
 
     pub async fn sessions(&self, who: &Identity) -> Reply {
@@ -337,14 +336,8 @@ impl TestApp {
     /// The ids of the chats `who` sees, newest first.
     pub async fn session_ids(&self, who: &Identity) -> Vec<String> {
         let reply = self.sessions(who).await;
-        let sessions = reply.assert_status(200)["sessions"]
-            .as_array()
-            .expect("sessions")
-            .clone();
-        sessions
-            .iter()
-            .map(|s| s["id"].as_str().unwrap().to_owned())
-            .collect()
+        let list: SessionList = reply.decode(200);
+        list.sessions.into_iter().map(|s| s.id).collect()
     }
 
     pub async fn messages(&self, who: &Identity, session: &str) -> Reply {
@@ -360,14 +353,8 @@ impl TestApp {
     /// The contents of a chat's messages, oldest first.
     pub async fn contents(&self, who: &Identity, session: &str) -> Vec<String> {
         let reply = self.messages(who, session).await;
-        let messages = reply.assert_status(200)["messages"]
-            .as_array()
-            .unwrap()
-            .clone();
-        messages
-            .iter()
-            .map(|m| m["content"].as_str().unwrap().to_owned())
-            .collect()
+        let list: MessageList = reply.decode(200);
+        list.messages.into_iter().map(|m| m.content).collect()
     }
 
     pub async fn send_with(&self, who: &Identity, session: &str, body: Value) -> Reply {

@@ -10,4 +10,6 @@ mod messages;
 mod realtime;
 mod restart;
 mod tokens;
+mod unicode;
 mod visibility;
+mod wire;

@@ -1,4 +1,4 @@
-//! CONTRACT §3, row by row: who sees which chats. A session the identity does not see is 404 on read and on send.
+//! docs/api.md "Who sees which chats", row by row. A session the identity does not see is 404 on read and on send.
 
 use serde_json::json;
 

@@ -1,0 +1,26 @@
+//! Lengths and sizes that both sides enforce. Character limits count Unicode scalar values (what a person
+//! counts), not bytes and not UTF-16 units.
+
+/// A message's text, after trimming.
+pub const MESSAGE_MAX_CHARS: usize = 4000;
+/// A person's, an org's or an agent's name.
+pub const NAME_MAX_CHARS: usize = 200;
+/// RFC 5321's limit on a forward path.
+pub const EMAIL_MAX_CHARS: usize = 254;
+/// RFC 5321's limit on the part before the `@`.
+pub const EMAIL_LOCAL_MAX_CHARS: usize = 64;
+/// RFC 1035's limit on one label of a domain name.
+pub const EMAIL_DOMAIN_LABEL_MAX_CHARS: usize = 63;
+/// A workspace id (`externalId`).
+pub const EXTERNAL_ID_MAX_CHARS: usize = 128;
+/// The widget's id for a message (and for the chat its first message starts).
+pub const CLIENT_ID_MIN_CHARS: usize = 8;
+pub const CLIENT_ID_MAX_CHARS: usize = 64;
+/// A phone number: E.164 numbers are at most 15 digits; the rest leaves room for formatting.
+pub const PHONE_MAX_CHARS: usize = 32;
+/// A BCP 47 language tag: tags seen in practice are far shorter.
+pub const LANGUAGE_MAX_CHARS: usize = 35;
+/// An avatar URL.
+pub const URL_MAX_CHARS: usize = 2048;
+/// `custom_data` as JSON text, as the server accepts it.
+pub const CUSTOM_DATA_MAX_BYTES: usize = 16 * 1024;

@@ -1,0 +1,181 @@
+//! The bodies of `docs/api.md`: what the server answers and what the widget sends. Times are RFC 3339 UTC
+//! strings, formatted by the server at its boundary.
+//!
+//! With the `serde` feature (the server's) every type derives `Serialize` and `Deserialize` with exactly the
+//! field names of the wire; without it (the widget's) they are plain structs that the widget decodes by hand.
+
+#[cfg(feature = "serde")]
+use serde::{Deserialize, Serialize};
+
+/// Who wrote a message. (Not `Copy`: the widget's state code clones it, and adding `Copy` would make those
+/// clones a lint failure in code that is not this crate's.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+pub enum Author {
+    Visitor,
+    Agent,
+}
+
+impl Author {
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Author::Visitor => "visitor",
+            Author::Agent => "agent",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Author> {
+        match text {
+            "visitor" => Some(Author::Visitor),
+            "agent" => Some(Author::Agent),
+            _ => None,
+        }
+    }
+}
+
+/// A stored message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct Message {
+    /// Grows with every message stored anywhere: the long-poll cursor.
+    pub id: i64,
+    pub session_id: String,
+    /// The sender's id for it, if it sent one: a retried send answers with the message already stored.
+    pub client_id: Option<String>,
+    pub author: Author,
+    /// An agent's name; `None` for a visitor.
+    pub author_name: Option<String>,
+    pub content: String,
+    pub created_at: String,
+}
+
+/// A chat, as its visitor sees it. The server's answers also carry the chat's `external_id`
+/// (a field the widget does not need: it knows its scope).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct Session {
+    pub id: String,
+    pub created_at: String,
+    /// Started by a verified user.
+    pub verified: bool,
+    pub last_message: Option<Message>,
+}
+
+/// The long-poll answer: the messages after the cursor asked for, and the cursor to ask with next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct Updates {
+    pub messages: Vec<Message>,
+    pub cursor: i64,
+}
+
+/// `{ "message": Message }`: a send's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct MessageEnvelope<M = Message> {
+    pub message: M,
+}
+
+/// `{ "messages": [Message…] }`: a chat's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct MessageList<M = Message> {
+    pub messages: Vec<M>,
+}
+
+/// `{ "session": Session }`: a chat start's answer. Generic so that each audience's view of a chat travels in
+/// the same envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct SessionEnvelope<S = Session> {
+    pub session: S,
+}
+
+/// `{ "sessions": [Session…] }`
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct SessionList<S = Session> {
+    pub sessions: Vec<S>,
+}
+
+/// `{ "error": { "code", "message" } }`, the body of every error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct ErrorBody {
+    /// An [`ErrorCode`](crate::ErrorCode)'s text; kept as text so that a code added by a newer server still
+    /// reaches the caller.
+    pub code: String,
+    pub message: String,
+}
+
+/// The answer of `POST /widget/authenticate-user`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct UserToken {
+    pub token: String,
+    pub expires_at: String,
+}
+
+/// Body of `POST /widget/v1/sessions/{id}/messages` (and of an agent's reply). Fields are optional on the wire so
+/// that a missing one is reported by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct SendMessage {
+    pub client_id: Option<String>,
+    pub content: Option<String>,
+}
+
+/// Body of `POST /widget/v1/sessions`. `J` is a JSON object value (`serde_json::Value` on the server).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct StartSession<J> {
+    /// The client id of the chat's first message: a retried start gets the session it created.
+    pub client_id: Option<String>,
+    pub visitor: Option<VisitorFields<J>>,
+}
+
+/// The page's `user.data`: what a non-verified visitor says about itself (stored, shown as unverified).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct VisitorFields<J> {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub avatar_url: Option<String>,
+    pub custom_data: Option<J>,
+}
+
+#[cfg(all(test, feature = "serde"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_read_and_write_the_documented_shape() {
+        let json = r#"{"id":7,"session_id":"s","client_id":null,"author":"agent","author_name":"Ada","content":"hi","created_at":"2026-11-24T10:00:00Z"}"#;
+        let message: Message = serde_json::from_str(json).unwrap();
+        assert_eq!(message.author, Author::Agent);
+        assert_eq!(serde_json::to_string(&message).unwrap(), json);
+    }
+
+    #[test]
+    fn a_session_without_a_message_says_null() {
+        let session = SessionEnvelope {
+            session: Session {
+                id: "s1".into(),
+                created_at: "t".into(),
+                verified: false,
+                last_message: None,
+            },
+        };
+        assert_eq!(
+            serde_json::to_string(&session).unwrap(),
+            r#"{"session":{"id":"s1","created_at":"t","verified":false,"last_message":null}}"#
+        );
+    }
+}

@@ -1,0 +1,149 @@
+//! Where the visitor writes: the text area, Send, and the line that says a message was cut.
+//!
+//! The length limit is the server's rule, in characters ([`text::cut_to_limit`]), and not the
+//! textarea's `maxlength`, which counts UTF-16 units and so stopped a message of 2,001 emoji that the
+//! server would have stored. Typing or pasting past it cuts the text and says so; the server stays the
+//! authority for what a script puts in the box.
+
+use super::{append, focus, set_attributes, Dispatch, Doc, ViewEvent};
+use crate::i18n::Strings;
+use crate::state::{ScreenKind, ViewModel};
+use crate::text;
+use gloo_events::{EventListener, EventListenerOptions};
+use wasm_bindgen::{JsCast, UnwrapThrowExt};
+use web_sys::{HtmlElement, HtmlTextAreaElement};
+
+pub struct Composer {
+    /// The text area and Send, in a row.
+    element: HtmlElement,
+    textarea: HtmlTextAreaElement,
+    /// Says the text was cut at the limit; hidden otherwise.
+    hint: HtmlElement,
+    _listeners: [EventListener; 4],
+}
+
+impl Composer {
+    pub fn new(doc: &Doc, strings: &'static Strings, dispatch: &Dispatch) -> Composer {
+        let element = doc.element("div", "composer");
+        let textarea: HtmlTextAreaElement = doc.element("textarea", "").unchecked_into();
+        textarea.set_rows(1);
+        set_attributes(
+            &textarea,
+            &[
+                ("aria-label", strings.message),
+                ("placeholder", strings.message),
+            ],
+        );
+        let send_button = doc.button("", strings.send);
+        let hint = doc.element("p", "hint");
+        set_attributes(&hint, &[("role", "status")]);
+        hint.set_hidden(true);
+        append(&element, &[&textarea, &send_button]);
+        let _listeners = [
+            send_on_click(&send_button, &textarea, &hint, dispatch),
+            send_on_enter(&textarea, &hint, dispatch),
+            limit_on(&textarea, "input", &hint, strings),
+            limit_on(&textarea, "compositionend", &hint, strings),
+        ];
+        Composer {
+            element,
+            textarea,
+            hint,
+            _listeners,
+        }
+    }
+
+    /// The hint line, then the row: the panel's last two children.
+    pub fn elements(&self) -> [&HtmlElement; 2] {
+        [&self.hint, &self.element]
+    }
+
+    pub fn focus(&self) {
+        focus(&self.textarea);
+    }
+
+    /// The composer shows only in a conversation.
+    pub fn render(&self, model: &ViewModel) {
+        let hidden = model.screen.kind() != ScreenKind::Conversation;
+        self.element.set_hidden(hidden);
+        if hidden {
+            self.hint.set_hidden(true);
+        }
+    }
+}
+
+fn send_on_click(
+    button: &HtmlElement,
+    textarea: &HtmlTextAreaElement,
+    hint: &HtmlElement,
+    dispatch: &Dispatch,
+) -> EventListener {
+    let (textarea, hint, dispatch) = (textarea.clone(), hint.clone(), dispatch.clone());
+    EventListener::new(button, "click", move |_| {
+        if let Some(text) = take_text(&textarea, &hint) {
+            dispatch(ViewEvent::Send(text))
+        }
+        focus(&textarea);
+    })
+}
+
+/// Enter sends, Shift+Enter is a new line; an IME composition's Enter is neither.
+fn send_on_enter(
+    textarea: &HtmlTextAreaElement,
+    hint: &HtmlElement,
+    dispatch: &Dispatch,
+) -> EventListener {
+    let (area, hint, dispatch) = (textarea.clone(), hint.clone(), dispatch.clone());
+    EventListener::new_with_options(
+        textarea,
+        "keydown",
+        EventListenerOptions::enable_prevent_default(),
+        move |e| {
+            let key: &web_sys::KeyboardEvent = e.unchecked_ref();
+            if key.key() == "Enter" && !key.shift_key() && !key.is_composing() {
+                e.prevent_default();
+                if let Some(text) = take_text(&area, &hint) {
+                    dispatch(ViewEvent::Send(text))
+                }
+            }
+        },
+    )
+}
+
+/// After each edit (but not inside an IME composition, which `compositionend` then covers): cut the
+/// text at the limit and say so, or hide the hint once the text fits.
+fn limit_on(
+    textarea: &HtmlTextAreaElement,
+    event: &'static str,
+    hint: &HtmlElement,
+    strings: &'static Strings,
+) -> EventListener {
+    let (area, hint) = (textarea.clone(), hint.clone());
+    EventListener::new(textarea, event, move |e| {
+        // Unreachable: reading a property of an event object does not throw.
+        let composing = js_sys::Reflect::get(e, &"isComposing".into()).unwrap_throw();
+        if composing.as_bool() == Some(true) {
+            return;
+        }
+        let value = area.value();
+        match text::cut_to_limit(&value) {
+            Some(cut) => {
+                area.set_value(cut);
+                // Written anew each time, so the status region announces it each time.
+                hint.set_text_content(Some(strings.too_long));
+                hint.set_hidden(false);
+            }
+            None => hint.set_hidden(true),
+        }
+    })
+}
+
+fn take_text(textarea: &HtmlTextAreaElement, hint: &HtmlElement) -> Option<String> {
+    let value = textarea.value();
+    if value.trim().is_empty() {
+        return None;
+    }
+    textarea.set_value("");
+    hint.set_hidden(true);
+    Some(value.trim().to_owned())
+}

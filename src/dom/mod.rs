@@ -1,0 +1,370 @@
+//! The only module that touches the DOM.
+//!
+//! It builds the widget inside a Shadow DOM root on one host element, so the page's CSS cannot
+//! reach in and ours cannot leak out. Styles go through a constructable stylesheet
+//! (`adoptedStyleSheets`), which a strict Content-Security-Policy without `unsafe-inline` allows,
+//! where a `<style>` element would be blocked.
+//!
+//! [`View`] is made of one component per region — `launcher`, `header`, `sessions` (the list of
+//! earlier conversations), `conversation` and `composer` — each owning its elements and its
+//! listeners (`gloo_events::EventListener`, removed when dropped) and drawing its part of the
+//! [`ViewModel`] in a `render`. Dropping the view drops them all, and removes the host.
+//!
+//! Text from visitors, agents and the page is only ever set with `textContent` (and links only as
+//! http(s) anchors built from `text::runs`): nothing here parses HTML.
+//!
+//! # When a DOM call fails
+//! One rule, in every component. A call that can fail because of the page — no `<body>` yet, a host
+//! that refuses a shadow root, a browser without constructable stylesheets — is made only while
+//! mounting and returns a [`DomError`], so `init` rejects with the reason and leaves nothing behind.
+//! Every other call cannot fail for the arguments this module passes (constant tag names, attribute
+//! names and selectors, appending a node it just created, `focus`): a comment beside it says why, and
+//! it is unwrapped with `unwrap_throw()`, so should a browser ever prove that wrong, the page gets an
+//! exception (naming file and line in a debug build) rather than a widget that silently half-works.
+//! One shared message rather than one per call keeps the release wasm 270 bytes (gzipped) smaller.
+//! No failure is dropped with `.ok()`.
+
+mod composer;
+mod conversation;
+mod header;
+mod launcher;
+mod sessions;
+mod time;
+
+use crate::config::{Position, UiOptions};
+use crate::i18n::Strings;
+use crate::state::{ScreenKind, ViewModel};
+use composer::Composer;
+use conversation::Conversation;
+use gloo_events::{EventListener, EventListenerOptions};
+use header::Header;
+use launcher::Launcher;
+use sessions::SessionList;
+use std::rc::Rc;
+use time::Clock;
+use wasm_bindgen::{JsCast, JsValue, UnwrapThrowExt};
+use web_sys::{Document, Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
+
+/// The host element's attribute, so a page (or a test) can find the widget.
+pub const HOST_ATTRIBUTE: &str = "data-frontdesk";
+
+const STYLE: &str = include_str!("../style.css");
+
+/// What the visitor did, as the view reports it to its owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ViewEvent {
+    Open,
+    Close,
+    Back,
+    NewConversation,
+    SelectSession(String),
+    Send(String),
+    Retry(String),
+}
+
+/// Where the components send [`ViewEvent`]s.
+pub type Dispatch = Rc<dyn Fn(ViewEvent)>;
+
+/// A DOM call failed for a reason the page controls, while mounting: turned into a message at once,
+/// so no `JsValue` travels further.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomError(pub String);
+
+impl std::fmt::Display for DomError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "could not build the widget: {}", self.0)
+    }
+}
+
+fn dom_error(context: &'static str) -> impl Fn(JsValue) -> DomError {
+    move |err| DomError(format!("{context}: {}", crate::js::describe(&err)))
+}
+
+/// The whole widget on the page: the host, its shadow root and the components.
+pub struct View {
+    host: HtmlElement,
+    root: ShadowRoot,
+    panel: HtmlElement,
+    launcher: Launcher,
+    header: Header,
+    notice: HtmlElement,
+    sessions: SessionList,
+    conversation: Conversation,
+    composer: Composer,
+    live: HtmlElement,
+    /// Escape closes the panel from anywhere inside it.
+    _escape: EventListener,
+}
+
+impl View {
+    /// Builds the launcher and the (closed) panel and attaches them to `<body>`.
+    pub fn mount(
+        ui: &UiOptions,
+        strings: &'static Strings,
+        language_code: &str,
+        right_to_left: bool,
+        dispatch: Dispatch,
+    ) -> Result<View, DomError> {
+        let doc = Doc::of_page()?;
+        let body = doc
+            .0
+            .body()
+            .ok_or_else(|| DomError("the page has no <body> yet; call init after load".into()))?;
+        let host = doc.element("div", "");
+        set_attributes(
+            &host,
+            &[
+                (HOST_ATTRIBUTE, ""),
+                ("lang", language_code),
+                ("dir", if right_to_left { "rtl" } else { "ltr" }),
+            ],
+        );
+        let root = shadow_root(&host)?;
+        let view = View::build(&doc, ui, strings, language_code, host, root, dispatch);
+        body.append_child(&view.host).map_err(dom_error("host"))?;
+        Ok(view)
+    }
+
+    fn build(
+        doc: &Doc,
+        ui: &UiOptions,
+        strings: &'static Strings,
+        language_code: &str,
+        host: HtmlElement,
+        root: ShadowRoot,
+        dispatch: Dispatch,
+    ) -> View {
+        let clock = Rc::new(Clock::new(language_code));
+        let panel = doc.element("section", "panel");
+        panel.set_hidden(true);
+        set_attributes(&panel, &[("role", "dialog"), ("aria-label", strings.title)]);
+        let header = Header::new(doc, strings, &dispatch);
+        let notice = doc.element("p", "notice error");
+        set_attributes(&notice, &[("role", "alert")]);
+        notice.set_hidden(true);
+        let sessions = SessionList::new(doc, strings, clock.clone(), &dispatch);
+        let conversation = Conversation::new(doc, strings, clock, &dispatch);
+        let body_area = doc.element("div", "body");
+        append(
+            &body_area,
+            &[&notice, sessions.element(), conversation.element()],
+        );
+        let composer = Composer::new(doc, strings, &dispatch);
+        let [hint, composer_row] = composer.elements();
+        append(&panel, &[header.element(), &body_area, hint, composer_row]);
+        let launcher = Launcher::new(doc, strings, &panel, &dispatch);
+        let live = doc.element("div", "sr-only");
+        set_attributes(&live, &[("aria-live", "polite"), ("aria-atomic", "true")]);
+        let container = doc.element("div", container_class(ui.position));
+        // CSSOM property writes are allowed under a strict CSP, unlike a style attribute in markup.
+        // Unreachable: a custom property takes any value.
+        container
+            .style()
+            .set_property("--fd-color", &ui.color)
+            .unwrap_throw();
+        append(&container, &[&panel, launcher.element(), &live]);
+        append(&root, &[&container]);
+        let _escape = EventListener::new_with_options(
+            &panel,
+            "keydown",
+            EventListenerOptions::run_in_capture_phase(),
+            move |e| {
+                if e.unchecked_ref::<web_sys::KeyboardEvent>().key() == "Escape" {
+                    dispatch(ViewEvent::Close)
+                }
+            },
+        );
+        View {
+            host,
+            root,
+            panel,
+            launcher,
+            header,
+            notice,
+            sessions,
+            conversation,
+            composer,
+            live,
+            _escape,
+        }
+    }
+
+    pub fn is_open(&self) -> bool {
+        !self.panel.hidden()
+    }
+
+    /// Shows the panel; the caller then moves focus with [`View::focus_screen`].
+    pub fn open(&self) {
+        self.panel.set_hidden(false);
+        self.launcher.set_expanded(true);
+        self.conversation.scroll_to_end();
+    }
+
+    /// Hides the panel; focus goes back to the launcher only when it was inside the widget, so closing
+    /// from the page's own code does not steal the visitor's focus.
+    pub fn close(&self) {
+        let focus_was_inside = self.root.active_element().is_some();
+        self.panel.set_hidden(true);
+        self.launcher.set_expanded(false);
+        if focus_was_inside {
+            self.launcher.focus();
+        }
+    }
+
+    /// Draws the view model: each component its part.
+    pub fn render(&self, model: &ViewModel) {
+        self.header.render(model);
+        self.sessions.render(model);
+        let grew = self.conversation.render(model);
+        // Reading scrollHeight forces a layout of the whole list: only when there is something new to
+        // show, and only when it is on screen (`open` scrolls when the panel appears).
+        if grew && self.is_open() {
+            self.conversation.scroll_to_end();
+        }
+        self.composer.render(model);
+        self.launcher.render(model);
+    }
+
+    /// Puts focus where the visitor will act next: the composer in a conversation, else the
+    /// "New conversation" button.
+    pub fn focus_screen(&self, screen: ScreenKind) {
+        match screen {
+            ScreenKind::Conversation => self.composer.focus(),
+            ScreenKind::List => self.sessions.focus(),
+        };
+        if self.root.active_element().is_none() {
+            self.header.focus_close();
+        }
+    }
+
+    /// Says `text` to screen readers through the polite live region.
+    pub fn announce(&self, text: &str) {
+        self.live.set_text_content(Some(text));
+    }
+
+    pub fn set_notice(&self, text: Option<&str>) {
+        self.notice.set_hidden(text.is_none());
+        self.notice.set_text_content(text);
+    }
+
+    pub fn host(&self) -> &HtmlElement {
+        &self.host
+    }
+}
+
+impl Drop for View {
+    fn drop(&mut self) {
+        self.host.remove();
+    }
+}
+
+fn container_class(position: Position) -> &'static str {
+    match position {
+        Position::Right => "root",
+        Position::Left => "root left",
+    }
+}
+
+/// The open shadow root with the widget's stylesheet adopted: the one step a page can make fail.
+fn shadow_root(host: &HtmlElement) -> Result<ShadowRoot, DomError> {
+    let root = host
+        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+        .map_err(dom_error("shadow root"))?;
+    let sheet = web_sys::CssStyleSheet::new().map_err(dom_error("stylesheet"))?;
+    sheet.replace_sync(STYLE).map_err(dom_error("stylesheet"))?;
+    root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
+    Ok(root)
+}
+
+/// The page's document, and the element constructors every component uses.
+#[derive(Clone)]
+struct Doc(Document);
+
+impl Doc {
+    fn of_page() -> Result<Doc, DomError> {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .map(Doc)
+            .ok_or_else(|| DomError("no document (is this running in a page?)".into()))
+    }
+
+    /// A new `<tag class="class">`. Unreachable failure: tags are constants of this module.
+    pub fn element(&self, tag: &str, class: &str) -> HtmlElement {
+        let element: HtmlElement = self.0.create_element(tag).unwrap_throw().unchecked_into();
+        if !class.is_empty() {
+            element.set_class_name(class);
+        }
+        element
+    }
+
+    /// A new element showing `text` as text.
+    pub fn text(&self, tag: &str, class: &str, text: &str) -> HtmlElement {
+        let element = self.element(tag, class);
+        element.set_text_content(Some(text));
+        element
+    }
+
+    /// A `type="button"` button labelled `label`.
+    pub fn button(&self, class: &str, label: &str) -> HtmlElement {
+        let element = self.text("button", class, label);
+        set_attributes(&element, &[("type", "button")]);
+        element
+    }
+
+    pub fn text_node(&self, text: &str) -> web_sys::Text {
+        self.0.create_text_node(text)
+    }
+
+    /// An SVG element (the launcher's icon). Unreachable failure: constant tags.
+    pub fn svg(&self, tag: &str) -> Element {
+        self.0
+            .create_element_ns(Some("http://www.w3.org/2000/svg"), tag)
+            .unwrap_throw()
+    }
+}
+
+/// Unreachable failure: attribute names are constants of this module, so valid.
+fn set_attributes(element: &Element, attributes: &[(&str, &str)]) {
+    for (name, value) in attributes {
+        element.set_attribute(name, value).unwrap_throw();
+    }
+}
+
+/// Unreachable failure: appending a new, detached node (no cycle, no second parent).
+fn append(parent: &web_sys::Node, children: &[&web_sys::Node]) {
+    for child in children {
+        parent.append_child(child).unwrap_throw();
+    }
+}
+
+/// Unreachable failure: `focus()` is declared as throwing but does not.
+fn focus(element: &HtmlElement) {
+    element.focus().unwrap_throw();
+}
+
+/// A listener that maps `event` on `target` to a [`ViewEvent`], when there is one.
+fn on(
+    target: &web_sys::EventTarget,
+    event: &'static str,
+    dispatch: &Dispatch,
+    event_for: impl Fn(&web_sys::Event) -> Option<ViewEvent> + 'static,
+) -> EventListener {
+    let dispatch = dispatch.clone();
+    EventListener::new(target, event, move |e| {
+        if let Some(view_event) = event_for(e) {
+            dispatch(view_event)
+        }
+    })
+}
+
+/// The `data-*` value of the nearest element carrying `attribute` at or above the event's target:
+/// how a click in a list finds its row. Unreachable failure: `closest` throws only for an invalid
+/// selector, and the attribute names are constants.
+fn closest_data(event: &web_sys::Event, attribute: &str) -> Option<String> {
+    let target = event.target()?;
+    let item = target
+        .dyn_ref::<Element>()?
+        .closest(&format!("[{attribute}]"))
+        .unwrap_throw()?;
+    item.get_attribute(attribute)
+}

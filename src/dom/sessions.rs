@@ -1,0 +1,101 @@
+//! The list screen: "New conversation" and the visitor's earlier conversations.
+
+use super::time::Clock;
+use super::{append, closest_data, focus, on, set_attributes, Dispatch, Doc, ViewEvent};
+use crate::i18n::Strings;
+use crate::state::{ScreenView, SessionRow, ViewModel};
+use gloo_events::EventListener;
+use std::rc::Rc;
+use web_sys::HtmlElement;
+
+pub struct SessionList {
+    doc: Doc,
+    strings: &'static Strings,
+    clock: Rc<Clock>,
+    screen: HtmlElement,
+    new_button: HtmlElement,
+    list: HtmlElement,
+    empty: HtmlElement,
+    _listeners: [EventListener; 2],
+}
+
+impl SessionList {
+    pub fn new(
+        doc: &Doc,
+        strings: &'static Strings,
+        clock: Rc<Clock>,
+        dispatch: &Dispatch,
+    ) -> SessionList {
+        let screen = doc.element("div", "screen");
+        let new_button = doc.button("primary", strings.new_conversation);
+        let heading = doc.text("h3", "sr-only", strings.earlier_conversations);
+        let list = doc.element("ul", "sessions");
+        set_attributes(&list, &[("aria-label", strings.earlier_conversations)]);
+        let empty = doc.text("p", "notice", strings.no_conversations);
+        append(&screen, &[&new_button, &heading, &list, &empty]);
+        let _listeners = [
+            on(&new_button, "click", dispatch, |_| {
+                Some(ViewEvent::NewConversation)
+            }),
+            on(&list, "click", dispatch, |e| {
+                closest_data(e, "data-session").map(ViewEvent::SelectSession)
+            }),
+        ];
+        SessionList {
+            doc: doc.clone(),
+            strings,
+            clock,
+            screen,
+            new_button,
+            list,
+            empty,
+            _listeners,
+        }
+    }
+
+    pub fn element(&self) -> &HtmlElement {
+        &self.screen
+    }
+
+    pub fn focus(&self) {
+        focus(&self.new_button);
+    }
+
+    /// Shows the rows when the list is the screen, else hides.
+    pub fn render(&self, model: &ViewModel) {
+        let ScreenView::List(rows) = &model.screen else {
+            self.screen.set_hidden(true);
+            return;
+        };
+        self.screen.set_hidden(false);
+        self.list.set_text_content(None);
+        self.empty.set_hidden(!rows.is_empty());
+        for row in rows {
+            let item = self.doc.element("li", "");
+            append(&item, &[&self.row_button(row)]);
+            append(&self.list, &[&item]);
+        }
+    }
+
+    fn row_button(&self, row: &SessionRow) -> HtmlElement {
+        let button = self.doc.element("button", "");
+        set_attributes(&button, &[("type", "button"), ("data-session", &row.id)]);
+        let preview = if row.preview.is_empty() {
+            self.strings.new_conversation
+        } else {
+            &row.preview
+        };
+        let preview = self.doc.text("span", "preview", preview);
+        let when = self
+            .doc
+            .text("span", "when", &self.clock.format(&row.time, true));
+        append(&button, &[&preview, &when]);
+        if row.unread {
+            append(
+                &button,
+                &[&self.doc.text("span", "sr-only", self.strings.new_reply)],
+            );
+        }
+        button
+    }
+}
