@@ -29,9 +29,14 @@ cargo +nightly fuzz build -s none -O
 for target in "${targets[@]}"; do
   mkdir -p "corpus/$target" "seeds/$target"
   echo "[fuzz] $target for ${seconds}s" >&2
-  cargo +nightly fuzz run -s none -O "$target" "corpus/$target" "seeds/$target" -- \
-    -max_total_time="$seconds" -print_final_stats=1 2>&1 | grep -E 'stat::number_of_executed_units|stat::new_units_added|Done|ERROR|panicked' || true
-  # grep hides libFuzzer's progress lines; the run's own exit status is what counts.
-  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "[fuzz] $target FAILED: see fuzz/artifacts/$target/" >&2; exit 1; }
+  log="artifacts/$target.log"
+  mkdir -p artifacts
+  if ! cargo +nightly fuzz run -s none -O "$target" "corpus/$target" "seeds/$target" -- \
+      -max_total_time="$seconds" -print_final_stats=1 >"$log" 2>&1; then
+    grep -E -A5 'panicked|ERROR' "$log" >&2 || tail -20 "$log" >&2
+    echo "[fuzz] $target FAILED: the input is in fuzz/artifacts/$target/, the log in fuzz/$log" >&2
+    exit 1
+  fi
+  grep -E 'stat::number_of_executed_units|Done' "$log" >&2 || true
   echo "[fuzz] $target corpus: $(ls "corpus/$target" | wc -l) inputs" >&2
 done

@@ -24,8 +24,8 @@ impl Node {
             Node::Null => Value::Null,
             Node::Bool(b) => Value::Bool(*b),
             Node::Int(i) => Value::Number(i.to_string()),
-            // What JavaScript would print for a finite number is valid JSON number text; Rust's `{}` is too.
-            Node::Float(f) if f.is_finite() => Value::Number(f.to_string()),
+            // As JavaScript prints numbers: the shortest text that reads back as the same double.
+            Node::Float(f) if f.is_finite() => Value::Number(format!("{f:?}")),
             Node::Float(_) => Value::Null,
             Node::Text(s) => Value::String(s.clone()),
             Node::Array(items) => Value::Array(items.iter().map(Node::to_value).collect()),
