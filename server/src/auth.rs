@@ -239,10 +239,11 @@ pub async fn verify_user_token(
     org_id: i64,
     now: i64,
 ) -> Result<UserClaims, ApiError> {
-    let claims =
-        decode_claims(token).ok_or(ApiError::InvalidUserToken(TokenRejection::Malformed))?;
+    let kid = decode_claims(token)
+        .ok_or(ApiError::InvalidUserToken(TokenRejection::Malformed))?
+        .kid;
     let secret: Option<(Vec<u8>,)> = sqlx::query_as("SELECT secret FROM signing_keys WHERE id = ?")
-        .bind(claims.kid)
+        .bind(kid)
         .fetch_optional(db)
         .await?;
     // Read per request rather than cached: `signing-key rotate` may run while servers are up, and must take
@@ -250,15 +251,7 @@ pub async fn verify_user_token(
     let Some((secret,)) = secret else {
         return Err(ApiError::InvalidUserToken(TokenRejection::RotatedKey));
     };
-    check_user_token(
-        &SigningKey {
-            id: claims.kid,
-            secret,
-        },
-        token,
-        org_id,
-        now,
-    )
+    check_user_token(&SigningKey { id: kid, secret }, token, org_id, now)
 }
 
 /// The pure half of [`verify_user_token`]: checks `token` against `key` (the key its `kid` names), for
