@@ -73,6 +73,23 @@ pub enum ApiError {
         window_secs: u64,
         retry_after_secs: u64,
     },
+    /// 429 `rate_limited`, with a `Retry-After` header: a limit keyed by the client address or the org, which a
+    /// client cannot reset by presenting a new device id. `by` completes "too many new chats …".
+    #[error("too many new chats {by}: at most {burst} per {window_secs} seconds; retry in {retry_after_secs} s")]
+    SessionsLimited {
+        by: &'static str,
+        burst: u32,
+        window_secs: u64,
+        retry_after_secs: u64,
+    },
+    /// 429 `unverified_data_quota`, with a `Retry-After` header: the org stored its hourly allowance of
+    /// page-supplied `custom_data`.
+    #[error("visitor.custom_data: this site stored its allowance of unverified custom data ({kib} KiB per {window_secs} seconds); retry in {retry_after_secs} s, or start the chat without custom_data")]
+    UnverifiedDataQuota {
+        kib: u64,
+        window_secs: u64,
+        retry_after_secs: u64,
+    },
     /// 404 `session_not_found`: also for sessions that exist but are not the caller's, so ids cannot be probed.
     #[error("no such session for this visitor")]
     SessionNotFound,
@@ -109,9 +126,27 @@ impl ApiError {
             Self::InvalidExternalId(..) | Self::InvalidBody(_) | Self::InvalidQuery(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited { .. }
+            | Self::SessionsLimited { .. }
+            | Self::UnverifiedDataQuota { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Status(status) => *status,
             Self::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The `Retry-After` of an answer that a later retry can turn into a success.
+    fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited {
+                retry_after_secs, ..
+            }
+            | Self::SessionsLimited {
+                retry_after_secs, ..
+            }
+            | Self::UnverifiedDataQuota {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
         }
     }
 
@@ -133,7 +168,8 @@ impl ApiError {
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::BodyTooLarge => "body_too_large",
             Self::MessageTooLarge => "message_too_large",
-            Self::RateLimited { .. } => "rate_limited",
+            Self::RateLimited { .. } | Self::SessionsLimited { .. } => "rate_limited",
+            Self::UnverifiedDataQuota { .. } => "unverified_data_quota",
             Self::SessionNotFound => "session_not_found",
             Self::NotFound => "not_found",
             Self::Status(StatusCode::METHOD_NOT_ALLOWED) => "method_not_allowed",
@@ -159,13 +195,10 @@ impl IntoResponse for ApiError {
         };
         let body = json!({ "error": { "code": self.code(), "message": message } });
         let mut response = (status, Json(body)).into_response();
-        if let Self::RateLimited {
-            retry_after_secs, ..
-        } = self
-        {
+        if let Some(secs) = self.retry_after_secs() {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response.extensions_mut().insert(OurErrorBody);
         response

@@ -11,7 +11,8 @@
 //! - [`chats`]: sessions and messages in the database, read through the visibility rule.
 //! - [`orgs`]: orgs, agents and verified contacts.
 //! - [`realtime`]: waking long-polls when a message is stored.
-//! - [`rate_limit`]: the per-visitor send limit.
+//! - [`rate_limit`]: the per-visitor send limit, and the limits per client address and per org.
+//! - [`client_ip`]: the client address of a request (the socket's peer, or `X-Forwarded-For` behind a trusted proxy).
 //! - [`routes`]: one module a resource (`widget`, `authenticate`, `agent`, `console`, `health`), each with
 //!   `router()`. The console page's files come from `www/console/`, compiled in.
 //! - [`extract`]: JSON body and query extractors whose errors name the field.
@@ -30,6 +31,7 @@
 
 pub mod auth;
 pub mod chats;
+pub mod client_ip;
 pub mod db;
 pub mod domain;
 pub mod error;

@@ -16,9 +16,10 @@ use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
+use crate::client_ip::TrustedProxy;
 use crate::error::{self, ApiError};
 use crate::identity;
-use crate::rate_limit::{RateLimit, RateLimiter};
+use crate::rate_limit::{AbuseLimits, AbuseLimitsConfig, RateLimit, RateLimiter};
 use crate::realtime::Notifier;
 use crate::routes;
 
@@ -34,6 +35,10 @@ pub struct Config {
     pub public_dir: Option<PathBuf>,
     /// Messages and sessions per visitor identity.
     pub rate_limit: RateLimit,
+    /// New chats per client address and per org, unverified data per org.
+    pub abuse: AbuseLimitsConfig,
+    /// Proxies whose `X-Forwarded-For` names the client (`serve --trusted-proxy`); none = the socket's peer is.
+    pub trusted_proxies: Vec<TrustedProxy>,
 }
 
 impl Default for Config {
@@ -42,6 +47,8 @@ impl Default for Config {
             token_ttl: Duration::from_secs(24 * 60 * 60),
             public_dir: None,
             rate_limit: RateLimit::default(),
+            abuse: AbuseLimitsConfig::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -54,6 +61,7 @@ pub struct AppState {
     /// Wakes long-polls; in memory because a missed wake-up costs nothing (the next poll reads the database).
     pub notifier: Arc<Notifier>,
     pub rate_limiter: Arc<RateLimiter>,
+    pub abuse: Arc<AbuseLimits>,
 }
 
 impl AppState {
@@ -62,6 +70,7 @@ impl AppState {
             db,
             notifier: Arc::new(Notifier::default()),
             rate_limiter: Arc::new(RateLimiter::new(config.rate_limit)),
+            abuse: Arc::new(AbuseLimits::new(config.abuse)),
             config: Arc::new(config),
         }
     }
@@ -190,7 +199,8 @@ pub async fn run(
     crate::auth::current_signing_key(&db).await?;
     let state = AppState::new(db.clone(), config);
     let notifier = state.notifier.clone();
-    let served = axum::serve(listener, app(state))
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
             tracing::info!("shutting down");

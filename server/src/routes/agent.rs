@@ -77,9 +77,13 @@ impl From<Session> for SessionView {
     }
 }
 
+/// `?external_id=&before=&limit=` of the session list.
 #[derive(Debug, Deserialize)]
 struct ListQuery {
     external_id: Option<String>,
+    /// The `next_before` of the previous page.
+    before: Option<i64>,
+    limit: Option<i64>,
 }
 
 async fn list_sessions(
@@ -94,10 +98,32 @@ async fn list_sessions(
             ExternalId::parse(raw).map_err(|e| ApiError::InvalidExternalId("external_id", e))
         })
         .transpose()?;
-    let sessions =
-        chats::list_sessions(&state.db, Viewer::Org(agent.org_id), scope.as_ref()).await?;
+    let limit = match query.limit {
+        None => chats::SESSION_LIST_LIMIT,
+        Some(n @ 1..=chats::SESSION_LIST_LIMIT) => n,
+        Some(_) => {
+            return Err(ApiError::InvalidQuery(format!(
+                "limit: must be between 1 and {}",
+                chats::SESSION_LIST_LIMIT
+            )))
+        }
+    };
+    let sessions = chats::list_sessions_by_activity(
+        &state.db,
+        agent.org_id,
+        scope.as_ref(),
+        query.before,
+        limit,
+    )
+    .await?;
+    // A full page may have more behind it; a short one is the end.
+    let next_before = (sessions.len() as i64 == limit)
+        .then(|| sessions.last().map(|s| s.activity_seq))
+        .flatten();
     let sessions: Vec<SessionView> = sessions.into_iter().map(SessionView::from).collect();
-    Ok(axum::Json(json!({ "sessions": sessions })))
+    Ok(axum::Json(
+        json!({ "sessions": sessions, "next_before": next_before }),
+    ))
 }
 
 async fn list_messages(

@@ -13,6 +13,7 @@ use super::{
 use crate::chats::{
     self, Author, Message, NewMessage, Session, Stored, Viewer, Visitor, VisitorProfile,
 };
+use crate::client_ip::ClientIp;
 use crate::domain::{AvatarUrl, ClientId, CustomData, Email, Label};
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
@@ -113,13 +114,14 @@ fn rate_limit(state: &AppState, visitor: &Visitor) -> Result<(), ApiError> {
             ApiError::RateLimited {
                 burst: limit.burst,
                 window_secs: limit.window.as_secs(),
-                retry_after_secs: retry_after.as_secs_f64().ceil() as u64,
+                retry_after_secs: crate::rate_limit::retry_secs(retry_after),
             }
         })
 }
 
 async fn start_session(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     WidgetVisitor(visitor): WidgetVisitor,
     Json(body): Json<StartSession>,
 ) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
@@ -145,6 +147,22 @@ async fn start_session(
     }
     // Sessions count against the same bucket as messages: otherwise one script could create sessions forever.
     rate_limit(&state, &visitor)?;
+    // A device id is the client's own pick, so the limits that stop a flood are keyed by what it cannot pick.
+    let new_device = match &visitor {
+        Visitor::Device {
+            org_id,
+            device_hash,
+            ..
+        } => !chats::device_is_known(&state.db, *org_id, device_hash).await?,
+        Visitor::Verified { .. } => false,
+    };
+    let unverified_bytes = match &visitor {
+        Visitor::Device { .. } => profile.custom_data.as_ref().map_or(0, String::len),
+        Visitor::Verified { .. } => 0,
+    };
+    state
+        .abuse
+        .check_new_session(ip, visitor.org_id(), new_device, unverified_bytes)?;
     match chats::create_session(&state.db, &visitor, profile, client_id.as_ref()).await? {
         Some(session) => Ok((StatusCode::CREATED, started(session))),
         None => {

@@ -1,0 +1,214 @@
+//! What one machine acting as an attacker cannot do: reset the limits by changing its device id, push real chats
+//! out of the agent's sight, hold sockets or long-polls without bound, or get a 500 out of a busy database.
+
+use std::time::Duration;
+
+use frontdesk_server::client_ip::TrustedProxy;
+use frontdesk_server::rate_limit::{AbuseLimitsConfig, RateLimit};
+use frontdesk_server::startup::Config;
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app_with, Identity, TestApp};
+
+const TEN_MINUTES: Duration = Duration::from_secs(600);
+
+fn limits(sessions_per_ip: u32, new_devices_per_ip: u32, unverified_bytes: u32) -> Config {
+    Config {
+        abuse: AbuseLimitsConfig {
+            sessions_per_ip: RateLimit::per(sessions_per_ip, TEN_MINUTES),
+            new_devices_per_ip: RateLimit::per(new_devices_per_ip, TEN_MINUTES),
+            sessions_per_org: RateLimit::per(0, TEN_MINUTES),
+            unverified_bytes_per_org: RateLimit::per(unverified_bytes, Duration::from_secs(3600)),
+        },
+        ..Config::default()
+    }
+}
+
+/// Starts `n` chats, each from a brand-new device id, as the flood did; returns the statuses.
+async fn flood(app: &TestApp, n: usize, forwarded_for: Option<&str>) -> Vec<u16> {
+    let mut statuses = Vec::with_capacity(n);
+    for _ in 0..n {
+        let who = app.device();
+        let mut request = app
+            .client
+            .post(app.url("/widget/v1/sessions"))
+            .header("X-Frontdesk-Widget-Token", who.widget_token.unwrap())
+            .header("X-Frontdesk-Device", who.device.unwrap())
+            .json(&json!({}));
+        if let Some(xff) = forwarded_for {
+            request = request.header("X-Forwarded-For", xff);
+        }
+        let response = request.send().await.unwrap();
+        if response.status() == 429 {
+            assert!(response.headers().contains_key("retry-after"));
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "rate_limited", "{body}");
+            statuses.push(429);
+        } else {
+            statuses.push(response.status().as_u16());
+        }
+    }
+    statuses
+}
+
+fn count(statuses: &[u16], status: u16) -> usize {
+    statuses.iter().filter(|s| **s == status).count()
+}
+
+#[tokio::test]
+async fn a_flood_of_new_device_ids_from_one_address_is_refused_after_the_limit() {
+    let app = spawn_app_with(limits(30, 10, 0)).await;
+    let regular = app.device();
+    app.start_session_with(&regular, json!({}))
+        .await
+        .assert_status(201);
+    let statuses = flood(&app, 20, None).await;
+    assert_eq!(
+        (count(&statuses, 201), count(&statuses, 429)),
+        (9, 11),
+        "{statuses:?}"
+    );
+    let refused = app.start_session_with(&app.device(), json!({})).await;
+    let message = refused.assert_error(429, "rate_limited");
+    assert!(message.contains("new devices at this address"), "{message}");
+    // A device that already has a chat is no new device: it may start another, up to the address's limit.
+    app.start_session_with(&regular, json!({}))
+        .await
+        .assert_status(201);
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, 11, "nothing stored for a refused start");
+}
+
+#[tokio::test]
+async fn known_devices_are_bound_by_the_address_limit_too() {
+    let app = spawn_app_with(limits(5, 0, 0)).await;
+    let who = app.device();
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        statuses.push(
+            app.start_session_with(&who, json!({}))
+                .await
+                .status
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses, [201, 201, 201, 201, 201, 429, 429, 429]);
+}
+
+#[tokio::test]
+async fn x_forwarded_for_counts_only_from_a_trusted_proxy() {
+    // Without a trusted proxy, a client that writes a new X-Forwarded-For on every request is still one address.
+    let app = spawn_app_with(limits(0, 3, 0)).await;
+    let mut statuses = Vec::new();
+    for n in 0..6 {
+        statuses.extend(flood(&app, 1, Some(&format!("198.51.100.{n}"))).await);
+    }
+    assert_eq!(statuses, [201, 201, 201, 429, 429, 429]);
+
+    // Behind a named proxy (the test client's own address), each forwarded client has its own bucket.
+    let config = Config {
+        trusted_proxies: vec![TrustedProxy::parse("127.0.0.1").unwrap()],
+        ..limits(0, 3, 0)
+    };
+    let app = spawn_app_with(config).await;
+    let first = flood(&app, 4, Some("198.51.100.1")).await;
+    let second = flood(&app, 4, Some("198.51.100.2")).await;
+    assert_eq!(first, [201, 201, 201, 429]);
+    assert_eq!(second, [201, 201, 201, 429]);
+}
+
+#[tokio::test]
+async fn unverified_custom_data_has_a_quota_per_org() {
+    let app = spawn_app_with(limits(0, 0, 40 * 1024)).await;
+    let blob = "x".repeat(15 * 1024);
+    let body = json!({ "visitor": { "custom_data": { "blob": blob } } });
+    let mut replies = Vec::new();
+    for _ in 0..3 {
+        replies.push(app.start_session_with(&app.device(), body.clone()).await);
+    }
+    replies[0].assert_status(201);
+    replies[1].assert_status(201);
+    let message = replies[2].assert_error(429, "unverified_data_quota");
+    assert!(message.starts_with("visitor.custom_data:"), "{message}");
+    assert!(replies[2].headers.contains_key("retry-after"));
+    // A chat without custom data still starts.
+    app.start_session_with(&app.device(), json!({}))
+        .await
+        .assert_status(201);
+}
+
+async fn agent_page(app: &TestApp, query: &str) -> Value {
+    let reply = app
+        .client
+        .get(app.url(&format!("/api/sessions{query}")))
+        .bearer_auth(&app.org.secret_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    reply.json().await.unwrap()
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_real_chat_with_a_new_message_is_first_in_the_agent_list_after_a_flood() {
+    let app = spawn_app_with(limits(0, 0, 0)).await;
+    let customer: Identity = app.device();
+    let real = app.start_session(&customer).await;
+    app.send(&customer, &real, "hello").await.assert_status(201);
+    let spam = flood(&app, 450, None).await;
+    assert_eq!(count(&spam, 201), 450);
+    let page = agent_page(&app, "").await;
+    assert!(!ids(&page).contains(&real), "pushed out by the flood");
+
+    app.send(&customer, &real, "are you there?")
+        .await
+        .assert_status(201);
+    let page = agent_page(&app, "").await;
+    assert_eq!(
+        ids(&page)[0],
+        real,
+        "the chat with the new message is first"
+    );
+    assert_eq!(
+        page["sessions"][0]["last_message"]["content"],
+        "are you there?"
+    );
+
+    // Paging with `before` walks every chat once, most recent activity first.
+    let mut seen = Vec::new();
+    let mut query = "?limit=100".to_owned();
+    loop {
+        let page = agent_page(&app, &query).await;
+        seen.extend(ids(&page));
+        match page["next_before"].as_i64() {
+            Some(before) => query = format!("?limit=100&before={before}"),
+            None => break,
+        }
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!((seen.len(), unique.len()), (451, 451));
+    assert_eq!(seen[0], real);
+
+    let reply = app
+        .client
+        .get(app.url("/api/sessions?limit=0"))
+        .bearer_auth(&app.org.secret_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 422);
+}
