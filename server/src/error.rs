@@ -90,6 +90,18 @@ pub enum ApiError {
         window_secs: u64,
         retry_after_secs: u64,
     },
+    /// 429 `too_many_long_polls`, with a `Retry-After` header: `per` is "visitor", "agent" or "client address".
+    #[error("too many long-polls open at once for this {per} (at most {max}); close one (another tab?) or retry in {} s", Self::LONG_POLL_RETRY_SECS)]
+    TooManyLongPolls { per: &'static str, max: usize },
+    /// 503 `server_busy`, with a `Retry-After` header: the server holds its maximum of connections.
+    #[error(
+        "the server is at its connection limit; retry in {} s",
+        Self::BUSY_RETRY_SECS
+    )]
+    ServerBusy,
+    /// 408 `body_timeout`: the body did not arrive in full within the body-read timeout.
+    #[error("the request body did not arrive within {0} s")]
+    BodyTimeout(u64),
     /// 404 `session_not_found`: also for sessions that exist but are not the caller's, so ids cannot be probed.
     #[error("no such session for this visitor")]
     SessionNotFound,
@@ -105,6 +117,11 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// A refused long-poll's wait: long enough that a tab over the cap polls rarely, short enough that it takes
+    /// over soon after another tab closes.
+    const LONG_POLL_RETRY_SECS: u64 = 10;
+    const BUSY_RETRY_SECS: u64 = 2;
+
     /// `field: problem` as a 422 `invalid_body`.
     pub fn field(field: &str, problem: Invalid) -> Self {
         Self::InvalidBody(format!("{field}: {problem}"))
@@ -128,7 +145,10 @@ impl ApiError {
             }
             Self::RateLimited { .. }
             | Self::SessionsLimited { .. }
-            | Self::UnverifiedDataQuota { .. } => StatusCode::TOO_MANY_REQUESTS,
+            | Self::UnverifiedDataQuota { .. }
+            | Self::TooManyLongPolls { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::ServerBusy => StatusCode::SERVICE_UNAVAILABLE,
+            Self::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::Status(status) => *status,
             Self::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -146,6 +166,8 @@ impl ApiError {
             | Self::UnverifiedDataQuota {
                 retry_after_secs, ..
             } => Some(*retry_after_secs),
+            Self::TooManyLongPolls { .. } => Some(Self::LONG_POLL_RETRY_SECS),
+            Self::ServerBusy => Some(Self::BUSY_RETRY_SECS),
             _ => None,
         }
     }
@@ -170,6 +192,9 @@ impl ApiError {
             Self::MessageTooLarge => "message_too_large",
             Self::RateLimited { .. } | Self::SessionsLimited { .. } => "rate_limited",
             Self::UnverifiedDataQuota { .. } => "unverified_data_quota",
+            Self::TooManyLongPolls { .. } => "too_many_long_polls",
+            Self::ServerBusy => "server_busy",
+            Self::BodyTimeout(_) => "body_timeout",
             Self::SessionNotFound => "session_not_found",
             Self::NotFound => "not_found",
             Self::Status(StatusCode::METHOD_NOT_ALLOWED) => "method_not_allowed",
@@ -187,9 +212,12 @@ struct OurErrorBody;
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let message = if status.is_server_error() {
+        let message = if self.code() == "internal" {
             tracing::error!(error = %self, "request failed");
             "internal error; the server log has the details".to_owned()
+        } else if status.is_server_error() {
+            tracing::warn!(error = %self, "request refused");
+            self.to_string()
         } else {
             self.to_string()
         };

@@ -9,6 +9,14 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
+/// For an app served without `startup::app`'s extension layer.
+const DEFAULT_BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// How long a body may take to arrive in full, put into every request's extensions by `startup::app`. A total,
+/// not a per-read timeout: a client that sends one byte a second must not hold the connection for ever.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyReadTimeout(pub std::time::Duration);
+
 /// A JSON body. An empty body reads as `{}` (every body field of this API is optional or reported by name when
 /// missing), unknown fields are refused by name, and type errors name the field's path (`visitor.custom_data`).
 pub struct Json<T>(pub T);
@@ -27,8 +35,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
                 mime == "application/json"
                     || (mime.starts_with("application/") && mime.ends_with("+json"))
             });
-        let bytes = Bytes::from_request(req, state)
+        let timeout = req
+            .extensions()
+            .get::<BodyReadTimeout>()
+            .map_or(DEFAULT_BODY_READ_TIMEOUT, |t| t.0);
+        let bytes = tokio::time::timeout(timeout, Bytes::from_request(req, state))
             .await
+            .map_err(|_| ApiError::BodyTimeout(timeout.as_secs()))?
             .map_err(|e| match e.status() {
                 StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge,
                 _ => ApiError::InvalidBody(format!("body: could not be read ({})", e.body_text())),

@@ -9,7 +9,8 @@ use clap::{Args, Parser, Subcommand};
 use frontdesk_server::client_ip::TrustedProxy;
 use frontdesk_server::domain::{AllowedOrigin, Label};
 use frontdesk_server::rate_limit::{AbuseLimitsConfig, RateLimit};
-use frontdesk_server::startup::{self, Config};
+use frontdesk_server::realtime::PollCaps;
+use frontdesk_server::startup::{self, Config, ConnectionLimits};
 use frontdesk_server::{auth, db, orgs};
 
 #[derive(Debug, Parser)]
@@ -73,9 +74,39 @@ struct ServeArgs {
     /// KiB of unverified custom_data one org may store per hour (0 = no limit).
     #[arg(long, env = "FRONTDESK_UNVERIFIED_KIB_PER_ORG", default_value_t = 20 * 1024, value_parser = clap::value_parser!(u32).range(0..=4_194_303))]
     unverified_kib_per_org: u32,
+    /// Seconds to receive a request's header; also how long an idle kept-alive connection stays open.
+    #[arg(long, env = "FRONTDESK_HEADER_TIMEOUT_SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=600))]
+    header_timeout_secs: u64,
+    /// Seconds to receive a request's whole body.
+    #[arg(long, env = "FRONTDESK_BODY_TIMEOUT_SECS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
+    body_timeout_secs: u64,
+    /// Open connections at once; past it new ones get 503 server_busy. Keep it under the open-file limit (ulimit -n).
+    #[arg(long, env = "FRONTDESK_MAX_CONNECTIONS", default_value_t = 4_096, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
+    /// Long-polls one visitor (all its tabs) or agent may hold at once.
+    #[arg(long, env = "FRONTDESK_LONG_POLLS_PER_IDENTITY", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    long_polls_per_identity: u64,
+    /// Long-polls one client address may hold at once, whoever it claims to be.
+    #[arg(long, env = "FRONTDESK_LONG_POLLS_PER_IP", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    long_polls_per_ip: u64,
 }
 
 impl ServeArgs {
+    fn connection_limits(&self) -> ConnectionLimits {
+        ConnectionLimits {
+            header_read_timeout: Duration::from_secs(self.header_timeout_secs),
+            body_read_timeout: Duration::from_secs(self.body_timeout_secs),
+            max_connections: self.max_connections as usize,
+        }
+    }
+
+    fn poll_caps(&self) -> PollCaps {
+        PollCaps {
+            per_identity: self.long_polls_per_identity as usize,
+            per_address: self.long_polls_per_ip as usize,
+        }
+    }
+
     fn abuse_limits(&self) -> AbuseLimitsConfig {
         const TEN_MINUTES: Duration = Duration::from_secs(600);
         AbuseLimitsConfig {
@@ -162,6 +193,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let config = Config {
                 token_ttl: Duration::from_secs(args.token_ttl_secs),
                 abuse: args.abuse_limits(),
+                connections: args.connection_limits(),
+                long_polls: args.poll_caps(),
                 trusted_proxies: args.trusted_proxies,
                 public_dir: args.public_dir,
                 ..Config::default()

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::{header, HeaderName, Method, Request, Response};
+use axum::response::IntoResponse;
 use axum::Router;
 use sqlx::SqlitePool;
 use tokio::net::TcpListener;
@@ -18,9 +19,10 @@ use tracing::Span;
 
 use crate::client_ip::TrustedProxy;
 use crate::error::{self, ApiError};
+use crate::extract::BodyReadTimeout;
 use crate::identity;
 use crate::rate_limit::{AbuseLimits, AbuseLimitsConfig, RateLimit, RateLimiter};
-use crate::realtime::Notifier;
+use crate::realtime::{Notifier, PollCaps, PollCounter};
 use crate::routes;
 
 /// Largest request body accepted, on every route.
@@ -39,6 +41,33 @@ pub struct Config {
     pub abuse: AbuseLimitsConfig,
     /// Proxies whose `X-Forwarded-For` names the client (`serve --trusted-proxy`); none = the socket's peer is.
     pub trusted_proxies: Vec<TrustedProxy>,
+    /// Timeouts and the connection limit of the socket layer.
+    pub connections: ConnectionLimits,
+    /// Long-polls one visitor, agent or client address may hold at once.
+    pub long_polls: PollCaps,
+}
+
+/// What bounds the sockets a client can make the server hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Time to receive a request's whole header, counted from the connection's start and, on a kept-alive
+    /// connection, from the end of the previous answer: so it is also the idle timeout.
+    pub header_read_timeout: Duration,
+    /// Time to receive a request's whole body, once its header is in.
+    pub body_read_timeout: Duration,
+    /// Open connections at once; past it a new connection gets 503 `server_busy` and is closed, so a flood of
+    /// idle sockets ends in refusals instead of the process running out of file descriptors.
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(15),
+            body_read_timeout: Duration::from_secs(20),
+            max_connections: 4_096,
+        }
+    }
 }
 
 impl Default for Config {
@@ -49,6 +78,8 @@ impl Default for Config {
             rate_limit: RateLimit::default(),
             abuse: AbuseLimitsConfig::default(),
             trusted_proxies: Vec::new(),
+            connections: ConnectionLimits::default(),
+            long_polls: PollCaps::default(),
         }
     }
 }
@@ -62,6 +93,7 @@ pub struct AppState {
     pub notifier: Arc<Notifier>,
     pub rate_limiter: Arc<RateLimiter>,
     pub abuse: Arc<AbuseLimits>,
+    pub polls: Arc<PollCounter>,
 }
 
 impl AppState {
@@ -71,6 +103,7 @@ impl AppState {
             notifier: Arc::new(Notifier::default()),
             rate_limiter: Arc::new(RateLimiter::new(config.rate_limit)),
             abuse: Arc::new(AbuseLimits::new(config.abuse)),
+            polls: Arc::new(PollCounter::new(config.long_polls)),
             config: Arc::new(config),
         }
     }
@@ -79,6 +112,7 @@ impl AppState {
 /// The whole HTTP application, ready to serve or to call with `tower::ServiceExt::oneshot`.
 pub fn app(state: AppState) -> Router {
     let public_dir = state.config.public_dir.clone();
+    let body_read_timeout = BodyReadTimeout(state.config.connections.body_read_timeout);
     let api = Router::new()
         .merge(routes::health::router())
         .merge(routes::authenticate::router())
@@ -101,7 +135,8 @@ pub fn app(state: AppState) -> Router {
     };
     // Innermost first. `json_errors` sits outside the body limit so that the limit's own 413 gets our body; CORS
     // outside both so that error answers carry CORS headers too (a browser hides the body of one that does not).
-    api.layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+    api.layer(axum::Extension(body_read_timeout))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(axum::middleware::map_response(error::json_errors))
         .layer(cors())
         .layer(
@@ -197,18 +232,95 @@ pub async fn run(
     // Created now rather than at the first login, so that a fresh install fails at start if the database is
     // read-only, not when the first user tries to chat.
     crate::auth::current_signing_key(&db).await?;
+    let limits = config.connections;
     let state = AppState::new(db.clone(), config);
     let notifier = state.notifier.clone();
-    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down");
-            notifier.close();
-        })
-        .await;
+    serve_connections(listener, app(state), limits, async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        notifier.close();
+    })
+    .await;
     db.close().await;
-    Ok(served?)
+    Ok(())
+}
+
+/// Connections being refused with 503 at once; past this many, further ones are closed without an answer, so
+/// refusing cannot itself hold sockets without bound.
+const MAX_REFUSING: usize = 256;
+
+/// The accept loop: each connection served by hyper (HTTP/1.1) with the header-read timer running, counted
+/// against `max_connections`, and handed the peer address as `ConnectInfo` for [`crate::client_ip`].
+/// `axum::serve` offers none of this: it sets no timer, so a socket that sends half a header is held forever.
+async fn serve_connections(
+    listener: TcpListener,
+    app: Router,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tokio::sync::Semaphore;
+
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    let connections = Arc::new(Semaphore::new(limits.max_connections));
+    let refusing = Arc::new(Semaphore::new(MAX_REFUSING));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors (or a connection reset before accept): wait, do not spin.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let io = TokioIo::new(stream);
+        let Ok(permit) = connections.clone().try_acquire_owned() else {
+            if let Ok(refusal) = refusing.clone().try_acquire_owned() {
+                let mut busy = http.clone();
+                busy.keep_alive(false);
+                tokio::spawn(async move {
+                    let answer = hyper::service::service_fn(|_request| async {
+                        Ok::<_, std::convert::Infallible>(ApiError::ServerBusy.into_response())
+                    });
+                    let _ = tokio::time::timeout(
+                        limits.header_read_timeout,
+                        busy.serve_connection(io, answer),
+                    )
+                    .await;
+                    drop(refusal);
+                });
+            }
+            continue;
+        };
+        let service = tower::ServiceExt::map_request(
+            app.clone(),
+            move |mut request: Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                request
+            },
+        );
+        let connection = graceful.watch(
+            http.serve_connection(io, hyper_util::service::TowerToHyperService::new(service)),
+        );
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!("connection from {peer} ended: {e}");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -11,11 +11,12 @@ use super::{
     message_fields, send_answer, updates_body, visible_session, UpdatesQuery, UPDATES_LIMIT,
 };
 use crate::chats::{self, json_object, Author, Message, NewMessage, Session, Viewer};
+use crate::client_ip::ClientIp;
 use crate::domain::ExternalId;
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
 use crate::identity::AgentKey;
-use crate::realtime::Audience;
+use crate::realtime::{Audience, Holder};
 use crate::startup::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -163,9 +164,15 @@ async fn reply(
 
 async fn updates(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     AgentKey(agent): AgentKey,
     Query(query): Query<UpdatesQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
+    let holder = Holder::Agent {
+        org_id: agent.org_id,
+        name: agent.name.clone(),
+    };
+    let _held = super::hold_long_poll(&state, holder, ip)?;
     let after = query.after();
     let messages = state
         .notifier

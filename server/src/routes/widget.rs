@@ -19,7 +19,7 @@ use crate::error::ApiError;
 use crate::extract::{Json, Query};
 use crate::identity::WidgetVisitor;
 use crate::rate_limit::RateKey;
-use crate::realtime::Audience;
+use crate::realtime::{Audience, Holder};
 use crate::startup::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -238,9 +238,11 @@ async fn send_message(
 
 async fn updates(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     WidgetVisitor(visitor): WidgetVisitor,
     Query(query): Query<UpdatesQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
+    let _held = super::hold_long_poll(&state, Holder::Visitor(RateKey::from(&visitor)), ip)?;
     let after = query.after();
     let messages = state
         .notifier

@@ -1,12 +1,15 @@
 //! What one machine acting as an attacker cannot do: reset the limits by changing its device id, push real chats
 //! out of the agent's sight, hold sockets or long-polls without bound, or get a 500 out of a busy database.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use frontdesk_server::client_ip::TrustedProxy;
 use frontdesk_server::rate_limit::{AbuseLimitsConfig, RateLimit};
-use frontdesk_server::startup::Config;
+use frontdesk_server::realtime::PollCaps;
+use frontdesk_server::startup::{Config, ConnectionLimits};
 use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 use crate::helpers::{spawn_app_with, Identity, TestApp};
 
@@ -211,4 +214,150 @@ async fn a_real_chat_with_a_new_message_is_first_in_the_agent_list_after_a_flood
         .await
         .unwrap();
     assert_eq!(reply.status(), 422);
+}
+
+fn connection_limits(header_read_timeout: Duration, max_connections: usize) -> Config {
+    Config {
+        connections: ConnectionLimits {
+            header_read_timeout,
+            body_read_timeout: Duration::from_secs(1),
+            max_connections,
+        },
+        ..Config::default()
+    }
+}
+
+fn socket_address(app: &TestApp) -> String {
+    app.address.trim_start_matches("http://").to_owned()
+}
+
+/// Reads until the server closes the socket; returns what it sent and how long that took.
+async fn read_until_closed(stream: &mut TcpStream) -> (String, Duration) {
+    let started = Instant::now();
+    let mut received = Vec::new();
+    let read =
+        tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut received)).await;
+    assert!(read.is_ok(), "the server still holds the socket after 10 s");
+    (
+        String::from_utf8_lossy(&received).into_owned(),
+        started.elapsed(),
+    )
+}
+
+#[tokio::test]
+async fn a_socket_that_sends_half_a_header_is_closed_after_the_header_timeout() {
+    let app = spawn_app_with(connection_limits(Duration::from_secs(1), 100)).await;
+    let mut stream = TcpStream::connect(socket_address(&app)).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let (_, after) = read_until_closed(&mut stream).await;
+    assert!(after < Duration::from_secs(3), "closed after {after:?}");
+}
+
+#[tokio::test]
+async fn an_idle_kept_alive_connection_is_closed_after_the_header_timeout() {
+    let app = spawn_app_with(connection_limits(Duration::from_secs(1), 100)).await;
+    let mut stream = TcpStream::connect(socket_address(&app)).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let (received, after) = read_until_closed(&mut stream).await;
+    assert!(received.starts_with("HTTP/1.1 200"), "{received}");
+    assert!(after < Duration::from_secs(3), "closed after {after:?}");
+}
+
+#[tokio::test]
+async fn a_body_that_trickles_in_gets_408_after_the_body_timeout() {
+    let app = spawn_app_with(connection_limits(Duration::from_secs(5), 100)).await;
+    let mut stream = TcpStream::connect(socket_address(&app)).await.unwrap();
+    let head = format!(
+        "POST /widget/v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\
+         X-Frontdesk-Widget-Token: {}\r\nX-Frontdesk-Device: {}\r\n\r\n{{",
+        app.org.widget_token,
+        crate::helpers::new_device_id()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let mut received = vec![0; 4096];
+    // One byte a second, as the slow client did, until the server answers.
+    let n = loop {
+        tokio::select! {
+            n = stream.read(&mut received) => break n.unwrap(),
+            () = tokio::time::sleep(Duration::from_millis(300)) => {
+                let _ = stream.write_all(b" ").await;
+            }
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "no answer");
+    };
+    let answer = String::from_utf8_lossy(&received[..n]);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("body_timeout"), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn past_the_connection_limit_new_connections_get_503_and_the_server_recovers() {
+    let app = spawn_app_with(connection_limits(Duration::from_secs(5), 2)).await;
+    let idle: Vec<TcpStream> = futures_connect(&app, 2).await;
+    // Accepted in order: give the server a moment to count the idle two.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let reply = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(reply.status(), 503);
+    assert!(reply.headers().contains_key("retry-after"));
+    let body: Value = reply.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "server_busy", "{body}");
+    drop(idle);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let client = reqwest::Client::new();
+    let reply = client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(reply.status(), 200);
+}
+
+async fn futures_connect(app: &TestApp, n: usize) -> Vec<TcpStream> {
+    let mut streams = Vec::new();
+    for _ in 0..n {
+        streams.push(TcpStream::connect(socket_address(app)).await.unwrap());
+    }
+    streams
+}
+
+#[tokio::test]
+async fn long_polls_are_capped_per_visitor_and_per_address() {
+    let config = Config {
+        long_polls: PollCaps {
+            per_identity: 2,
+            per_address: 3,
+        },
+        ..Config::default()
+    };
+    let app = std::sync::Arc::new(spawn_app_with(config).await);
+    let tab = app.device();
+    let hold = |who: Identity| {
+        let app = app.clone();
+        tokio::spawn(async move { app.updates(&who, 0, 3).await.status.as_u16() })
+    };
+    let held = [hold(tab.clone()), hold(tab.clone())];
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let third_tab = app.updates(&tab, 0, 3).await;
+    let message = third_tab.assert_error(429, "too_many_long_polls");
+    assert!(message.contains("visitor"), "{message}");
+    assert!(third_tab.headers.contains_key("retry-after"));
+
+    // A new device id gets one more, up to the address's cap, and no further.
+    let other = hold(app.device());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let message = app
+        .updates(&app.device(), 0, 3)
+        .await
+        .assert_error(429, "too_many_long_polls")
+        .to_owned();
+    assert!(message.contains("client address"), "{message}");
+    for poll in held.into_iter().chain([other]) {
+        assert_eq!(poll.await.unwrap(), 200);
+    }
+    // Once answered, they no longer count.
+    app.updates(&tab, 0, 0).await.assert_status(200);
 }
