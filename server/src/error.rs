@@ -113,7 +113,22 @@ pub enum ApiError {
     Status(StatusCode),
     /// 500 `internal`: logged, not shown.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+    /// 503 `database_unavailable`, with a `Retry-After` header: busy, locked, read-only or failing (see
+    /// `db::is_unavailable`). The cause is logged, not shown.
+    #[error("database unavailable: {0}")]
+    DatabaseUnavailable(sqlx::Error),
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        crate::db::note_failure(&e);
+        if crate::db::is_unavailable(&e) {
+            Self::DatabaseUnavailable(e)
+        } else {
+            Self::Database(e)
+        }
+    }
 }
 
 impl ApiError {
@@ -121,6 +136,7 @@ impl ApiError {
     /// over soon after another tab closes.
     const LONG_POLL_RETRY_SECS: u64 = 10;
     const BUSY_RETRY_SECS: u64 = 2;
+    const DATABASE_RETRY_SECS: u64 = 5;
 
     /// `field: problem` as a 422 `invalid_body`.
     pub fn field(field: &str, problem: Invalid) -> Self {
@@ -147,7 +163,7 @@ impl ApiError {
             | Self::SessionsLimited { .. }
             | Self::UnverifiedDataQuota { .. }
             | Self::TooManyLongPolls { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::ServerBusy => StatusCode::SERVICE_UNAVAILABLE,
+            Self::ServerBusy | Self::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::Status(status) => *status,
             Self::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -168,6 +184,7 @@ impl ApiError {
             } => Some(*retry_after_secs),
             Self::TooManyLongPolls { .. } => Some(Self::LONG_POLL_RETRY_SECS),
             Self::ServerBusy => Some(Self::BUSY_RETRY_SECS),
+            Self::DatabaseUnavailable(_) => Some(Self::DATABASE_RETRY_SECS),
             _ => None,
         }
     }
@@ -194,6 +211,7 @@ impl ApiError {
             Self::UnverifiedDataQuota { .. } => "unverified_data_quota",
             Self::TooManyLongPolls { .. } => "too_many_long_polls",
             Self::ServerBusy => "server_busy",
+            Self::DatabaseUnavailable(_) => "database_unavailable",
             Self::BodyTimeout(_) => "body_timeout",
             Self::SessionNotFound => "session_not_found",
             Self::NotFound => "not_found",
@@ -215,6 +233,12 @@ impl IntoResponse for ApiError {
         let message = if self.code() == "internal" {
             tracing::error!(error = %self, "request failed");
             "internal error; the server log has the details".to_owned()
+        } else if let Self::DatabaseUnavailable(_) = self {
+            tracing::warn!(error = %self, "request refused");
+            format!(
+                "the database is unavailable at the moment (busy, read-only or failing); retry in {} s",
+                Self::DATABASE_RETRY_SECS
+            )
         } else if status.is_server_error() {
             tracing::warn!(error = %self, "request refused");
             self.to_string()

@@ -7,11 +7,12 @@ use frontdesk_server::client_ip::TrustedProxy;
 use frontdesk_server::rate_limit::{AbuseLimitsConfig, RateLimit};
 use frontdesk_server::realtime::PollCaps;
 use frontdesk_server::startup::{Config, ConnectionLimits};
+use reqwest::Method;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{spawn_app_with, Identity, TestApp};
+use crate::helpers::{spawn_app, spawn_app_with, Identity, TestApp};
 
 const TEN_MINUTES: Duration = Duration::from_secs(600);
 
@@ -360,4 +361,40 @@ async fn long_polls_are_capped_per_visitor_and_per_address() {
     }
     // Once answered, they no longer count.
     app.updates(&tab, 0, 0).await.assert_status(200);
+}
+
+#[tokio::test]
+async fn a_locked_database_answers_503_with_retry_after_and_requests_succeed_once_it_is_released() {
+    use sqlx::Connection;
+    let app = spawn_app().await;
+    app.request(Method::GET, "/readyz").await.assert_status(200);
+    // Another process holds the write lock for longer than the server's busy timeout.
+    let mut other = sqlx::SqliteConnection::connect(&app.db_url).await.unwrap();
+    sqlx::raw_sql("BEGIN EXCLUSIVE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    sqlx::raw_sql("INSERT INTO readiness (slot, checked_at) VALUES (1, 0) ON CONFLICT DO NOTHING")
+        .execute(&mut other)
+        .await
+        .unwrap();
+
+    let reply = app.start_session_with(&app.device(), json!({})).await;
+    let message = reply.assert_error(503, "database_unavailable");
+    assert!(message.contains("retry"), "{message}");
+    assert_eq!(reply.headers["retry-after"], "5");
+    app.request(Method::GET, "/readyz")
+        .await
+        .assert_error(503, "database_unavailable");
+    app.request(Method::GET, "/healthz")
+        .await
+        .assert_status(200);
+
+    sqlx::raw_sql("ROLLBACK").execute(&mut other).await.unwrap();
+    for _ in 0..5 {
+        app.start_session_with(&app.device(), json!({}))
+            .await
+            .assert_status(201);
+    }
+    app.request(Method::GET, "/readyz").await.assert_status(200);
 }
