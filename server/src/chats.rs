@@ -240,8 +240,9 @@ const SESSION_SELECT: &str = "SELECT s.id, s.org_id, s.external_id, s.created_at
 pub const SESSION_LIST_LIMIT: i64 = 200;
 
 /// Starts a chat owned by `visitor`. `profile` is kept only for a device: a verified visitor is described by its
-/// contact, and the page has no say over that. `None` when `client_id` already started a session of this org
-/// (the caller then looks for it with [`find_session_by_client_id`]: a retry finds its own, anyone else nothing).
+/// contact, and the page has no say over that. `None` when `client_id` already started a session of this owner
+/// (the caller then looks for it with [`find_session_by_client_id`]: a retry finds its own). Another owner's use
+/// of the same client id conflicts with nothing (migrations/0005), so it reveals nothing.
 pub async fn create_session(
     db: &SqlitePool,
     visitor: &Visitor,
@@ -271,7 +272,7 @@ pub async fn create_session(
         "INSERT INTO sessions (id, org_id, external_id, contact_id, device_hash, visitor_name, visitor_email,
                                visitor_avatar_url, non_verified_custom_data, created_at, client_id, activity_seq)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT IFNULL(MAX(activity_seq), 0) + 1 FROM sessions))
-         ON CONFLICT (org_id, client_id) DO NOTHING",
+         ON CONFLICT DO NOTHING",
     )
     .bind(id.as_str())
     .bind(org_id)

@@ -102,6 +102,9 @@ pub enum ApiError {
     /// 408 `body_timeout`: the body did not arrive in full within the body-read timeout.
     #[error("the request body did not arrive within {0} s")]
     BodyTimeout(u64),
+    /// 414 `uri_too_long`
+    #[error("the path is longer than {0} bytes")]
+    UriTooLong(usize),
     /// 404 `session_not_found`: also for sessions that exist but are not the caller's, so ids cannot be probed.
     #[error("no such session for this visitor")]
     SessionNotFound,
@@ -165,6 +168,7 @@ impl ApiError {
             | Self::TooManyLongPolls { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::ServerBusy | Self::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            Self::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             Self::Status(status) => *status,
             Self::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -213,6 +217,7 @@ impl ApiError {
             Self::ServerBusy => "server_busy",
             Self::DatabaseUnavailable(_) => "database_unavailable",
             Self::BodyTimeout(_) => "body_timeout",
+            Self::UriTooLong(_) => "uri_too_long",
             Self::SessionNotFound => "session_not_found",
             Self::NotFound => "not_found",
             Self::Status(StatusCode::METHOD_NOT_ALLOWED) => "method_not_allowed",

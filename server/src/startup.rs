@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::{header, HeaderName, Method, Request, Response};
+use axum::extract::State;
+use axum::http::{header, HeaderName, HeaderValue, Method, Request, Response};
 use axum::response::IntoResponse;
 use axum::Router;
 use sqlx::SqlitePool;
@@ -14,6 +15,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
@@ -122,11 +124,15 @@ pub fn app(state: AppState) -> Router {
         .with_state(state);
     let api = match public_dir {
         Some(dir) => {
+            let version = Arc::new(widget_version(&dir));
             // Pre-compressed siblings (frontdesk_bg.wasm.br) are used when present; otherwise compress on the fly.
             let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
             api.fallback_service(
                 tower::ServiceBuilder::new()
-                    .layer(axum::middleware::from_fn(static_cache_headers))
+                    .layer(axum::middleware::from_fn_with_state(
+                        version,
+                        static_cache_headers,
+                    ))
                     .layer(CompressionLayer::new())
                     .service(files),
             )
@@ -138,11 +144,16 @@ pub fn app(state: AppState) -> Router {
     api.layer(axum::Extension(body_read_timeout))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(axum::middleware::map_response(error::json_errors))
+        .layer(axum::middleware::from_fn(refuse_long_paths))
         .layer(cors())
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request<_>| {
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                    tracing::info_span!("request", method = %req.method(), path = %log_path(req.uri().path()))
                 })
                 .on_request(())
                 .on_response(|res: &Response<_>, latency: Duration, _: &Span| {
@@ -173,14 +184,20 @@ pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
 /// versioned URL never changes content and may be cached for a year; anything else (`widget.js` itself, the
 /// page a site embeds) is revalidated on every use (`no-cache` + `Last-Modified`), so a deploy reaches
 /// visitors at once.
+///
+/// Only the real hash counts: `frontdesk.js?v=anything` must not pin an old or foreign file in caches for a year.
 async fn static_cache_headers(
+    State(version): State<Arc<Option<String>>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let versioned = request
-        .uri()
-        .query()
-        .is_some_and(|q| q.split('&').any(|pair| pair.starts_with("v=")));
+    let versioned = version.as_deref().is_some_and(|version| {
+        VERSIONED_FILES.contains(&request.uri().path())
+            && request.uri().query().is_some_and(|q| {
+                q.split('&')
+                    .any(|pair| pair.strip_prefix("v=") == Some(version))
+            })
+    });
     let mut response = next.run(request).await;
     if response.status().is_success() || response.status() == axum::http::StatusCode::NOT_MODIFIED {
         let policy = if versioned {
@@ -196,11 +213,60 @@ async fn static_cache_headers(
     response
 }
 
+/// The files `widget.js` loads with `?v=<version>`, in the order scripts/build.sh hashes them.
+const VERSIONED_FILES: [&str; 2] = ["/frontdesk.js", "/frontdesk_bg.wasm"];
+
+/// The widget build's version as scripts/build.sh computes it: the first 12 hex digits of the SHA-256 of
+/// `frontdesk.js` followed by `frontdesk_bg.wasm`. `None` when either is missing: then nothing is `immutable`.
+/// Read once at start-up; files replaced under a running server get `no-cache` until it restarts, which is safe.
+pub fn widget_version(dir: &std::path::Path) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for file in VERSIONED_FILES {
+        hash.update(std::fs::read(dir.join(file.trim_start_matches('/'))).ok()?);
+    }
+    let hex: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Some(hex[..12].to_owned())
+}
+
+/// Longest path served. The API's longest is under 100 bytes and the widget's files are short; a longer path
+/// is refused before routing (a 65 KB path used to reach the file system, fail there with a 500, and be written
+/// twice into the log).
+const MAX_PATH_BYTES: usize = 255;
+
+async fn refuse_long_paths(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if request.uri().path().len() > MAX_PATH_BYTES {
+        return ApiError::UriTooLong(MAX_PATH_BYTES).into_response();
+    }
+    next.run(request).await
+}
+
+/// A path as the log shows it: at most 100 bytes, so a client cannot make one request write kilobytes of log.
+fn log_path(path: &str) -> std::borrow::Cow<'_, str> {
+    const SHOWN: usize = 100;
+    if path.len() <= SHOWN {
+        return path.into();
+    }
+    let mut end = SHOWN;
+    while !path.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &path[..end], path.len()).into()
+}
+
 /// Preflights are answered for any origin: the org, and so its allowed origins, is only known once the widget
 /// token is read, which the identity extractor does on the real request. No cookies are used, so no credentials.
+///
+/// The agent and admin APIs (`/api/…`) get no CORS headers at all: the console is served from the same origin,
+/// and no other web page should be able to read an agent's answers, even with a leaked key in its hands.
 fn cors() -> CorsLayer {
     CorsLayer::new()
-        .allow_origin(AllowOrigin::mirror_request())
+        .allow_origin(AllowOrigin::predicate(|_origin, request| {
+            !request.uri.path().starts_with("/api/")
+        }))
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
         .allow_headers([
             header::AUTHORIZATION,

@@ -166,8 +166,9 @@ async fn start_session(
     match chats::create_session(&state.db, &visitor, profile, client_id.as_ref()).await? {
         Some(session) => Ok((StatusCode::CREATED, started(session))),
         None => {
-            // Taken between our look-up and the insert: by this visitor's own concurrent retry (then it is
-            // theirs to see), or by someone else, who must learn nothing about that session.
+            // Taken between our look-up and the insert by this visitor's own concurrent retry (then it is theirs
+            // to see), or used by this same visitor in another scope. Client ids are unique per owner, so another
+            // visitor's chats never conflict and cannot be probed this way.
             let client_id = client_id.expect("unreachable: only a client id can conflict");
             match chats::find_session_by_client_id(&state.db, Viewer::from(&visitor), &client_id)
                 .await?

@@ -398,3 +398,132 @@ async fn a_locked_database_answers_503_with_retry_after_and_requests_succeed_onc
     }
     app.request(Method::GET, "/readyz").await.assert_status(200);
 }
+
+#[tokio::test]
+async fn a_path_over_255_bytes_answers_414_not_500() {
+    let public = tempfile::tempdir().unwrap();
+    std::fs::write(public.path().join("widget.js"), "x").unwrap();
+    let app = spawn_app_with(Config {
+        public_dir: Some(public.path().to_owned()),
+        ..Config::default()
+    })
+    .await;
+    for path in [
+        format!("/{}", "a".repeat(300)),
+        format!("/{}", "b/".repeat(30_000)),
+    ] {
+        app.request(Method::GET, &path)
+            .await
+            .assert_error(414, "uri_too_long");
+    }
+    app.request(Method::GET, &format!("/{}", "a".repeat(200)))
+        .await
+        .assert_error(404, "not_found");
+}
+
+#[tokio::test]
+async fn the_agent_api_sends_no_cors_headers_and_the_widget_api_still_does() {
+    let app = spawn_app().await;
+    let preflight = |path: &str| {
+        app.client
+            .request(Method::OPTIONS, app.url(path))
+            .header("Origin", "null")
+            .header("Access-Control-Request-Method", "GET")
+            .header("Access-Control-Request-Headers", "authorization")
+            .send()
+    };
+    let api = preflight("/api/sessions").await.unwrap();
+    assert!(
+        !api.headers().contains_key("access-control-allow-origin"),
+        "{:?}",
+        api.headers()
+    );
+    let widget = preflight("/widget/v1/sessions").await.unwrap();
+    assert_eq!(widget.headers()["access-control-allow-origin"], "null");
+
+    let listed = app
+        .client
+        .get(app.url("/api/sessions"))
+        .bearer_auth(&app.org.secret_key)
+        .header("Origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), 200);
+    assert!(!listed.headers().contains_key("access-control-allow-origin"));
+}
+
+fn widget_build(dir: &std::path::Path) -> String {
+    use sha2::{Digest, Sha256};
+    let js = b"export default function init() {}\n".repeat(50);
+    let wasm = [0u8, 97, 115, 109, 1, 0, 0, 0].repeat(100);
+    std::fs::write(dir.join("frontdesk.js"), &js).unwrap();
+    std::fs::write(dir.join("frontdesk_bg.wasm"), &wasm).unwrap();
+    std::fs::write(dir.join("widget.js"), "window.Frontdesk = {};").unwrap();
+    // As scripts/build.sh: `cat frontdesk.js frontdesk_bg.wasm | sha256sum | cut -c1-12`.
+    let digest = Sha256::new()
+        .chain_update(&js)
+        .chain_update(&wasm)
+        .finalize();
+    digest
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>()[..12]
+        .to_owned()
+}
+
+#[tokio::test]
+async fn only_the_real_content_hash_is_cached_immutable_and_every_answer_says_nosniff() {
+    let public = tempfile::tempdir().unwrap();
+    let version = widget_build(public.path());
+    let app = spawn_app_with(Config {
+        public_dir: Some(public.path().to_owned()),
+        ..Config::default()
+    })
+    .await;
+    let cache = |path: String| {
+        let app = &app;
+        async move {
+            let reply = app.client.get(app.url(&path)).send().await.unwrap();
+            assert_eq!(reply.status(), 200, "{path}");
+            assert_eq!(
+                reply.headers()["x-content-type-options"],
+                "nosniff",
+                "{path}"
+            );
+            reply.headers()["cache-control"]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    for file in ["frontdesk.js", "frontdesk_bg.wasm"] {
+        assert_eq!(
+            cache(format!("/{file}?v={version}")).await,
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(cache(format!("/{file}?v=0123abcd0123")).await, "no-cache");
+    }
+    assert_eq!(cache(format!("/widget.js?v={version}")).await, "no-cache");
+    for path in ["/healthz", "/api/sessions", "/nope"] {
+        let reply = app.request(Method::GET, path).await;
+        assert_eq!(reply.headers["x-content-type-options"], "nosniff", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_chat_start_client_id_used_by_another_visitor_reveals_nothing() {
+    let app = spawn_app().await;
+    let (alice, mallory) = (app.device(), app.device());
+    let body = json!({ "client_id": "c_shared_0001" });
+    let alices = app.start_session_with(&alice, body.clone()).await;
+    let alices = alices.assert_status(201)["session"]["id"].clone();
+    let mallorys = app.start_session_with(&mallory, body.clone()).await;
+    let mallorys = mallorys.assert_status(201)["session"]["id"].clone();
+    assert_ne!(alices, mallorys, "a chat of mallory's own, not alice's");
+    // Each one's retry still finds its own chat.
+    let retry = app.start_session_with(&alice, body.clone()).await;
+    assert_eq!(retry.assert_status(200)["session"]["id"], alices);
+    let retry = app.start_session_with(&mallory, body).await;
+    assert_eq!(retry.assert_status(200)["session"]["id"], mallorys);
+}
