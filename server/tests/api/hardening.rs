@@ -527,3 +527,26 @@ async fn a_chat_start_client_id_used_by_another_visitor_reveals_nothing() {
     let retry = app.start_session_with(&mallory, body).await;
     assert_eq!(retry.assert_status(200)["session"]["id"], mallorys);
 }
+
+#[tokio::test]
+async fn a_duplicate_json_key_is_named() {
+    let app = spawn_app().await;
+    let who = app.device();
+    let reply = app
+        .client
+        .post(app.url("/widget/v1/sessions"))
+        .header("X-Frontdesk-Widget-Token", who.widget_token.unwrap())
+        .header("X-Frontdesk-Device", who.device.unwrap())
+        .header("Content-Type", "application/json")
+        .body(r#"{"visitor":{"name":"Ada","name":"Eve"}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 422);
+    let body: Value = reply.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_body");
+    assert_eq!(
+        body["error"]["message"],
+        "visitor.name: given twice (each key may appear once in an object)"
+    );
+}
