@@ -85,6 +85,19 @@ pub struct AbuseLimitsConfig {
 
 const TEN_MINUTES: Duration = Duration::from_secs(600);
 
+impl AbuseLimitsConfig {
+    /// No limit at all: for load tests that measure the server rather than its limits.
+    pub const fn off() -> Self {
+        let off = RateLimit::per(0, TEN_MINUTES);
+        Self {
+            sessions_per_ip: off,
+            new_devices_per_ip: off,
+            sessions_per_org: off,
+            unverified_bytes_per_org: off,
+        }
+    }
+}
+
 impl Default for AbuseLimitsConfig {
     fn default() -> Self {
         Self {
