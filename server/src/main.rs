@@ -68,6 +68,9 @@ struct ServeArgs {
     /// Chats from devices new to the org that one client address may start per 10 minutes (0 = no limit).
     #[arg(long, env = "FRONTDESK_NEW_DEVICES_PER_IP", default_value_t = 30)]
     new_devices_per_ip: u32,
+    /// Chats from devices new to the org that one org may get per 10 minutes, from all addresses (0 = no limit).
+    #[arg(long, env = "FRONTDESK_NEW_DEVICES_PER_ORG", default_value_t = 1_500)]
+    new_devices_per_org: u32,
     /// New chats one org may get per 10 minutes, from all addresses together (0 = no limit).
     #[arg(long, env = "FRONTDESK_SESSIONS_PER_ORG", default_value_t = 3_000)]
     sessions_per_org: u32,
@@ -112,6 +115,7 @@ impl ServeArgs {
         AbuseLimitsConfig {
             sessions_per_ip: RateLimit::per(self.sessions_per_ip, TEN_MINUTES),
             new_devices_per_ip: RateLimit::per(self.new_devices_per_ip, TEN_MINUTES),
+            new_devices_per_org: RateLimit::per(self.new_devices_per_org, TEN_MINUTES),
             sessions_per_org: RateLimit::per(self.sessions_per_org, TEN_MINUTES),
             unverified_bytes_per_org: RateLimit::per(
                 self.unverified_kib_per_org * 1024,

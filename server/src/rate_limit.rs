@@ -77,6 +77,10 @@ pub struct AbuseLimitsConfig {
     pub sessions_per_ip: RateLimit,
     /// Sessions started by a device that had none before, from one client address.
     pub new_devices_per_ip: RateLimit,
+    /// Sessions started by devices new to the org, from everywhere together. Lower than `sessions_per_org` and
+    /// checked before it, so a flood of fresh device ids from many addresses is refused here and leaves the
+    /// org's session bucket to the visitors it already knows.
+    pub new_devices_per_org: RateLimit,
     /// New sessions of one org, from everywhere together: bounds what a flood from many addresses can store.
     pub sessions_per_org: RateLimit,
     /// Bytes of unverified `custom_data` one org may store; the burst is in bytes.
@@ -92,6 +96,7 @@ impl AbuseLimitsConfig {
         Self {
             sessions_per_ip: off,
             new_devices_per_ip: off,
+            new_devices_per_org: off,
             sessions_per_org: off,
             unverified_bytes_per_org: off,
         }
@@ -103,6 +108,7 @@ impl Default for AbuseLimitsConfig {
         Self {
             sessions_per_ip: RateLimit::per(60, TEN_MINUTES),
             new_devices_per_ip: RateLimit::per(30, TEN_MINUTES),
+            new_devices_per_org: RateLimit::per(1_500, TEN_MINUTES),
             sessions_per_org: RateLimit::per(3_000, TEN_MINUTES),
             unverified_bytes_per_org: RateLimit::per(20 * 1024 * 1024, Duration::from_secs(3_600)),
         }
@@ -114,6 +120,7 @@ impl Default for AbuseLimitsConfig {
 pub struct AbuseLimits {
     pub sessions_per_ip: RateLimiter<IpAddr>,
     pub new_devices_per_ip: RateLimiter<IpAddr>,
+    pub new_devices_per_org: RateLimiter<i64>,
     pub sessions_per_org: RateLimiter<i64>,
     pub unverified_bytes_per_org: RateLimiter<i64>,
 }
@@ -123,6 +130,7 @@ impl AbuseLimits {
         Self {
             sessions_per_ip: RateLimiter::new(config.sessions_per_ip),
             new_devices_per_ip: RateLimiter::new(config.new_devices_per_ip),
+            new_devices_per_org: RateLimiter::new(config.new_devices_per_org),
             sessions_per_org: RateLimiter::new(config.sessions_per_org),
             unverified_bytes_per_org: RateLimiter::new(config.unverified_bytes_per_org),
         }
@@ -130,9 +138,10 @@ impl AbuseLimits {
 }
 
 impl AbuseLimits {
-    /// Charges a new chat to its client address and org: the session buckets, the new-device bucket when the
-    /// device never started a chat of this org before, and `unverified_bytes` of page-supplied data. Checked in
-    /// that order, so a client refused by its own address's bucket spends nothing of its org's.
+    /// Charges a new chat to its client address and org: the session buckets, the new-device buckets when the
+    /// device never started a chat of this org before, and `unverified_bytes` of page-supplied data. Checked from
+    /// the narrowest to the widest, so a client refused by its own address's bucket spends nothing of its org's,
+    /// and a flood of new devices refused by the org's new-device bucket spends nothing of its session bucket.
     pub fn check_new_session(
         &self,
         ip: IpAddr,
@@ -158,6 +167,13 @@ impl AbuseLimits {
                 limited(
                     "from new devices at this address",
                     &self.new_devices_per_ip,
+                    w,
+                )
+            })?;
+            self.new_devices_per_org.check(org_id).map_err(|w| {
+                limited(
+                    "from new devices for this site",
+                    &self.new_devices_per_org,
                     w,
                 )
             })?;
@@ -344,6 +360,35 @@ mod tests {
         for _ in 0..10_000 {
             assert!(off.check_n_at(1, 5, t0).is_ok());
         }
+    }
+
+    #[test]
+    fn a_flood_of_new_devices_from_many_addresses_leaves_the_org_open_to_known_visitors() {
+        let limits = AbuseLimits::new(AbuseLimitsConfig {
+            new_devices_per_org: RateLimit::per(100, TEN_MINUTES),
+            sessions_per_org: RateLimit::per(150, TEN_MINUTES),
+            ..AbuseLimitsConfig::default()
+        });
+        let address = |n: u32| IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + n));
+        let refused = (0..1_000)
+            .filter(|n| limits.check_new_session(address(*n), 1, true, 0).is_err())
+            .count();
+        assert_eq!(
+            refused, 900,
+            "each address is new, the org's new-device bucket is not"
+        );
+        for n in 0..50 {
+            assert!(
+                limits
+                    .check_new_session(address(5_000 + n), 1, false, 0)
+                    .is_ok(),
+                "a known device still starts chat {n}"
+            );
+        }
+        assert!(
+            limits.check_new_session(address(9_999), 2, true, 0).is_ok(),
+            "other orgs are apart"
+        );
     }
 
     #[test]

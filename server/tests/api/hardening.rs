@@ -21,6 +21,7 @@ fn limits(sessions_per_ip: u32, new_devices_per_ip: u32, unverified_bytes: u32) 
         abuse: AbuseLimitsConfig {
             sessions_per_ip: RateLimit::per(sessions_per_ip, TEN_MINUTES),
             new_devices_per_ip: RateLimit::per(new_devices_per_ip, TEN_MINUTES),
+            new_devices_per_org: RateLimit::per(0, TEN_MINUTES),
             sessions_per_org: RateLimit::per(0, TEN_MINUTES),
             unverified_bytes_per_org: RateLimit::per(unverified_bytes, Duration::from_secs(3600)),
         },
