@@ -423,6 +423,15 @@ mod tests {
     use axum::body::Body;
     use tower::ServiceExt;
 
+    #[test]
+    fn a_long_path_is_logged_cut_at_a_character_boundary() {
+        assert_eq!(log_path("/widget/v1/sessions"), "/widget/v1/sessions");
+        let long = format!("/{}", "é".repeat(40_000));
+        let logged = log_path(&long);
+        assert!(logged.len() < 130, "{logged}");
+        assert!(logged.ends_with("… (80001 bytes)"), "{logged}");
+    }
+
     #[tokio::test]
     async fn the_app_answers_without_a_socket() {
         let dir = tempfile::tempdir().unwrap();
