@@ -62,6 +62,10 @@ struct ServeArgs {
     /// one, the client is the socket's peer and X-Forwarded-For is ignored, since any client can write it.
     #[arg(long = "trusted-proxy", env = "FRONTDESK_TRUSTED_PROXY", value_delimiter = ',', value_parser = parse_proxy)]
     trusted_proxies: Vec<TrustedProxy>,
+    /// A web origin whose pages may call the agent API (/api/…) from a browser, e.g. an admin tool of your own
+    /// (repeatable). None by default: the console at /console is same-origin and needs none.
+    #[arg(long = "agent-api-origin", env = "FRONTDESK_AGENT_API_ORIGIN", value_delimiter = ',', value_parser = parse_origin)]
+    agent_api_origins: Vec<AllowedOrigin>,
     /// New chats one client address may start per 10 minutes (0 = no limit).
     #[arg(long, env = "FRONTDESK_SESSIONS_PER_IP", default_value_t = 60)]
     sessions_per_ip: u32,
@@ -200,6 +204,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 connections: args.connection_limits(),
                 long_polls: args.poll_caps(),
                 trusted_proxies: args.trusted_proxies,
+                agent_api_origins: args.agent_api_origins,
                 public_dir: args.public_dir,
                 ..Config::default()
             };

@@ -20,6 +20,7 @@ use tower_http::trace::TraceLayer;
 use tracing::Span;
 
 use crate::client_ip::TrustedProxy;
+use crate::domain::AllowedOrigin;
 use crate::error::{self, ApiError};
 use crate::extract::BodyReadTimeout;
 use crate::identity;
@@ -43,6 +44,8 @@ pub struct Config {
     pub abuse: AbuseLimitsConfig,
     /// Proxies whose `X-Forwarded-For` names the client (`serve --trusted-proxy`); none = the socket's peer is.
     pub trusted_proxies: Vec<TrustedProxy>,
+    /// Web origins whose pages may call the agent API (`serve --agent-api-origin`); none by default.
+    pub agent_api_origins: Vec<AllowedOrigin>,
     /// Timeouts and the connection limit of the socket layer.
     pub connections: ConnectionLimits,
     /// Long-polls one visitor, agent or client address may hold at once.
@@ -80,6 +83,7 @@ impl Default for Config {
             rate_limit: RateLimit::default(),
             abuse: AbuseLimitsConfig::default(),
             trusted_proxies: Vec::new(),
+            agent_api_origins: Vec::new(),
             connections: ConnectionLimits::default(),
             long_polls: PollCaps::default(),
         }
@@ -115,6 +119,12 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let public_dir = state.config.public_dir.clone();
     let body_read_timeout = BodyReadTimeout(state.config.connections.body_read_timeout);
+    let agent_api_origins: Arc<[String]> = state
+        .config
+        .agent_api_origins
+        .iter()
+        .map(|o| o.as_str().to_owned())
+        .collect();
     let api = Router::new()
         .merge(routes::health::router())
         .merge(routes::authenticate::router())
@@ -145,7 +155,7 @@ pub fn app(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(axum::middleware::map_response(error::json_errors))
         .layer(axum::middleware::from_fn(refuse_long_paths))
-        .layer(cors())
+        .layer(cors(agent_api_origins))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -260,12 +270,17 @@ fn log_path(path: &str) -> std::borrow::Cow<'_, str> {
 /// Preflights are answered for any origin: the org, and so its allowed origins, is only known once the widget
 /// token is read, which the identity extractor does on the real request. No cookies are used, so no credentials.
 ///
-/// The agent and admin APIs (`/api/…`) get no CORS headers at all: the console is served from the same origin,
-/// and no other web page should be able to read an agent's answers, even with a leaked key in its hands.
-fn cors() -> CorsLayer {
+/// The agent and admin APIs (`/api/…`) get no CORS headers, except for the origins named with
+/// `serve --agent-api-origin` (none by default): the console is served from the same origin, and no other web
+/// page should be able to read an agent's answers, even with a leaked key in its hands.
+fn cors(agent_api_origins: Arc<[String]>) -> CorsLayer {
     CorsLayer::new()
-        .allow_origin(AllowOrigin::predicate(|_origin, request| {
+        .allow_origin(AllowOrigin::predicate(move |origin, request| {
             !request.uri.path().starts_with("/api/")
+                || origin.to_str().is_ok_and(|origin| {
+                    AllowedOrigin::parse(origin)
+                        .is_ok_and(|o| agent_api_origins.iter().any(|a| a == o.as_str()))
+                })
         }))
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
         .allow_headers([

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use frontdesk_server::client_ip::TrustedProxy;
+use frontdesk_server::domain::AllowedOrigin;
 use frontdesk_server::rate_limit::{AbuseLimitsConfig, RateLimit};
 use frontdesk_server::realtime::PollCaps;
 use frontdesk_server::startup::{Config, ConnectionLimits};
@@ -452,6 +453,29 @@ async fn the_agent_api_sends_no_cors_headers_and_the_widget_api_still_does() {
         .unwrap();
     assert_eq!(listed.status(), 200);
     assert!(!listed.headers().contains_key("access-control-allow-origin"));
+}
+
+#[tokio::test]
+async fn an_origin_named_with_agent_api_origin_may_call_the_agent_api() {
+    let app = spawn_app_with(Config {
+        agent_api_origins: vec![AllowedOrigin::parse("https://admin.example").unwrap()],
+        ..Config::default()
+    })
+    .await;
+    let from = |origin: &str| {
+        app.client
+            .get(app.url("/api/sessions"))
+            .bearer_auth(&app.org.secret_key)
+            .header("Origin", origin.to_owned())
+            .send()
+    };
+    let named = from("https://admin.example").await.unwrap();
+    assert_eq!(
+        named.headers()["access-control-allow-origin"],
+        "https://admin.example"
+    );
+    let other = from("https://evil.example").await.unwrap();
+    assert!(!other.headers().contains_key("access-control-allow-origin"));
 }
 
 fn widget_build(dir: &std::path::Path) -> String {
