@@ -10,7 +10,7 @@
 //! - [`identity`]: extractors that turn headers into who is calling (visitor, site backend, agent).
 //! - [`chats`]: sessions and messages in the database, read through the visibility rule.
 //! - [`orgs`]: orgs, agents and verified contacts.
-//! - [`realtime`]: waking long-polls when a message is stored.
+//! - [`realtime`]: waking long-polls when a message is stored, and the caps on how many one client holds.
 //! - [`rate_limit`]: the per-visitor send limit, and the limits per client address and per org.
 //! - [`client_ip`]: the client address of a request (the socket's peer, or `X-Forwarded-For` behind a trusted proxy).
 //! - [`routes`]: one module a resource (`widget`, `authenticate`, `agent`, `console`, `health`), each with
@@ -25,8 +25,10 @@
 //! - Only [`chats`] reads sessions and messages, and always through its visibility rule (CONTRACT §3): no handler
 //!   loads a session by id alone.
 //! - Secrets are stored only as SHA-256 digests; a device id never reaches the database or the log.
-//! - Everything that must survive a restart is in the database; memory holds only the long-poll wake-ups and the
-//!   rate-limit buckets, whose loss costs nothing.
+//! - Everything that must survive a restart is in the database; memory holds only the long-poll wake-ups and
+//!   counts and the rate-limit buckets, whose loss costs nothing.
+//! - Every resource a client can make the server hold has a bound that a new device id does not lift (sockets,
+//!   time, bodies, long-polls, rows, bytes): ARCHITECTURE.md lists them.
 //! - Every error response has the body `{ "error": { "code", "message" } }`.
 
 pub mod auth;
