@@ -87,7 +87,7 @@ struct ServeArgs {
     /// Seconds to receive a request's whole body.
     #[arg(long, env = "FRONTDESK_BODY_TIMEOUT_SECS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
     body_timeout_secs: u64,
-    /// Open connections at once; past it new ones get 503 server_busy. Keep it under the open-file limit (ulimit -n).
+    /// Open connections at once; past it new ones get 503 server_busy. Lowered to fit the open-file limit (ulimit -n).
     #[arg(long, env = "FRONTDESK_MAX_CONNECTIONS", default_value_t = 4_096, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     max_connections: u64,
     /// Long-polls one visitor (all its tabs) or agent may hold at once.

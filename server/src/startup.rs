@@ -313,7 +313,8 @@ pub async fn run(
     // Created now rather than at the first login, so that a fresh install fails at start if the database is
     // read-only, not when the first user tries to chat.
     crate::auth::current_signing_key(&db).await?;
-    let limits = config.connections;
+    let mut limits = config.connections;
+    limits.max_connections = within_open_file_limit(limits.max_connections, open_file_limit());
     let state = AppState::new(db.clone(), config);
     let notifier = state.notifier.clone();
     serve_connections(listener, app(state), limits, async move {
@@ -324,6 +325,42 @@ pub async fn run(
     .await;
     db.close().await;
     Ok(())
+}
+
+/// File descriptors kept apart from connections: the listener, the database and its WAL files, the log, and the
+/// connections being refused with 503; at most a quarter of a small limit.
+const RESERVED_FDS: u64 = 64 + MAX_REFUSING as u64;
+
+/// `max_connections`, lowered to what the process's open-file limit leaves after [`RESERVED_FDS`]: past it,
+/// `accept` would fail instead of the connection getting its 503.
+fn within_open_file_limit(max_connections: usize, open_files: Option<u64>) -> usize {
+    let Some(open_files) = open_files else {
+        return max_connections;
+    };
+    let reserved = RESERVED_FDS.min(open_files / 4);
+    let room = usize::try_from(open_files.saturating_sub(reserved).max(1)).unwrap_or(usize::MAX);
+    if max_connections > room {
+        tracing::warn!(
+            "--max-connections {max_connections} is more than the open-file limit ({open_files}) allows; using \
+             {room} (raise `ulimit -n` for more)"
+        );
+        return room;
+    }
+    max_connections
+}
+
+/// The soft limit on open files, from `/proc/self/limits` (Linux; `None` elsewhere or when unlimited).
+fn open_file_limit() -> Option<u64> {
+    parse_open_file_limit(&std::fs::read_to_string("/proc/self/limits").ok()?)
+}
+
+fn parse_open_file_limit(limits: &str) -> Option<u64> {
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.trim_start_matches("Max open files")
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// Connections being refused with 503 at once; past this many, further ones are closed without an answer, so
@@ -437,6 +474,24 @@ mod tests {
     use super::*;
     use axum::body::Body;
     use tower::ServiceExt;
+
+    #[test]
+    fn the_connection_limit_stays_within_the_open_file_limit() {
+        let limits = "Limit                     Soft Limit           Hard Limit           Units\n\
+                      Max open files            1024                 524288               files\n";
+        assert_eq!(parse_open_file_limit(limits), Some(1024));
+        assert_eq!(
+            parse_open_file_limit("Max open files  unlimited  unlimited  files"),
+            None
+        );
+        assert_eq!(within_open_file_limit(4096, Some(1024)), 1024 - 256);
+        assert_eq!(
+            within_open_file_limit(40_000, Some(20_000)),
+            20_000 - RESERVED_FDS as usize
+        );
+        assert_eq!(within_open_file_limit(100, Some(1024)), 100);
+        assert_eq!(within_open_file_limit(4096, None), 4096);
+    }
 
     #[test]
     fn a_long_path_is_logged_cut_at_a_character_boundary() {

@@ -319,6 +319,71 @@ async fn past_the_connection_limit_new_connections_get_503_and_the_server_recove
     assert_eq!(reply.status(), 200);
 }
 
+/// The real binary under a low open-file limit: `max_connections` (4096 by default) is lowered to fit, so the
+/// connection past it still gets its 503 instead of `accept` failing for want of a file descriptor.
+#[tokio::test]
+async fn under_a_low_open_file_limit_the_connection_past_the_limit_still_gets_503() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("fd.db").display());
+    let mut server = std::process::Command::new("bash")
+        .args([
+            "-c",
+            r#"ulimit -n 300 && exec "$0" serve --addr 127.0.0.1:0 --database "$1""#,
+            env!("CARGO_BIN_EXE_frontdesk-server"),
+            &database,
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = std::io::BufReader::new(server.stderr.take().unwrap());
+    let _server = KillOnDrop(server);
+    let (lines, seen) = std::sync::mpsc::channel();
+    // Drained to the end, or the server would block writing its log.
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let mut log = Vec::new();
+    let address = loop {
+        let line = seen
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the server starts");
+        log.push(line.clone());
+        if let Some((_, address)) = line.split_once("listening on http://") {
+            break address.trim().to_owned();
+        }
+    };
+    let mut held = Vec::new();
+    for _ in 0..225 {
+        held.push(TcpStream::connect(&address).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut extra = TcpStream::connect(&address).await.unwrap();
+    extra
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let (answer, _) = read_until_closed(&mut extra).await;
+    log.extend(seen.try_iter());
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("server_busy"), "{answer}");
+    assert!(log.iter().any(|l| l.contains("using 225")), "{log:#?}");
+    drop(held);
+}
+
+/// Stops a server process however its test ends, so a failed assertion does not leave it running.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 async fn futures_connect(app: &TestApp, n: usize) -> Vec<TcpStream> {
     let mut streams = Vec::new();
     for _ in 0..n {
