@@ -26,6 +26,7 @@ port=$(free_port)
 # The tests play the agent with fetch from the test page, whose origin the agent API must name (it sends no CORS
 # headers to any other): so the test runner's address is fixed here rather than left to the runner.
 runner_port=$(free_port)
+while [ "$runner_port" = "$port" ]; do runner_port=$(free_port); done
 export WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$runner_port"
 org=$("$server" org create --name "Browser tests" --json --database "$database")
 "$server" serve --addr "127.0.0.1:$port" --database "$database" --agent-api-origin "http://127.0.0.1:$runner_port" \
