@@ -21,9 +21,16 @@ cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$scr
 trap cleanup EXIT
 server=target/debug/frontdesk-server
 database="sqlite://$scratch/frontdesk.db"
-port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+port=$(free_port)
+# The tests play the agent with fetch from the test page, whose origin the agent API must name (it sends no CORS
+# headers to any other): so the test runner's address is fixed here rather than left to the runner.
+runner_port=$(free_port)
+while [ "$runner_port" = "$port" ]; do runner_port=$(free_port); done
+export WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$runner_port"
 org=$("$server" org create --name "Browser tests" --json --database "$database")
-"$server" serve --addr "127.0.0.1:$port" --database "$database" >"$scratch/server.log" 2>&1 &
+"$server" serve --addr "127.0.0.1:$port" --database "$database" --agent-api-origin "http://127.0.0.1:$runner_port" \
+  >"$scratch/server.log" 2>&1 &
 server_pid=$!
 api="http://127.0.0.1:$port"
 for _ in $(seq 100); do curl -fs "$api/healthz" >/dev/null && break; sleep 0.1; done

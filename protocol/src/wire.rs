@@ -99,6 +99,15 @@ pub struct SessionList<S = Session> {
     pub sessions: Vec<S>,
 }
 
+/// `{ "sessions": [Session…], "next_before": n | null }`: one page of the agent's session list, latest
+/// activity first. `next_before` is the `before` that asks for the next page; `null` on the last one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct SessionPage<S = Session> {
+    pub sessions: Vec<S>,
+    pub next_before: Option<i64>,
+}
+
 /// `{ "error": { "code", "message" } }`, the body of every error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]

@@ -116,6 +116,8 @@ pub struct Session {
     /// What the page said about a non-verified visitor (untrusted).
     pub visitor: VisitorProfile,
     pub last_message: Option<MessageRow>,
+    /// Position in the order of latest activity (higher = more recent); the agent list's paging cursor.
+    pub activity_seq: i64,
 }
 
 impl Session {
@@ -164,6 +166,7 @@ struct SessionRow {
     lm_author_name: Option<String>,
     lm_content: Option<String>,
     lm_created_at: Option<i64>,
+    activity_seq: i64,
 }
 
 impl From<SessionRow> for Session {
@@ -200,6 +203,7 @@ impl From<SessionRow> for Session {
                 custom_data: r.non_verified_custom_data,
             },
             last_message,
+            activity_seq: r.activity_seq,
         }
     }
 }
@@ -214,7 +218,7 @@ const SESSION_SELECT: &str = "SELECT s.id, s.org_id, s.external_id, s.created_at
         s.visitor_name, s.visitor_email, s.visitor_avatar_url, s.non_verified_custom_data,
         c.email AS contact_email, c.name AS contact_name, c.custom_data AS contact_custom_data,
         m.id AS lm_id, m.client_id AS lm_client_id, m.author AS lm_author, m.author_name AS lm_author_name,
-        m.content AS lm_content, m.created_at AS lm_created_at
+        m.content AS lm_content, m.created_at AS lm_created_at, s.activity_seq
     FROM sessions s
     LEFT JOIN contacts c ON c.id = s.contact_id
     LEFT JOIN messages m ON m.id = (SELECT MAX(id) FROM messages WHERE session_id = s.id)
@@ -224,8 +228,9 @@ const SESSION_SELECT: &str = "SELECT s.id, s.org_id, s.external_id, s.created_at
 pub const SESSION_LIST_LIMIT: i64 = 200;
 
 /// Starts a chat owned by `visitor`. `profile` is kept only for a device: a verified visitor is described by its
-/// contact, and the page has no say over that. `None` when `client_id` already started a session of this org
-/// (the caller then looks for it with [`find_session_by_client_id`]: a retry finds its own, anyone else nothing).
+/// contact, and the page has no say over that. `None` when `client_id` already started a session of this owner
+/// (the caller then looks for it with [`find_session_by_client_id`]: a retry finds its own). Another owner's use
+/// of the same client id conflicts with nothing (migrations/0005), so it reveals nothing.
 pub async fn create_session(
     db: &SqlitePool,
     visitor: &Visitor,
@@ -253,9 +258,9 @@ pub async fn create_session(
     };
     let inserted = sqlx::query(
         "INSERT INTO sessions (id, org_id, external_id, contact_id, device_hash, visitor_name, visitor_email,
-                               visitor_avatar_url, non_verified_custom_data, created_at, client_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (org_id, client_id) DO NOTHING",
+                               visitor_avatar_url, non_verified_custom_data, created_at, client_id, activity_seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT IFNULL(MAX(activity_seq), 0) + 1 FROM sessions))
+         ON CONFLICT DO NOTHING",
     )
     .bind(id.as_str())
     .bind(org_id)
@@ -324,6 +329,45 @@ pub async fn list_sessions(
         .push_bind(SESSION_LIST_LIMIT);
     let rows: Vec<SessionRow> = qb.build_query_as().fetch_all(db).await?;
     Ok(rows.into_iter().map(Session::from).collect())
+}
+
+/// An org's sessions by latest activity, most recent first: those with `activity_seq < before` when given, at
+/// most `limit`. A new message moves its session to the top, however many chats were started since.
+pub async fn list_sessions_by_activity(
+    db: &SqlitePool,
+    org_id: i64,
+    only_scope: Option<&ExternalId>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Session>, sqlx::Error> {
+    let mut qb = QueryBuilder::new(SESSION_SELECT);
+    push_visible(&mut qb, Viewer::Org(org_id));
+    if let Some(scope) = only_scope {
+        qb.push(" AND s.external_id = ")
+            .push_bind(scope.as_str().to_owned());
+    }
+    if let Some(before) = before {
+        qb.push(" AND s.activity_seq < ").push_bind(before);
+    }
+    qb.push(" ORDER BY s.activity_seq DESC LIMIT ")
+        .push_bind(limit);
+    let rows: Vec<SessionRow> = qb.build_query_as().fetch_all(db).await?;
+    Ok(rows.into_iter().map(Session::from).collect())
+}
+
+/// Whether the device behind `device_hash` started any chat of `org_id` before (in any scope).
+pub async fn device_is_known(
+    db: &SqlitePool,
+    org_id: i64,
+    device_hash: &[u8],
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sessions WHERE org_id = ? AND device_hash = ?)",
+    )
+    .bind(org_id)
+    .bind(device_hash)
+    .fetch_one(db)
+    .await
 }
 
 const MESSAGE_COLUMNS: &str =

@@ -78,6 +78,38 @@ pub enum ApiError {
         window_secs: u64,
         retry_after_secs: u64,
     },
+    /// 429 `rate_limited`, with a `Retry-After` header: a limit keyed by the client address or the org, which a
+    /// client cannot reset by presenting a new device id. `by` completes "too many new chats …".
+    #[error("too many new chats {by}: at most {burst} per {window_secs} seconds; retry in {retry_after_secs} s")]
+    SessionsLimited {
+        by: &'static str,
+        burst: u32,
+        window_secs: u64,
+        retry_after_secs: u64,
+    },
+    /// 429 `unverified_data_quota`, with a `Retry-After` header: the org stored its hourly allowance of
+    /// page-supplied `custom_data`.
+    #[error("visitor.custom_data: this site stored its allowance of unverified custom data ({kib} KiB per {window_secs} seconds); retry in {retry_after_secs} s, or start the chat without custom_data")]
+    UnverifiedDataQuota {
+        kib: u64,
+        window_secs: u64,
+        retry_after_secs: u64,
+    },
+    /// 429 `too_many_long_polls`, with a `Retry-After` header: `per` is "visitor", "agent" or "client address".
+    #[error("too many long-polls open at once for this {per} (at most {max}); close one (another tab?) or retry in {} s", Self::LONG_POLL_RETRY_SECS)]
+    TooManyLongPolls { per: &'static str, max: usize },
+    /// 503 `server_busy`, with a `Retry-After` header: the server holds its maximum of connections.
+    #[error(
+        "the server is at its connection limit; retry in {} s",
+        Self::BUSY_RETRY_SECS
+    )]
+    ServerBusy,
+    /// 408 `body_timeout`: the body did not arrive in full within the body-read timeout.
+    #[error("the request body did not arrive within {0} s")]
+    BodyTimeout(u64),
+    /// 414 `uri_too_long`
+    #[error("the path is longer than {0} bytes")]
+    UriTooLong(usize),
     /// 404 `session_not_found`: also for sessions that exist but are not the caller's, so ids cannot be probed.
     #[error("no such session for this visitor")]
     SessionNotFound,
@@ -89,10 +121,31 @@ pub enum ApiError {
     Status(StatusCode),
     /// 500 `internal`: logged, not shown.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+    /// 503 `database_unavailable`, with a `Retry-After` header: busy, locked, read-only or failing (see
+    /// `db::is_unavailable`). The cause is logged, not shown.
+    #[error("database unavailable: {0}")]
+    DatabaseUnavailable(sqlx::Error),
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        crate::db::note_failure(&e);
+        if crate::db::is_unavailable(&e) {
+            Self::DatabaseUnavailable(e)
+        } else {
+            Self::Database(e)
+        }
+    }
 }
 
 impl ApiError {
+    /// A refused long-poll's wait: long enough that a tab over the cap polls rarely, short enough that it takes
+    /// over soon after another tab closes.
+    const LONG_POLL_RETRY_SECS: u64 = 10;
+    const BUSY_RETRY_SECS: u64 = 2;
+    const DATABASE_RETRY_SECS: u64 = 5;
+
     /// `field: problem` as a 422 `invalid_body`.
     pub fn field(field: &str, problem: Invalid) -> Self {
         Self::InvalidBody(format!("{field}: {problem}"))
@@ -114,9 +167,34 @@ impl ApiError {
             Self::InvalidExternalId(..) | Self::InvalidBody(_) | Self::InvalidQuery(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited { .. }
+            | Self::SessionsLimited { .. }
+            | Self::UnverifiedDataQuota { .. }
+            | Self::TooManyLongPolls { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::ServerBusy | Self::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            Self::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             Self::Status(status) => *status,
             Self::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The `Retry-After` of an answer that a later retry can turn into a success.
+    fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited {
+                retry_after_secs, ..
+            }
+            | Self::SessionsLimited {
+                retry_after_secs, ..
+            }
+            | Self::UnverifiedDataQuota {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            Self::TooManyLongPolls { .. } => Some(Self::LONG_POLL_RETRY_SECS),
+            Self::ServerBusy => Some(Self::BUSY_RETRY_SECS),
+            Self::DatabaseUnavailable(_) => Some(Self::DATABASE_RETRY_SECS),
+            _ => None,
         }
     }
 
@@ -138,7 +216,13 @@ impl ApiError {
             Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
             Self::BodyTooLarge => ErrorCode::BodyTooLarge,
             Self::MessageTooLarge => ErrorCode::MessageTooLarge,
-            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::RateLimited { .. } | Self::SessionsLimited { .. } => ErrorCode::RateLimited,
+            Self::UnverifiedDataQuota { .. } => ErrorCode::UnverifiedDataQuota,
+            Self::TooManyLongPolls { .. } => ErrorCode::TooManyLongPolls,
+            Self::ServerBusy => ErrorCode::ServerBusy,
+            Self::DatabaseUnavailable(_) => ErrorCode::DatabaseUnavailable,
+            Self::BodyTimeout(_) => ErrorCode::BodyTimeout,
+            Self::UriTooLong(_) => ErrorCode::UriTooLong,
             Self::SessionNotFound => ErrorCode::SessionNotFound,
             Self::NotFound => ErrorCode::NotFound,
             Self::Status(StatusCode::METHOD_NOT_ALLOWED) => ErrorCode::MethodNotAllowed,
@@ -156,9 +240,18 @@ struct OurErrorBody;
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let message = if status.is_server_error() {
+        let message = if self.code() == ErrorCode::Internal {
             tracing::error!(error = %self, "request failed");
             "internal error; the server log has the details".to_owned()
+        } else if let Self::DatabaseUnavailable(_) = self {
+            tracing::warn!(error = %self, "request refused");
+            format!(
+                "the database is unavailable at the moment (busy, read-only or failing); retry in {} s",
+                Self::DATABASE_RETRY_SECS
+            )
+        } else if status.is_server_error() {
+            tracing::warn!(error = %self, "request refused");
+            self.to_string()
         } else {
             self.to_string()
         };
@@ -169,13 +262,10 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (status, Json(body)).into_response();
-        if let Self::RateLimited {
-            retry_after_secs, ..
-        } = self
-        {
+        if let Some(secs) = self.retry_after_secs() {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response.extensions_mut().insert(OurErrorBody);
         response

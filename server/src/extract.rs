@@ -9,6 +9,14 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
+/// For an app served without `startup::app`'s extension layer.
+const DEFAULT_BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// How long a body may take to arrive in full, put into every request's extensions by `startup::app`. A total,
+/// not a per-read timeout: a client that sends one byte a second must not hold the connection for ever.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyReadTimeout(pub std::time::Duration);
+
 /// A JSON body. An empty body reads as `{}` (every body field of this API is optional or reported by name when
 /// missing), unknown fields are refused by name, and type errors name the field's path (`visitor.custom_data`).
 pub struct Json<T>(pub T);
@@ -27,8 +35,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
                 mime == "application/json"
                     || (mime.starts_with("application/") && mime.ends_with("+json"))
             });
-        let bytes = Bytes::from_request(req, state)
+        let timeout = req
+            .extensions()
+            .get::<BodyReadTimeout>()
+            .map_or(DEFAULT_BODY_READ_TIMEOUT, |t| t.0);
+        let bytes = tokio::time::timeout(timeout, Bytes::from_request(req, state))
             .await
+            .map_err(|_| ApiError::BodyTimeout(timeout.as_secs()))?
             .map_err(|e| match e.status() {
                 StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge,
                 _ => ApiError::InvalidBody(format!("body: could not be read ({})", e.body_text())),
@@ -49,6 +62,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(ApiError::InvalidBody("body: must be a JSON object".into()));
     }
+    reject_duplicate_keys(bytes)?;
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let mut unknown = Vec::new();
     let mut track = serde_path_to_error::Track::new();
@@ -67,6 +81,107 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         )));
     }
     Ok(value)
+}
+
+/// Refuses a body with a key given twice in one object, naming it (`visitor.name: given twice`). serde would
+/// refuse it for a struct field with a message that names no field, and would keep the last one silently inside
+/// free-form values (`custom_data`), so the sender would not learn which of the two was stored. A body that is
+/// not valid JSON is refused as such first, whatever it repeats before the syntax error.
+fn reject_duplicate_keys(bytes: &[u8]) -> Result<(), ApiError> {
+    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+        return Err(ApiError::InvalidBody(format!("body: not valid JSON ({e})")));
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match serde::de::DeserializeSeed::deserialize(NoDuplicateKeys(String::new()), &mut de) {
+        Err(e) if e.classify() == serde_json::error::Category::Data => {
+            let full = e.to_string();
+            let message = full
+                .strip_suffix(&format!(" at line {} column {}", e.line(), e.column()))
+                .unwrap_or(&full);
+            Err(ApiError::InvalidBody(message.to_owned()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Walks any JSON value, failing with `path: given twice` at the first repeated key; the string is the path so
+/// far.
+struct NoDuplicateKeys(String);
+
+impl NoDuplicateKeys {
+    fn child(&self, step: &str) -> Self {
+        Self(if self.0.is_empty() {
+            step.to_owned()
+        } else {
+            format!("{}.{step}", self.0)
+        })
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for NoDuplicateKeys {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for NoDuplicateKeys {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        while seq
+            .next_element_seed(Self(format!("{}[{index}]", self.0)))?
+            .is_some()
+        {
+            index += 1;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let child = self.child(&key);
+            if !seen.insert(key) {
+                return Err(serde::de::Error::custom(format_args!(
+                    "{}: given twice (each key may appear once in an object)",
+                    child.0
+                )));
+            }
+            map.next_value_seed(child)?;
+        }
+        Ok(())
+    }
 }
 
 /// `visitor.nmae`, as a person would write the path (serde_ignored marks `Option`s with `?`).
@@ -163,6 +278,23 @@ mod tests {
         assert_eq!(message("[1]"), "body: must be a JSON object");
         assert!(message("{\"email\":").starts_with("body: not valid JSON"));
         assert!(message("{} x").starts_with("body: not valid JSON (trailing characters"));
+    }
+
+    #[test]
+    fn a_key_given_twice_is_named_wherever_it_is() {
+        assert_eq!(
+            message(r#"{"email":"a@x.com","email":"b@x.com"}"#),
+            "email: given twice (each key may appear once in an object)"
+        );
+        assert_eq!(
+            message(r#"{"visitor":{"name":"a","name":"b"}}"#),
+            "visitor.name: given twice (each key may appear once in an object)"
+        );
+        assert_eq!(
+            message(r#"{"visitor":{"custom_data":{"plan":[{"id":1,"id":2}]}}}"#),
+            "visitor.custom_data.plan[0].id: given twice (each key may appear once in an object)"
+        );
+        assert!(message(r#"{"email":"a", "email""#).starts_with("body: not valid JSON"));
     }
 
     #[test]

@@ -12,8 +12,9 @@
 //!   visibility rule.
 //! - [`wire`]: rows → the wire types of `frontdesk-protocol` (the crate shared with the widget), times formatted.
 //! - [`orgs`]: orgs, agents and verified contacts.
-//! - [`realtime`]: waking long-polls when a message is stored.
-//! - [`rate_limit`]: the per-visitor send limit.
+//! - [`realtime`]: waking long-polls when a message is stored, and the caps on how many one client holds.
+//! - [`rate_limit`]: the per-visitor send limit, and the limits per client address and per org.
+//! - [`client_ip`]: the client address of a request (the socket's peer, or `X-Forwarded-For` behind a trusted proxy).
 //! - [`routes`]: one module a resource (`widget`, `authenticate`, `agent`, `console`, `health`), each with
 //!   `router()`. The console page's files come from `www/console/`, compiled in.
 //! - [`extract`]: JSON body and query extractors whose errors name the field.
@@ -27,15 +28,18 @@
 //! - Only [`chats`] reads sessions and messages, and always through its visibility rule (docs/api.md, "Who sees
 //!   which chats"): no handler loads a session by id alone.
 //! - Secrets are stored only as SHA-256 digests; a device id never reaches the database or the log.
-//! - Everything that must survive a restart is in the database; memory holds only the long-poll wake-ups and the
-//!   rate-limit buckets, whose loss costs nothing.
+//! - Everything that must survive a restart is in the database; memory holds only the long-poll wake-ups and
+//!   counts and the rate-limit buckets, whose loss costs nothing.
 //! - Every error response has the body `{ "error": { "code", "message" } }`, its code a
 //!   `frontdesk_protocol::ErrorCode`.
 //! - Routes answer with typed bodies (the protocol's wire types, or [`wire`]'s views of them), never with a row
 //!   or an untyped `json!` value.
+//! - Every resource a client can make the server hold has a bound that a new device id does not lift (sockets,
+//!   time, bodies, long-polls, rows, bytes): ARCHITECTURE.md lists them.
 
 pub mod auth;
 pub mod chats;
+pub mod client_ip;
 pub mod db;
 pub mod domain;
 pub mod error;

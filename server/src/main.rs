@@ -6,8 +6,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use frontdesk_server::client_ip::TrustedProxy;
 use frontdesk_server::domain::{AllowedOrigin, Label};
-use frontdesk_server::startup::{self, Config};
+use frontdesk_server::rate_limit::{AbuseLimitsConfig, RateLimit};
+use frontdesk_server::realtime::PollCaps;
+use frontdesk_server::startup::{self, Config, ConnectionLimits};
 use frontdesk_server::{auth, db, orgs};
 
 #[derive(Debug, Parser)]
@@ -55,6 +58,75 @@ struct ServeArgs {
     /// Lifetime of user tokens from POST /widget/authenticate-user, in seconds.
     #[arg(long, env = "FRONTDESK_TOKEN_TTL_SECS", default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
     token_ttl_secs: u64,
+    /// A reverse proxy (an address or a CIDR network) whose X-Forwarded-For names the client (repeatable). Without
+    /// one, the client is the socket's peer and X-Forwarded-For is ignored, since any client can write it.
+    #[arg(long = "trusted-proxy", env = "FRONTDESK_TRUSTED_PROXY", value_delimiter = ',', value_parser = parse_proxy)]
+    trusted_proxies: Vec<TrustedProxy>,
+    /// A web origin whose pages may call the agent API (/api/…) from a browser, e.g. an admin tool of your own
+    /// (repeatable). None by default: the console at /console is same-origin and needs none.
+    #[arg(long = "agent-api-origin", env = "FRONTDESK_AGENT_API_ORIGIN", value_delimiter = ',', value_parser = parse_origin)]
+    agent_api_origins: Vec<AllowedOrigin>,
+    /// New chats one client address may start per 10 minutes (0 = no limit).
+    #[arg(long, env = "FRONTDESK_SESSIONS_PER_IP", default_value_t = 60)]
+    sessions_per_ip: u32,
+    /// Chats from devices new to the org that one client address may start per 10 minutes (0 = no limit).
+    #[arg(long, env = "FRONTDESK_NEW_DEVICES_PER_IP", default_value_t = 30)]
+    new_devices_per_ip: u32,
+    /// Chats from devices new to the org that one org may get per 10 minutes, from all addresses (0 = no limit).
+    #[arg(long, env = "FRONTDESK_NEW_DEVICES_PER_ORG", default_value_t = 1_500)]
+    new_devices_per_org: u32,
+    /// New chats one org may get per 10 minutes, from all addresses together (0 = no limit).
+    #[arg(long, env = "FRONTDESK_SESSIONS_PER_ORG", default_value_t = 3_000)]
+    sessions_per_org: u32,
+    /// KiB of unverified custom_data one org may store per hour (0 = no limit).
+    #[arg(long, env = "FRONTDESK_UNVERIFIED_KIB_PER_ORG", default_value_t = 20 * 1024, value_parser = clap::value_parser!(u32).range(0..=4_194_303))]
+    unverified_kib_per_org: u32,
+    /// Seconds to receive a request's header; also how long an idle kept-alive connection stays open.
+    #[arg(long, env = "FRONTDESK_HEADER_TIMEOUT_SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=600))]
+    header_timeout_secs: u64,
+    /// Seconds to receive a request's whole body.
+    #[arg(long, env = "FRONTDESK_BODY_TIMEOUT_SECS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
+    body_timeout_secs: u64,
+    /// Open connections at once; past it new ones get 503 server_busy. Lowered to fit the open-file limit (ulimit -n).
+    #[arg(long, env = "FRONTDESK_MAX_CONNECTIONS", default_value_t = 4_096, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
+    /// Long-polls one visitor (all its tabs) or agent may hold at once.
+    #[arg(long, env = "FRONTDESK_LONG_POLLS_PER_IDENTITY", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    long_polls_per_identity: u64,
+    /// Long-polls one client address may hold at once, whoever it claims to be.
+    #[arg(long, env = "FRONTDESK_LONG_POLLS_PER_IP", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    long_polls_per_ip: u64,
+}
+
+impl ServeArgs {
+    fn connection_limits(&self) -> ConnectionLimits {
+        ConnectionLimits {
+            header_read_timeout: Duration::from_secs(self.header_timeout_secs),
+            body_read_timeout: Duration::from_secs(self.body_timeout_secs),
+            max_connections: self.max_connections as usize,
+        }
+    }
+
+    fn poll_caps(&self) -> PollCaps {
+        PollCaps {
+            per_identity: self.long_polls_per_identity as usize,
+            per_address: self.long_polls_per_ip as usize,
+        }
+    }
+
+    fn abuse_limits(&self) -> AbuseLimitsConfig {
+        const TEN_MINUTES: Duration = Duration::from_secs(600);
+        AbuseLimitsConfig {
+            sessions_per_ip: RateLimit::per(self.sessions_per_ip, TEN_MINUTES),
+            new_devices_per_ip: RateLimit::per(self.new_devices_per_ip, TEN_MINUTES),
+            new_devices_per_org: RateLimit::per(self.new_devices_per_org, TEN_MINUTES),
+            sessions_per_org: RateLimit::per(self.sessions_per_org, TEN_MINUTES),
+            unverified_bytes_per_org: RateLimit::per(
+                self.unverified_kib_per_org * 1024,
+                Duration::from_secs(3_600),
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,6 +170,10 @@ fn parse_name(raw: &str) -> Result<Label, String> {
     Label::parse(raw, Label::NAME_MAX).map_err(|e| e.to_string())
 }
 
+fn parse_proxy(raw: &str) -> Result<TrustedProxy, String> {
+    TrustedProxy::parse(raw)
+}
+
 fn parse_origin(raw: &str) -> Result<AllowedOrigin, String> {
     AllowedOrigin::parse(raw).map_err(|e| e.to_string())
 }
@@ -124,6 +200,11 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             tracing::info!("listening on http://{}", listener.local_addr()?);
             let config = Config {
                 token_ttl: Duration::from_secs(args.token_ttl_secs),
+                abuse: args.abuse_limits(),
+                connections: args.connection_limits(),
+                long_polls: args.poll_caps(),
+                trusted_proxies: args.trusted_proxies,
+                agent_api_origins: args.agent_api_origins,
                 public_dir: args.public_dir,
                 ..Config::default()
             };

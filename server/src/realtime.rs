@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -163,6 +164,117 @@ impl Notifier {
     }
 }
 
+/// Who holds a long-poll, for the caps on how many one client may hold at once.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Holder {
+    /// A widget visitor, across its scopes and tabs (the rate limit's identity).
+    Visitor(crate::rate_limit::RateKey),
+    /// An agent, by org and name (the secret key's holder is "Support").
+    Agent { org_id: i64, name: String },
+    /// A client address (an IPv6 address by its /64), whoever it claims to be.
+    Address(IpAddr),
+}
+
+/// How many long-polls one holder may have open at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PollCaps {
+    /// Per visitor or agent: a browser's tabs share a device, so this is the number of tabs that poll at once.
+    pub per_identity: usize,
+    /// Per client address: an office behind one NAT shares it, so this is much larger.
+    pub per_address: usize,
+}
+
+impl Default for PollCaps {
+    fn default() -> Self {
+        Self {
+            per_identity: 8,
+            per_address: 256,
+        }
+    }
+}
+
+/// Counts the long-polls each holder has open. Past a cap the newest is refused (429 `too_many_long_polls`)
+/// rather than replacing the oldest: replacing would make two tabs over the cap evict each other in a loop, each
+/// answer triggering the next poll, whereas a refusal with `Retry-After` makes the extra poller back off.
+#[derive(Debug, Default)]
+pub struct PollCounter {
+    caps: PollCaps,
+    open: Mutex<HashMap<Holder, usize>>,
+}
+
+/// A long-poll being held; its holders' counts go down when it is dropped.
+#[derive(Debug)]
+pub struct PollPermit<'a> {
+    counter: &'a PollCounter,
+    holders: [Holder; 2],
+}
+
+/// The cap a long-poll ran into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollCapReached {
+    Identity(usize),
+    Address(usize),
+}
+
+impl PollCounter {
+    pub fn new(caps: PollCaps) -> Self {
+        Self {
+            caps,
+            open: Mutex::default(),
+        }
+    }
+
+    /// Counts a new long-poll of `identity` from `address`, unless either already holds its cap.
+    pub fn hold(
+        &self,
+        identity: Holder,
+        address: IpAddr,
+    ) -> Result<PollPermit<'_>, PollCapReached> {
+        let address = Holder::Address(crate::rate_limit::ip_key(address));
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let count = |h: &Holder| open.get(h).copied().unwrap_or(0);
+        if count(&identity) >= self.caps.per_identity {
+            return Err(PollCapReached::Identity(self.caps.per_identity));
+        }
+        if count(&address) >= self.caps.per_address {
+            return Err(PollCapReached::Address(self.caps.per_address));
+        }
+        for holder in [&identity, &address] {
+            *open.entry(holder.clone()).or_insert(0) += 1;
+        }
+        Ok(PollPermit {
+            counter: self,
+            holders: [identity, address],
+        })
+    }
+
+    #[cfg(test)]
+    fn open_count(&self) -> usize {
+        self.open
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+}
+
+impl Drop for PollPermit<'_> {
+    fn drop(&mut self) {
+        let mut open = self
+            .counter
+            .open
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        for holder in &self.holders {
+            if let Some(count) = open.get_mut(holder) {
+                *count -= 1;
+                if *count == 0 {
+                    open.remove(holder);
+                }
+            }
+        }
+    }
+}
+
 struct Subscription<'a> {
     notifier: &'a Notifier,
     audience: Audience,
@@ -249,6 +361,77 @@ mod tests {
         notifier.publish(&[device(2), Audience::Org(1)]);
         assert_eq!(waiter.await.unwrap(), Ok(vec![]), "times out empty");
         assert_eq!(queries.load(Ordering::SeqCst), 1, "never re-queried");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_message_wakes_only_the_long_poll_of_its_session_among_many() {
+        let notifier = Arc::new(Notifier::default());
+        let queries = Arc::new(AtomicUsize::new(0));
+        let waiters: Vec<_> = (0..100u8)
+            .map(|n| {
+                let (notifier, queries) = (notifier.clone(), queries.clone());
+                tokio::spawn(async move {
+                    notifier
+                        .long_poll(device(n), Duration::from_secs(25), || {
+                            queries.fetch_add(1, Ordering::SeqCst);
+                            async { Ok::<Vec<i64>, ()>(vec![]) }
+                        })
+                        .await
+                })
+            })
+            .collect();
+        while notifier.channel_count() < 100 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(
+            queries.load(Ordering::SeqCst),
+            100,
+            "one query each to start"
+        );
+        notifier.publish(&[device(7), Audience::Org(1)]);
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(
+            queries.load(Ordering::SeqCst),
+            101,
+            "only device 7 asked again"
+        );
+        for waiter in waiters {
+            waiter.await.unwrap().unwrap();
+        }
+    }
+
+    #[test]
+    fn long_polls_are_capped_per_identity_and_per_address() {
+        let counter = PollCounter::new(PollCaps {
+            per_identity: 2,
+            per_address: 3,
+        });
+        let visitor = |n: u8| {
+            Holder::Visitor(crate::rate_limit::RateKey::Device {
+                org_id: 1,
+                device_hash: vec![n],
+            })
+        };
+        let home: IpAddr = "192.0.2.1".parse().unwrap();
+        let office: IpAddr = "198.51.100.1".parse().unwrap();
+        let a1 = counter.hold(visitor(1), home).unwrap();
+        let a2 = counter.hold(visitor(1), home).unwrap();
+        assert_eq!(
+            counter.hold(visitor(1), office).unwrap_err(),
+            PollCapReached::Identity(2)
+        );
+        let b1 = counter.hold(visitor(2), home).unwrap();
+        assert_eq!(
+            counter.hold(visitor(3), home).unwrap_err(),
+            PollCapReached::Address(3),
+            "a new device id does not lift the address's cap"
+        );
+        drop(a1);
+        let a3 = counter.hold(visitor(1), home).unwrap();
+        drop((a2, b1, a3));
+        assert_eq!(counter.open_count(), 0, "counts go with their long-polls");
     }
 
     #[tokio::test]

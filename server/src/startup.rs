@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::{header, HeaderName, Method, Request, Response};
+use axum::extract::State;
+use axum::http::{header, HeaderName, HeaderValue, Method, Request, Response};
+use axum::response::IntoResponse;
 use axum::Router;
 use sqlx::SqlitePool;
 use tokio::net::TcpListener;
@@ -13,13 +15,17 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
+use crate::client_ip::TrustedProxy;
+use crate::domain::AllowedOrigin;
 use crate::error::{self, ApiError};
+use crate::extract::BodyReadTimeout;
 use crate::identity;
-use crate::rate_limit::{RateLimit, RateLimiter};
-use crate::realtime::Notifier;
+use crate::rate_limit::{AbuseLimits, AbuseLimitsConfig, RateLimit, RateLimiter};
+use crate::realtime::{Notifier, PollCaps, PollCounter};
 use crate::routes;
 
 /// Largest request body accepted, on every route.
@@ -34,6 +40,39 @@ pub struct Config {
     pub public_dir: Option<PathBuf>,
     /// Messages and sessions per visitor identity.
     pub rate_limit: RateLimit,
+    /// New chats per client address and per org, unverified data per org.
+    pub abuse: AbuseLimitsConfig,
+    /// Proxies whose `X-Forwarded-For` names the client (`serve --trusted-proxy`); none = the socket's peer is.
+    pub trusted_proxies: Vec<TrustedProxy>,
+    /// Web origins whose pages may call the agent API (`serve --agent-api-origin`); none by default.
+    pub agent_api_origins: Vec<AllowedOrigin>,
+    /// Timeouts and the connection limit of the socket layer.
+    pub connections: ConnectionLimits,
+    /// Long-polls one visitor, agent or client address may hold at once.
+    pub long_polls: PollCaps,
+}
+
+/// What bounds the sockets a client can make the server hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Time to receive a request's whole header, counted from the connection's start and, on a kept-alive
+    /// connection, from the end of the previous answer: so it is also the idle timeout.
+    pub header_read_timeout: Duration,
+    /// Time to receive a request's whole body, once its header is in.
+    pub body_read_timeout: Duration,
+    /// Open connections at once; past it a new connection gets 503 `server_busy` and is closed, so a flood of
+    /// idle sockets ends in refusals instead of the process running out of file descriptors.
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(15),
+            body_read_timeout: Duration::from_secs(20),
+            max_connections: 4_096,
+        }
+    }
 }
 
 impl Default for Config {
@@ -42,6 +81,11 @@ impl Default for Config {
             token_ttl: Duration::from_secs(24 * 60 * 60),
             public_dir: None,
             rate_limit: RateLimit::default(),
+            abuse: AbuseLimitsConfig::default(),
+            trusted_proxies: Vec::new(),
+            agent_api_origins: Vec::new(),
+            connections: ConnectionLimits::default(),
+            long_polls: PollCaps::default(),
         }
     }
 }
@@ -54,6 +98,8 @@ pub struct AppState {
     /// Wakes long-polls; in memory because a missed wake-up costs nothing (the next poll reads the database).
     pub notifier: Arc<Notifier>,
     pub rate_limiter: Arc<RateLimiter>,
+    pub abuse: Arc<AbuseLimits>,
+    pub polls: Arc<PollCounter>,
 }
 
 impl AppState {
@@ -62,6 +108,8 @@ impl AppState {
             db,
             notifier: Arc::new(Notifier::default()),
             rate_limiter: Arc::new(RateLimiter::new(config.rate_limit)),
+            abuse: Arc::new(AbuseLimits::new(config.abuse)),
+            polls: Arc::new(PollCounter::new(config.long_polls)),
             config: Arc::new(config),
         }
     }
@@ -70,6 +118,13 @@ impl AppState {
 /// The whole HTTP application, ready to serve or to call with `tower::ServiceExt::oneshot`.
 pub fn app(state: AppState) -> Router {
     let public_dir = state.config.public_dir.clone();
+    let body_read_timeout = BodyReadTimeout(state.config.connections.body_read_timeout);
+    let agent_api_origins: Arc<[String]> = state
+        .config
+        .agent_api_origins
+        .iter()
+        .map(|o| o.as_str().to_owned())
+        .collect();
     let api = Router::new()
         .merge(routes::health::router())
         .merge(routes::authenticate::router())
@@ -79,11 +134,15 @@ pub fn app(state: AppState) -> Router {
         .with_state(state);
     let api = match public_dir {
         Some(dir) => {
+            let version = Arc::new(widget_version(&dir));
             // Pre-compressed siblings (frontdesk_bg.wasm.br) are used when present; otherwise compress on the fly.
             let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
             api.fallback_service(
                 tower::ServiceBuilder::new()
-                    .layer(axum::middleware::from_fn(static_cache_headers))
+                    .layer(axum::middleware::from_fn_with_state(
+                        version,
+                        static_cache_headers,
+                    ))
                     .layer(CompressionLayer::new())
                     .service(files),
             )
@@ -92,13 +151,19 @@ pub fn app(state: AppState) -> Router {
     };
     // Innermost first. `json_errors` sits outside the body limit so that the limit's own 413 gets our body; CORS
     // outside both so that error answers carry CORS headers too (a browser hides the body of one that does not).
-    api.layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+    api.layer(axum::Extension(body_read_timeout))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(axum::middleware::map_response(error::json_errors))
-        .layer(cors())
+        .layer(axum::middleware::from_fn(refuse_long_paths))
+        .layer(cors(agent_api_origins))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request<_>| {
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                    tracing::info_span!("request", method = %req.method(), path = %log_path(req.uri().path()))
                 })
                 .on_request(())
                 .on_response(|res: &Response<_>, latency: Duration, _: &Span| {
@@ -129,14 +194,20 @@ pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
 /// versioned URL never changes content and may be cached for a year; anything else (`widget.js` itself, the
 /// page a site embeds) is revalidated on every use (`no-cache` + `Last-Modified`), so a deploy reaches
 /// visitors at once.
+///
+/// Only the real hash counts: `frontdesk.js?v=anything` must not pin an old or foreign file in caches for a year.
 async fn static_cache_headers(
+    State(version): State<Arc<Option<String>>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let versioned = request
-        .uri()
-        .query()
-        .is_some_and(|q| q.split('&').any(|pair| pair.starts_with("v=")));
+    let versioned = version.as_deref().is_some_and(|version| {
+        VERSIONED_FILES.contains(&request.uri().path())
+            && request.uri().query().is_some_and(|q| {
+                q.split('&')
+                    .any(|pair| pair.strip_prefix("v=") == Some(version))
+            })
+    });
     let mut response = next.run(request).await;
     if response.status().is_success() || response.status() == axum::http::StatusCode::NOT_MODIFIED {
         let policy = if versioned {
@@ -152,11 +223,65 @@ async fn static_cache_headers(
     response
 }
 
+/// The files `widget.js` loads with `?v=<version>`, in the order scripts/build.sh hashes them.
+const VERSIONED_FILES: [&str; 2] = ["/frontdesk.js", "/frontdesk_bg.wasm"];
+
+/// The widget build's version as scripts/build.sh computes it: the first 12 hex digits of the SHA-256 of
+/// `frontdesk.js` followed by `frontdesk_bg.wasm`. `None` when either is missing: then nothing is `immutable`.
+/// Read once at start-up; files replaced under a running server get `no-cache` until it restarts, which is safe.
+pub fn widget_version(dir: &std::path::Path) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for file in VERSIONED_FILES {
+        hash.update(std::fs::read(dir.join(file.trim_start_matches('/'))).ok()?);
+    }
+    let hex: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Some(hex[..12].to_owned())
+}
+
+/// Longest path served. The API's longest is under 100 bytes and the widget's files are short; a longer path
+/// is refused before routing (a 65 KB path used to reach the file system, fail there with a 500, and be written
+/// twice into the log).
+const MAX_PATH_BYTES: usize = 255;
+
+async fn refuse_long_paths(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if request.uri().path().len() > MAX_PATH_BYTES {
+        return ApiError::UriTooLong(MAX_PATH_BYTES).into_response();
+    }
+    next.run(request).await
+}
+
+/// A path as the log shows it: at most 100 bytes, so a client cannot make one request write kilobytes of log.
+fn log_path(path: &str) -> std::borrow::Cow<'_, str> {
+    const SHOWN: usize = 100;
+    if path.len() <= SHOWN {
+        return path.into();
+    }
+    let mut end = SHOWN;
+    while !path.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &path[..end], path.len()).into()
+}
+
 /// Preflights are answered for any origin: the org, and so its allowed origins, is only known once the widget
 /// token is read, which the identity extractor does on the real request. No cookies are used, so no credentials.
-fn cors() -> CorsLayer {
+///
+/// The agent and admin APIs (`/api/…`) get no CORS headers, except for the origins named with
+/// `serve --agent-api-origin` (none by default): the console is served from the same origin, and no other web
+/// page should be able to read an agent's answers, even with a leaked key in its hands.
+fn cors(agent_api_origins: Arc<[String]>) -> CorsLayer {
     CorsLayer::new()
-        .allow_origin(AllowOrigin::mirror_request())
+        .allow_origin(AllowOrigin::predicate(move |origin, request| {
+            !request.uri.path().starts_with("/api/")
+                || origin.to_str().is_ok_and(|origin| {
+                    AllowedOrigin::parse(origin)
+                        .is_ok_and(|o| agent_api_origins.iter().any(|a| a == o.as_str()))
+                })
+        }))
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
         .allow_headers([
             header::AUTHORIZATION,
@@ -188,17 +313,132 @@ pub async fn run(
     // Created now rather than at the first login, so that a fresh install fails at start if the database is
     // read-only, not when the first user tries to chat.
     crate::auth::current_signing_key(&db).await?;
+    let mut limits = config.connections;
+    limits.max_connections = within_open_file_limit(limits.max_connections, open_file_limit());
     let state = AppState::new(db.clone(), config);
     let notifier = state.notifier.clone();
-    let served = axum::serve(listener, app(state))
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down");
-            notifier.close();
-        })
-        .await;
+    serve_connections(listener, app(state), limits, async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        notifier.close();
+    })
+    .await;
     db.close().await;
-    Ok(served?)
+    Ok(())
+}
+
+/// File descriptors kept apart from connections: the listener, the database and its WAL files, the log, and the
+/// connections being refused with 503; at most a quarter of a small limit.
+const RESERVED_FDS: u64 = 64 + MAX_REFUSING as u64;
+
+/// `max_connections`, lowered to what the process's open-file limit leaves after [`RESERVED_FDS`]: past it,
+/// `accept` would fail instead of the connection getting its 503.
+fn within_open_file_limit(max_connections: usize, open_files: Option<u64>) -> usize {
+    let Some(open_files) = open_files else {
+        return max_connections;
+    };
+    let reserved = RESERVED_FDS.min(open_files / 4);
+    let room = usize::try_from(open_files.saturating_sub(reserved).max(1)).unwrap_or(usize::MAX);
+    if max_connections > room {
+        tracing::warn!(
+            "--max-connections {max_connections} is more than the open-file limit ({open_files}) allows; using \
+             {room} (raise `ulimit -n` for more)"
+        );
+        return room;
+    }
+    max_connections
+}
+
+/// The soft limit on open files, from `/proc/self/limits` (Linux; `None` elsewhere or when unlimited).
+fn open_file_limit() -> Option<u64> {
+    parse_open_file_limit(&std::fs::read_to_string("/proc/self/limits").ok()?)
+}
+
+fn parse_open_file_limit(limits: &str) -> Option<u64> {
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.trim_start_matches("Max open files")
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Connections being refused with 503 at once; past this many, further ones are closed without an answer, so
+/// refusing cannot itself hold sockets without bound.
+const MAX_REFUSING: usize = 256;
+
+/// The accept loop: each connection served by hyper (HTTP/1.1) with the header-read timer running, counted
+/// against `max_connections`, and handed the peer address as `ConnectInfo` for [`crate::client_ip`].
+/// `axum::serve` offers none of this: it sets no timer, so a socket that sends half a header is held forever.
+async fn serve_connections(
+    listener: TcpListener,
+    app: Router,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tokio::sync::Semaphore;
+
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    let connections = Arc::new(Semaphore::new(limits.max_connections));
+    let refusing = Arc::new(Semaphore::new(MAX_REFUSING));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors (or a connection reset before accept): wait, do not spin.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let io = TokioIo::new(stream);
+        let Ok(permit) = connections.clone().try_acquire_owned() else {
+            if let Ok(refusal) = refusing.clone().try_acquire_owned() {
+                let mut busy = http.clone();
+                busy.keep_alive(false);
+                tokio::spawn(async move {
+                    let answer = hyper::service::service_fn(|_request| async {
+                        Ok::<_, std::convert::Infallible>(ApiError::ServerBusy.into_response())
+                    });
+                    let _ = tokio::time::timeout(
+                        limits.header_read_timeout,
+                        busy.serve_connection(io, answer),
+                    )
+                    .await;
+                    drop(refusal);
+                });
+            }
+            continue;
+        };
+        let service = tower::ServiceExt::map_request(
+            app.clone(),
+            move |mut request: Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                request
+            },
+        );
+        let connection = graceful.watch(
+            http.serve_connection(io, hyper_util::service::TowerToHyperService::new(service)),
+        );
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!("connection from {peer} ended: {e}");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 /// Completes on Ctrl-C or SIGTERM.
@@ -234,6 +474,33 @@ mod tests {
     use super::*;
     use axum::body::Body;
     use tower::ServiceExt;
+
+    #[test]
+    fn the_connection_limit_stays_within_the_open_file_limit() {
+        let limits = "Limit                     Soft Limit           Hard Limit           Units\n\
+                      Max open files            1024                 524288               files\n";
+        assert_eq!(parse_open_file_limit(limits), Some(1024));
+        assert_eq!(
+            parse_open_file_limit("Max open files  unlimited  unlimited  files"),
+            None
+        );
+        assert_eq!(within_open_file_limit(4096, Some(1024)), 1024 - 256);
+        assert_eq!(
+            within_open_file_limit(40_000, Some(20_000)),
+            20_000 - RESERVED_FDS as usize
+        );
+        assert_eq!(within_open_file_limit(100, Some(1024)), 100);
+        assert_eq!(within_open_file_limit(4096, None), 4096);
+    }
+
+    #[test]
+    fn a_long_path_is_logged_cut_at_a_character_boundary() {
+        assert_eq!(log_path("/widget/v1/sessions"), "/widget/v1/sessions");
+        let long = format!("/{}", "é".repeat(40_000));
+        let logged = log_path(&long);
+        assert!(logged.len() < 130, "{logged}");
+        assert!(logged.ends_with("… (80001 bytes)"), "{logged}");
+    }
 
     #[tokio::test]
     async fn the_app_answers_without_a_socket() {

@@ -5,18 +5,19 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
-use frontdesk_protocol::wire::{MessageEnvelope, MessageList, SendMessage, SessionList, Updates};
+use frontdesk_protocol::wire::{MessageEnvelope, MessageList, SendMessage, SessionPage, Updates};
 use serde::Deserialize;
 
 use super::{
     message_fields, send_answer, updates_body, visible_session, UpdatesQuery, UPDATES_LIMIT,
 };
 use crate::chats::{self, Author, NewMessage, Viewer};
+use crate::client_ip::ClientIp;
 use crate::domain::ExternalId;
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
 use crate::identity::AgentKey;
-use crate::realtime::Audience;
+use crate::realtime::{Audience, Holder};
 use crate::startup::AppState;
 use crate::wire::AgentSession;
 
@@ -30,16 +31,20 @@ pub fn router() -> Router<AppState> {
         .route("/api/updates", get(updates))
 }
 
+/// `?external_id=&before=&limit=` of the session list.
 #[derive(Debug, Deserialize)]
 struct ListQuery {
     external_id: Option<String>,
+    /// The `next_before` of the previous page.
+    before: Option<i64>,
+    limit: Option<i64>,
 }
 
 async fn list_sessions(
     State(state): State<AppState>,
     AgentKey(agent): AgentKey,
     Query(query): Query<ListQuery>,
-) -> Result<axum::Json<SessionList<AgentSession>>, ApiError> {
+) -> Result<axum::Json<SessionPage<AgentSession>>, ApiError> {
     let scope = query
         .external_id
         .as_deref()
@@ -47,10 +52,33 @@ async fn list_sessions(
             ExternalId::parse(raw).map_err(|e| ApiError::InvalidExternalId("external_id", e))
         })
         .transpose()?;
-    let sessions =
-        chats::list_sessions(&state.db, Viewer::Org(agent.org_id), scope.as_ref()).await?;
+    let limit = match query.limit {
+        None => chats::SESSION_LIST_LIMIT,
+        Some(n @ 1..=chats::SESSION_LIST_LIMIT) => n,
+        Some(_) => {
+            return Err(ApiError::InvalidQuery(format!(
+                "limit: must be between 1 and {}",
+                chats::SESSION_LIST_LIMIT
+            )))
+        }
+    };
+    let sessions = chats::list_sessions_by_activity(
+        &state.db,
+        agent.org_id,
+        scope.as_ref(),
+        query.before,
+        limit,
+    )
+    .await?;
+    // A full page may have more behind it; a short one is the end.
+    let next_before = (sessions.len() as i64 == limit)
+        .then(|| sessions.last().map(|s| s.activity_seq))
+        .flatten();
     let sessions = sessions.into_iter().map(AgentSession::from).collect();
-    Ok(axum::Json(SessionList { sessions }))
+    Ok(axum::Json(SessionPage {
+        sessions,
+        next_before,
+    }))
 }
 
 async fn list_messages(
@@ -86,9 +114,15 @@ async fn reply(
 
 async fn updates(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     AgentKey(agent): AgentKey,
     Query(query): Query<UpdatesQuery>,
 ) -> Result<axum::Json<Updates>, ApiError> {
+    let holder = Holder::Agent {
+        org_id: agent.org_id,
+        name: agent.name.clone(),
+    };
+    let _held = super::hold_long_poll(&state, holder, ip)?;
     let after = query.after();
     let messages = state
         .notifier

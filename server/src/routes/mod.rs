@@ -67,6 +67,29 @@ fn send_answer(
     (status, Json(MessageEnvelope { message }))
 }
 
+/// Counts a long-poll against its holder's and its address's caps, or refuses it with 429 `too_many_long_polls`.
+fn hold_long_poll(
+    state: &AppState,
+    holder: crate::realtime::Holder,
+    address: std::net::IpAddr,
+) -> Result<crate::realtime::PollPermit<'_>, ApiError> {
+    use crate::realtime::{Holder, PollCapReached};
+    let per = match holder {
+        Holder::Agent { .. } => "agent",
+        _ => "visitor",
+    };
+    state
+        .polls
+        .hold(holder, address)
+        .map_err(|reached| match reached {
+            PollCapReached::Identity(max) => ApiError::TooManyLongPolls { per, max },
+            PollCapReached::Address(max) => ApiError::TooManyLongPolls {
+                per: "client address",
+                max,
+            },
+        })
+}
+
 /// `?after=ID&wait=SECONDS` of the long-poll routes.
 #[derive(Debug, Deserialize)]
 struct UpdatesQuery {

@@ -14,12 +14,13 @@ use super::{
     message_fields, send_answer, updates_body, visible_session, UpdatesQuery, UPDATES_LIMIT,
 };
 use crate::chats::{self, Author, NewMessage, Stored, Viewer, Visitor, VisitorProfile};
+use crate::client_ip::ClientIp;
 use crate::domain::{AvatarUrl, ClientId, CustomData, Email, Label};
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
 use crate::identity::WidgetVisitor;
 use crate::rate_limit::RateKey;
-use crate::realtime::Audience;
+use crate::realtime::{Audience, Holder};
 use crate::startup::AppState;
 use crate::wire::WidgetSession;
 
@@ -73,13 +74,14 @@ fn rate_limit(state: &AppState, visitor: &Visitor) -> Result<(), ApiError> {
             ApiError::RateLimited {
                 burst: limit.burst,
                 window_secs: limit.window.as_secs(),
-                retry_after_secs: retry_after.as_secs_f64().ceil() as u64,
+                retry_after_secs: crate::rate_limit::retry_secs(retry_after),
             }
         })
 }
 
 async fn start_session(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     WidgetVisitor(visitor): WidgetVisitor,
     Json(body): Json<StartSession<Value>>,
 ) -> Result<(StatusCode, axum::Json<SessionEnvelope<WidgetSession>>), ApiError> {
@@ -109,11 +111,28 @@ async fn start_session(
     }
     // Sessions count against the same bucket as messages: otherwise one script could create sessions forever.
     rate_limit(&state, &visitor)?;
+    // A device id is the client's own pick, so the limits that stop a flood are keyed by what it cannot pick.
+    let new_device = match &visitor {
+        Visitor::Device {
+            org_id,
+            device_hash,
+            ..
+        } => !chats::device_is_known(&state.db, *org_id, device_hash).await?,
+        Visitor::Verified { .. } => false,
+    };
+    let unverified_bytes = match &visitor {
+        Visitor::Device { .. } => profile.custom_data.as_ref().map_or(0, String::len),
+        Visitor::Verified { .. } => 0,
+    };
+    state
+        .abuse
+        .check_new_session(ip, visitor.org_id(), new_device, unverified_bytes)?;
     match chats::create_session(&state.db, &visitor, profile, client_id.as_ref()).await? {
         Some(session) => Ok((StatusCode::CREATED, started(session))),
         None => {
-            // Taken between our look-up and the insert: by this visitor's own concurrent retry (then it is
-            // theirs to see), or by someone else, who must learn nothing about that session.
+            // Taken between our look-up and the insert by this visitor's own concurrent retry (then it is theirs
+            // to see), or used by this same visitor in another scope. Client ids are unique per owner, so another
+            // visitor's chats never conflict and cannot be probed this way.
             let client_id = client_id.expect("unreachable: only a client id can conflict");
             match chats::find_session_by_client_id(&state.db, Viewer::from(&visitor), &client_id)
                 .await?
@@ -180,9 +199,11 @@ async fn send_message(
 
 async fn updates(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     WidgetVisitor(visitor): WidgetVisitor,
     Query(query): Query<UpdatesQuery>,
 ) -> Result<axum::Json<Updates>, ApiError> {
+    let _held = super::hold_long_poll(&state, Holder::Visitor(RateKey::from(&visitor)), ip)?;
     let after = query.after();
     let messages = state
         .notifier

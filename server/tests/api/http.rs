@@ -99,6 +99,8 @@ async fn the_public_dir_is_served_with_wasm_mime_type_and_compression() {
         [0u8, 97, 115, 109, 1, 0, 0, 0].repeat(500),
     )
     .unwrap();
+    std::fs::write(public.path().join("frontdesk.js"), "export {};\n").unwrap();
+    let version = frontdesk_server::startup::widget_version(public.path()).expect("both files");
     let app = spawn_app_with(Config {
         public_dir: Some(public.path().to_owned()),
         ..Config::default()
@@ -139,7 +141,7 @@ async fn the_public_dir_is_served_with_wasm_mime_type_and_compression() {
 
     let plain = app
         .client
-        .get(app.url("/frontdesk_bg.wasm?v=0123abcd"))
+        .get(app.url(&format!("/frontdesk_bg.wasm?v={version}")))
         .send()
         .await
         .unwrap();

@@ -4,6 +4,7 @@
 mod agent;
 mod authenticate;
 mod cli;
+mod hardening;
 mod helpers;
 mod http;
 mod messages;

@@ -296,14 +296,23 @@ async fn a_retried_start_with_the_same_client_id_returns_the_same_session() {
     assert_eq!(retry.assert_status(200)["session"]["id"], id);
     assert_eq!(app.session_ids(&browser).await.len(), 1);
 
-    // The same client id from anyone else neither reveals that session nor creates one.
+    // The same client id from anyone else does not reveal that session: it starts the stranger's own chat.
     let stranger = app.device();
     let reply = app
         .start_session_with(&stranger, json!({ "client_id": "c_first_message_1" }))
         .await;
+    assert_ne!(reply.assert_status(201)["session"]["id"], id);
+    assert_eq!(app.session_ids(&stranger).await.len(), 1);
+
+    // The same identity reusing it in another scope is told it is taken (its own chat, nothing to hide).
+    let reply = app
+        .start_session_with(
+            &browser.clone().in_scope("ws_2"),
+            json!({ "client_id": "c_first_message_1" }),
+        )
+        .await;
     let message = reply.assert_error(422, "invalid_body");
     assert!(message.starts_with("client_id: already used"), "{message}");
-    assert!(app.session_ids(&stranger).await.is_empty());
 
     // Without a client id every start is a new chat, as before.
     app.start_session(&browser).await;
