@@ -4,7 +4,6 @@ import { readFileSync } from "node:fs";
 import os from "node:os";
 
 export const now = () => performance.timeOrigin + performance.now();
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** The q-quantile (0..1) of numbers, nearest rank on the sorted copy (as load.rs does). */
 export function quantile(values, q) {
@@ -74,22 +73,6 @@ export function machine() {
   };
 }
 
-/** VmRSS of a process, in bytes, from /proc/<pid>/status. */
-export function rssBytes(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(status.match(/^VmRSS:\s*(\d+)\s*kB/m)[1]) * 1024;
-}
-
-export function openFileLimit(pid) {
-  try {
-    const limits = readFileSync(`/proc/${pid}/limits`, "utf8");
-    const m = limits.match(/^Max open files\s+(\S+)\s+(\S+)/m);
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null;
-  }
-}
-
 /** Runs `fn`, returning its result, or `{ error }` (logged) when it throws: one failed section must not lose the others. */
 export async function section(name, results, fn) {
   const started = Date.now();
@@ -103,8 +86,4 @@ export async function section(name, results, fn) {
   results.timings ??= {};
   results.timings[name] = round((Date.now() - started) / 1000, 1);
   log(`${name}: done in ${results.timings[name]} s`);
-}
-
-export function randomHex(bytes) {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
