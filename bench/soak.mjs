@@ -314,6 +314,7 @@ async function floodLoop() {
         flood.sessionsTried++;
         count(flood.sessions, r.status);
       } else {
+        if (r.status === 429) flood.refusal ??= r.json?.error?.message ?? r.text;
         flood.messagesTried++;
         count(flood.messages, r.status);
         if (r.status === 201) flood.acceptedIds.push(r.json.message.id);
@@ -362,6 +363,7 @@ if (rampError) throw rampError;
 const rampSecs = round((Date.now() - t0) / 1000, 1);
 await sleep(3000); // every tab has polled once and is held
 windowStart = Date.now();
+const cpuAtWindowStart = process.cpuUsage();
 log(`ramp done in ${rampSecs} s; ${heldPolls} long-polls held; measuring for ${cfg.minutes} min`);
 const senders = visitors.map(sender);
 const floodDone = floodLoop().catch((err) => log(`flood: ${err.message}`));
@@ -379,6 +381,7 @@ const progress = setInterval(() => {
 }, 30_000);
 await sleep(cfg.minutes * 60_000);
 const windowEnd = Date.now();
+const loadCpu = process.cpuUsage(cpuAtWindowStart);
 stopping = true;
 stop();
 clearInterval(progress);
@@ -494,6 +497,7 @@ const results = {
     rss: { start: inWindow[0]?.rss, end: inWindow.at(-1)?.rss, max: Math.max(...inWindow.map((s) => s.rss)), lastHalf: slope("rss") },
     fds: { start: inWindow[0]?.fds, end: inWindow.at(-1)?.fds, max: Math.max(...inWindow.map((s) => s.fds)), lastHalf: slope("fds") },
     cpuCoresUsed: round(cpuWindow, 2),
+    loadGeneratorCpuCores: round((loadCpu.user + loadCpu.system) / 1000 / (windowEnd - windowStart), 2),
     heldPolls: { min: Math.min(...inWindow.map((s) => s.heldPolls)), median: quantile(inWindow.map((s) => s.heldPolls), 0.5) },
   },
   perMinute: { send: perMinute("send"), reply: perMinute("reply"), delivery: perMinute("delivery") },
@@ -531,18 +535,19 @@ function report(r) {
       `${d.p50 ?? "–"} / ${d.p99 ?? "–"} | ${last ? mb(last.rss) : "–"} | ${last?.fds ?? "–"} | ${lagRow?.p99 ?? "–"} | ${last?.load ?? "–"} |`;
   });
   const rs = r.server.rss.lastHalf;
+  const halfMinutes = round(r.windowSecs / 120, 1);
   const fs = r.server.fds.lastHalf;
   return `${SOAK_HEADING}
 
 Written by \`npm run soak\` (\`bench/soak.mjs\`, not part of \`npm test\`): the release server on a fresh SQLite file for
-${r.config.minutes} minutes under a steady load of HTTP clients (no browsers), all in one node process on the same machine.
+${r.config.minutes} minute${r.config.minutes === 1 ? "" : "s"} under a steady load of HTTP clients (no browsers), all in one node process on the same machine.
 
 - **Run**: ${r.startedAt.replace("T", " ").slice(0, 16)} UTC; ${r.machine.cpu}, ${r.machine.cores} cores; load average ${r.machine.loadavgAtStart.join(" / ")} at start, ${r.machine.loadavgAtEnd.join(" / ")} at end.
 - **Load**: ${r.config.visitors} visitors (each its own device id and chat${r.proxied ? ", and its own X-Forwarded-For address: the server ran with `--trusted-proxy 127.0.0.1`" : "; this build has no `--trusted-proxy`, so all came from 127.0.0.1"}), each sending a message every ${r.config.sendEverySecs} s at its own phase (${round(r.config.visitors / r.config.sendEverySecs, 1)} messages/s in all) and holding ${r.config.tabs} long-polls (\`wait=${r.config.waitSecs}\`, like open tabs): median ${r.server.heldPolls.median} held at each 5 s sample (min ${r.server.heldPolls.min}); an agent on the agent API's long-poll answering every visitor message; a flood client at ${r.config.floodRps} requests/s from one device${r.proxied ? " and one IP (every 5th request a new chat with a fresh device id)" : ""}. Ramp (starting the ${r.config.visitors} chats): ${r.rampSecs} s, not in the figures below.
 - **5xx answers: ${r.fivexx}.**${r.unexpected.length ? ` **Unexpected answers: ${r.unexpected.join(", ")}.**` : ""} Visitor sends: ${sum("send")}. Agent replies: ${sum("reply")}. Long-polls: ${sum("poll")}; agent long-polls: ${sum("agent-poll")}.${errors.length ? ` Network errors: ${errors.map(([k, n]) => `${n} × ${k}`).join("; ")}.` : " No network errors."}
 - **Messages checked against the database** (the server stopped first, then \`sqlite3\` read the file): ${c.visitorAcked} acknowledged visitor messages and ${c.replyAcked} agent replies; **lost ${c.visitorLost + c.replyLost}, doubled ${c.doubled}**, stored without an acknowledgement ${c.unacknowledgedStored}${c.outcomeUnknown ? `, ${c.outcomeUnknown} sends whose outcome stayed unknown` : ""}. Every reply checked against what each tab's long-poll received: ${c.deliveries} deliveries, **${c.deliveryLost} missing, ${c.deliveryDoubled} doubled**.
-- **Flood client**: ${r.flood.messagesTried} messages sent: ${Object.entries(r.flood.messages).map(([s, n]) => `${n} × ${s}`).join(", ")} — ${r.flood.acceptedPerSecond} accepted per second over the window (the per-identity limit: 30 at once, refilled over 10 s); the database holds ${c.floodStored} of its messages (${c.floodStoredMatches ? "exactly the accepted ones" : "NOT the number accepted"}).${r.flood.sessionsTried ? ` New chats from fresh device ids of its one IP: ${r.flood.sessionsTried} tried: ${Object.entries(r.flood.sessions).map(([s, n]) => `${n} × ${s}`).join(", ")}.` : ""} Sessions in the database at the end: ${r.sessionsInDatabase}.
-- **Server process** (/proc/<pid>/status and /proc/<pid>/fd every 5 s): RSS ${mb(r.server.rss.start)} at the window's start, ${mb(r.server.rss.end)} at its end, max ${mb(r.server.rss.max)}; **slope over the last half ${round(rs.perMinute / 1024, 1)} KB/min** (least squares over ${rs.n} samples, range ${mb(rs.min)}–${mb(rs.max)}). Open file descriptors ${r.server.fds.start} → ${r.server.fds.end} (max ${r.server.fds.max}); **slope over the last half ${round(fs.perMinute, 2)} per minute** (range ${fs.min}–${fs.max}). CPU: ${r.server.cpuCoresUsed} cores on average.
+- **Flood client**: ${r.flood.messagesTried} messages sent: ${Object.entries(r.flood.messages).map(([s, n]) => `${n} × ${s}`).join(", ")} — ${r.flood.acceptedPerSecond} accepted per second over the window${r.flood.refusal ? ` (the server's refusal: “${r.flood.refusal}”)` : ""}; the database holds ${c.floodStored} of its messages (${c.floodStoredMatches ? "exactly the accepted ones" : "NOT the number accepted"}).${r.flood.sessionsTried ? ` New chats from fresh device ids of its one IP: ${r.flood.sessionsTried} tried: ${Object.entries(r.flood.sessions).map(([s, n]) => `${n} × ${s}`).join(", ")}.` : ""} Sessions in the database at the end: ${r.sessionsInDatabase}.
+- **Server process** (/proc/<pid>/status and /proc/<pid>/fd every 5 s): RSS ${mb(r.server.rss.start)} at the window's start, ${mb(r.server.rss.end)} at its end, max ${mb(r.server.rss.max)}; **slope over the last half ${round(rs.perMinute / 1024, 1)} KB/min**, i.e. ${mb(rs.perMinute * halfMinutes)} over those ${halfMinutes} minutes (least squares over ${rs.n} samples, range ${mb(rs.min)}–${mb(rs.max)}). Open file descriptors ${r.server.fds.start} → ${r.server.fds.end} (max ${r.server.fds.max}); **slope over the last half ${round(fs.perMinute, 2)} per minute** (range ${fs.min}–${fs.max}). CPU over the window: the server ${r.server.cpuCoresUsed} cores on average, this load generator ${r.server.loadGeneratorCpuCores} (the rest of the load average is other work on the machine).
 
 Latency per minute of the window, in ms (p50 / p99 / max), measured by the load process — its own event loop lag (p99, ms) is in the
 table, as that is part of every figure; deliveries are agent reply posted → received by the visitor's long-poll:

@@ -1,6 +1,6 @@
 // Writes BENCHMARKS.md from the results of one run: every figure beside its baseline, as a ratio (Frontdesk ÷ baseline).
 import { writeFileSync } from "node:fs";
-import { soakSectionOf } from "./sections.mjs";
+import { soakSectionOf, WRITTEN_BY } from "./sections.mjs";
 import { kb, ratio, round } from "./util.mjs";
 
 const ms = (x) => (Number.isFinite(x) ? `${round(x, x < 10 ? 2 : 1)} ms` : "not measured");
@@ -301,7 +301,7 @@ export function writeReport(path, r) {
   const sections = [
     `# Benchmarks
 
-Written by \`npm run bench\` (\`bench/run.mjs\`), the Soak section by \`npm run soak\` (\`bench/soak.mjs\`); do not edit by hand, run them again. Every figure stands beside a baseline measured **in the
+${WRITTEN_BY} Every figure stands beside a baseline measured **in the
 same run** on the same machine, with the ratio Frontdesk ÷ baseline, so a busy machine moves both sides alike. These are measurements, not
 tests: nothing passes or fails on a timing.
 

@@ -3,6 +3,9 @@
 import { existsSync, readFileSync } from "node:fs";
 
 export const SOAK_HEADING = "## Soak";
+/** The file's opening line on who writes it (the bench's report writes it; the soak brings an older file up to date). */
+export const WRITTEN_BY = "Written by `npm run bench` (`bench/run.mjs`), the Soak section by `npm run soak` (`bench/soak.mjs`); do not edit by hand, run them again.";
+const OLD_WRITTEN_BY = "Written by `npm run bench` (`bench/run.mjs`); do not edit by hand, run it again.";
 const HOW_TO_RUN = "## How to run";
 
 /** The `## ` section starting with `heading` (to the next `## ` heading or the end), or null. */
@@ -15,6 +18,7 @@ export function sectionOf(markdown, heading) {
 
 /** `markdown` with the section `heading` replaced by `text`, or inserted before "How to run" (or at the end). */
 export function withSection(markdown, heading, text) {
+  markdown = markdown.replace(OLD_WRITTEN_BY, WRITTEN_BY);
   const old = sectionOf(markdown, heading);
   if (old !== null) return markdown.replace(old, text.trimEnd());
   const at = markdown.indexOf(`\n${HOW_TO_RUN}`);
