@@ -16,7 +16,8 @@
 // acknowledgement) and every agent reply against what each tab's long-poll received; the server's RSS and open file
 // descriptors sampled every 5 s with their slope over the last half; latency per minute. Results go to
 // bench/out/soak.json and, unless SOAK_WRITE=0, into BENCHMARKS.md's Soak section (`--report` rewrites that section from
-// the last run's bench/out/soak.json).
+// the last run's bench/out/soak.json). Exits 1 when a check fails: a 5xx, an answer the load never expects (a 4xx to a
+// visitor's send), a lost or doubled message or delivery, or a flood that is not refused.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir, loadavg } from "node:os";
@@ -507,7 +508,8 @@ const results = {
       visitorLost: check.visitorLost.slice(0, 5), replyLost: check.replyLost.slice(0, 5), doubled: check.doubled.slice(0, 5),
       unacknowledgedStored: check.unacknowledgedStored.slice(0, 5) }, replyFailures: replyFailures.length },
   sessionsInDatabase: sessionRows,
-  flood: { ...flood, acceptedIds: undefined, accepted: flood.acceptedIds.length, acceptedPerSecond: round(flood.acceptedIds.length / floodSeconds, 2) },
+  flood: { ...flood, acceptedIds: undefined, accepted: flood.acceptedIds.length, acceptedPerSecond: round(flood.acceptedIds.length / floodSeconds, 2),
+    refused: floodRefused(flood) },
   server: {
     rss: { start: inWindow[0]?.rss, end: inWindow.at(-1)?.rss, max: Math.max(...inWindow.map((s) => s.rss)), lastHalf: slope("rss") },
     fds: { start: inWindow[0]?.fds, end: inWindow.at(-1)?.fds, max: Math.max(...inWindow.map((s) => s.fds)), lastHalf: slope("fds") },
@@ -524,11 +526,16 @@ log(`results in bench/out/soak.json: 5xx ${results.fivexx}; lost ${check.visitor
   `${check.doubled.length}, deliveries lost ${check.deliveryLost} / doubled ${check.deliveryDoubled}; RSS slope ` +
   `${round((results.server.rss.lastHalf.perMinute ?? NaN) / 1024, 1)} KB/min, fds slope ${round(results.server.fds.lastHalf.perMinute, 2)}/min`);
 if (write) writeSection(results);
-const failed = results.fivexx > 0 || results.unexpected.length > 0 || check.visitorLost.length || check.replyLost.length || check.doubled.length ||
+const failed = results.fivexx > 0 || results.unexpected.length > 0 || !results.flood.refused || check.visitorLost.length || check.replyLost.length || check.doubled.length ||
   check.deliveryLost || check.deliveryDoubled || check.unacknowledgedStored.length || !check.floodStoredMatches;
 process.exit(failed ? 1 : 0);
 
 // ------------------------------------------------------------------------------------------------------------------
+
+/** Most of the flood's messages answered 429, and when it also tried new chats from one IP, some of those too. */
+function floodRefused(f) {
+  return (f.messages[429] || 0) > f.messagesTried / 2 && (!f.sessionsTried || (f.sessions[429] || 0) > 0);
+}
 
 function report(r) {
   const num = (x) => (Number.isFinite(x) ? x.toLocaleString("en-US") : x);
@@ -558,7 +565,7 @@ ${r.config.minutes} minute${r.config.minutes === 1 ? "" : "s"} under a steady lo
 - **Load**: ${num(r.config.visitors)} visitors (each its own device id and chat${r.proxied ? ", and its own X-Forwarded-For address: the server ran with `--trusted-proxy 127.0.0.1`" : "; this build has no `--trusted-proxy`, so all came from 127.0.0.1"}), each sending a message every ${r.config.sendEverySecs} s at its own phase (${round(r.config.visitors / r.config.sendEverySecs, 1)} messages/s in all) and holding ${r.config.tabs} long-polls (\`wait=${r.config.waitSecs}\`, like open tabs): median ${num(r.server.heldPolls.median)} held at each 5 s sample (min ${num(r.server.heldPolls.min)}); an agent on the agent API's long-poll answering every visitor message; a flood client at ${r.config.floodRps} requests/s from one device${r.proxied ? " and one IP (every 5th request a new chat with a fresh device id)" : ""}. Ramp (starting the ${num(r.config.visitors)} chats): ${r.rampSecs} s, not in the figures below.
 - **5xx answers: ${r.fivexx}.**${r.unexpected.length ? ` **Unexpected answers: ${r.unexpected.join(", ")}.**` : ""} Visitor sends: ${sum("send")}. Agent replies: ${sum("reply")}. Long-polls: ${sum("poll")}; agent long-polls: ${sum("agent-poll")}.${errors.length ? ` Network errors: ${errors.map(([k, n]) => `${num(n)} × ${k}`).join("; ")}.` : " No network errors."}
 - **Messages checked against the database** (the server stopped first, then \`sqlite3\` read the file): ${num(c.visitorAcked)} acknowledged visitor messages and ${num(c.replyAcked)} agent replies; **lost ${c.visitorLost + c.replyLost}, doubled ${c.doubled}**, stored without an acknowledgement ${c.unacknowledgedStored}${c.outcomeUnknown ? `, ${c.outcomeUnknown} sends whose outcome stayed unknown` : ""}. Every reply checked against what each tab's long-poll received: ${num(c.deliveries)} deliveries, **${c.deliveryLost} missing, ${c.deliveryDoubled} doubled**.
-- **Flood client**: ${num(r.flood.messagesTried)} messages sent: ${Object.entries(r.flood.messages).map(([s, n]) => `${num(n)} × ${s}`).join(", ")} — ${r.flood.acceptedPerSecond} accepted per second over the window${r.flood.refusal ? ` (the server's refusal: “${r.flood.refusal}”)` : ""}; the database holds ${num(c.floodStored)} of its messages (${c.floodStoredMatches ? "exactly the accepted ones" : "NOT the number accepted"}).${r.flood.sessionsTried ? ` New chats from fresh device ids of its one IP: ${num(r.flood.sessionsTried)} tried: ${Object.entries(r.flood.sessions).map(([s, n]) => `${num(n)} × ${s}`).join(", ")}.` : ""} Sessions in the database at the end: ${num(r.sessionsInDatabase)}.
+- **Flood client${floodRefused(r.flood) ? ", refused" : ", NOT refused"}**: ${num(r.flood.messagesTried)} messages sent: ${Object.entries(r.flood.messages).map(([s, n]) => `${num(n)} × ${s}`).join(", ")} — ${r.flood.acceptedPerSecond} accepted per second over the window${r.flood.refusal ? ` (the server's refusal: “${r.flood.refusal}”)` : ""}; the database holds ${num(c.floodStored)} of its messages (${c.floodStoredMatches ? "exactly the accepted ones" : "NOT the number accepted"}).${r.flood.sessionsTried ? ` New chats from fresh device ids of its one IP: ${num(r.flood.sessionsTried)} tried: ${Object.entries(r.flood.sessions).map(([s, n]) => `${num(n)} × ${s}`).join(", ")}.` : ""} Sessions in the database at the end: ${num(r.sessionsInDatabase)}.
 - **Server process** (/proc/<pid>/status and /proc/<pid>/fd every 5 s): RSS ${mb(r.server.rss.start)} at the window's start, ${mb(r.server.rss.end)} at its end, max ${mb(r.server.rss.max)}; **slope over the last half ${round(rs.perMinute / 1024, 1)} KiB/min**, i.e. ${mb(rs.perMinute * halfMinutes)} over those ${halfMinutes} minutes (least squares over ${rs.n} samples, range ${mb(rs.min)}–${mb(rs.max)}). Open file descriptors ${num(r.server.fds.start)} → ${num(r.server.fds.end)} (max ${num(r.server.fds.max)}); **slope over the last half ${round(fs.perMinute, 2)} per minute** (range ${num(fs.min)}–${num(fs.max)}). CPU over the window: the server ${r.server.cpuCoresUsed} cores on average, this load generator ${r.server.loadGeneratorCpuCores} (the rest of the load average is other work on the machine).
 
 Latency per minute of the window, in ms (p50 / p99 / max), measured by the load generator, so its own event-loop lag (p99, ms) is
