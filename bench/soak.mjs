@@ -524,11 +524,20 @@ const results = {
 writeFileSync(join(outDir, "soak.json"), JSON.stringify(results, null, 2));
 log(`results in bench/out/soak.json: 5xx ${results.fivexx}; lost ${check.visitorLost.length + check.replyLost.length}, doubled ` +
   `${check.doubled.length}, deliveries lost ${check.deliveryLost} / doubled ${check.deliveryDoubled}; RSS slope ` +
-  `${round((results.server.rss.lastHalf.perMinute ?? NaN) / 1024, 1)} KB/min, fds slope ${round(results.server.fds.lastHalf.perMinute, 2)}/min`);
+  `${round((results.server.rss.lastHalf.perMinute ?? NaN) / 1024, 1)} KiB/min, fds slope ${round(results.server.fds.lastHalf.perMinute, 2)}/min`);
 if (write) writeSection(results);
-const failed = results.fivexx > 0 || results.unexpected.length > 0 || !results.flood.refused || check.visitorLost.length || check.replyLost.length || check.doubled.length ||
-  check.deliveryLost || check.deliveryDoubled || check.unacknowledgedStored.length || !check.floodStoredMatches;
-process.exit(failed ? 1 : 0);
+const problems = [
+  [results.fivexx > 0, `${results.fivexx} answers were 5xx`],
+  [results.unexpected.length > 0, `unexpected answers: ${results.unexpected.join(", ")}`],
+  [!results.flood.refused, "the flood client was not refused"],
+  [check.visitorLost.length + check.replyLost.length > 0, `${check.visitorLost.length + check.replyLost.length} acknowledged messages lost`],
+  [check.doubled.length > 0, `${check.doubled.length} messages stored twice`],
+  [check.deliveryLost + check.deliveryDoubled > 0, `deliveries: ${check.deliveryLost} missing, ${check.deliveryDoubled} doubled`],
+  [check.unacknowledgedStored.length > 0, `${check.unacknowledgedStored.length} messages stored without an acknowledgement`],
+  [!check.floodStoredMatches, "the flood's stored messages are not the accepted ones"],
+].filter(([bad]) => bad).map(([, what]) => what);
+if (problems.length) log(`FAILED: ${problems.join("; ")}`);
+process.exit(problems.length ? 1 : 0);
 
 // ------------------------------------------------------------------------------------------------------------------
 
