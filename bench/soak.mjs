@@ -18,7 +18,7 @@
 // bench/out/soak.json and, unless SOAK_WRITE=0, into BENCHMARKS.md's Soak section (`--report` rewrites that section from
 // the last run's bench/out/soak.json). Exits 1 when a check fails: a 5xx, an answer the load never expects (a 4xx to a
 // visitor's send), a lost or doubled message or delivery, or a flood that is not refused.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir, loadavg } from "node:os";
 import { join } from "node:path";
@@ -29,7 +29,9 @@ import { agentApi, newVisitor, widgetApi } from "../testkit/api.mjs";
 import { fdCount, openFileLimit, rssBytes } from "../testkit/proc.mjs";
 import { randomHex, sleep } from "../testkit/util.mjs";
 import { SOAK_HEADING, withSection } from "./lib/sections.mjs";
-import { log, machine, quantile, round, run } from "./lib/util.mjs";
+import { checkDatabase } from "./lib/soak-check.mjs";
+import { floodRefused, soakSection } from "./lib/soak-report.mjs";
+import { leastSquares, log, machine, quantile, round, run } from "./lib/util.mjs";
 
 const env = (name, fallback) => (process.env[name] !== undefined && process.env[name] !== "" ? Number(process.env[name]) : fallback);
 const cfg = {
@@ -50,7 +52,7 @@ const benchmarksMd = join(ROOT, "BENCHMARKS.md");
 /** Writes the Soak section of BENCHMARKS.md from a run's results. */
 function writeSection(results) {
   const before = existsSync(benchmarksMd) ? readFileSync(benchmarksMd, "utf8") : "# Benchmarks\n";
-  writeFileSync(benchmarksMd, withSection(before, SOAK_HEADING, report(results)));
+  writeFileSync(benchmarksMd, withSection(before, SOAK_HEADING, soakSection(results)));
   log("BENCHMARKS.md: Soak section written");
 }
 
@@ -246,7 +248,6 @@ const agent = agentApi(server.url, org.agent_key);
 const replies = new Map(); // reply id → { session, content, postedAt }
 const pendingReplies = new Map(); // reply client id → posted at (until the reply's id is known)
 const replyFailures = [];
-let replyQueue = Promise.resolve();
 let inFlightReplies = 0;
 
 async function reply(m) {
@@ -423,43 +424,7 @@ log(`server stopped (${JSON.stringify(serverExit)}); checking the database`);
 // ------------------------------------------------------------------------------------------------------------------
 // checks against the database
 
-const rows = JSON.parse(execFileSync("sqlite3", ["-json", server.databasePath,
-  "SELECT id, session_id, client_id, author, content FROM messages ORDER BY id"], { encoding: "utf8", maxBuffer: 1 << 30 }) || "[]");
-const sessionRows = Number(execFileSync("sqlite3", [server.databasePath, "SELECT count(*) FROM sessions"], { encoding: "utf8" }).trim());
-const byId = new Map(rows.map((r) => [r.id, r]));
-const byContent = new Map();
-for (const r of rows) byContent.set(`${r.session_id} ${r.content}`, (byContent.get(`${r.session_id} ${r.content}`) || 0) + 1);
-const check = { visitorAcked: 0, visitorLost: [], replyAcked: replies.size, replyLost: [], doubled: [], unacknowledgedStored: [],
-  outcomeUnknown: 0, deliveries: 0, deliveryLost: 0, deliveryDoubled: 0, floodStoredMatches: null };
-const ourClientIds = new Set();
-for (const v of visitors) {
-  check.outcomeUnknown += v.outcomeUnknown.size;
-  for (const [clientId, { id, content }] of v.acked) {
-    check.visitorAcked++;
-    ourClientIds.add(clientId);
-    const row = byId.get(id);
-    if (!row || row.content !== content || row.session_id !== v.session || row.client_id !== clientId) check.visitorLost.push(clientId);
-  }
-}
-for (const [id, r] of replies) {
-  ourClientIds.add(r.clientId);
-  const row = byId.get(id);
-  if (!row || row.content !== r.content || row.session_id !== r.session || row.author !== "agent") check.replyLost.push(r.clientId);
-  for (const seen of bySession.get(r.session).seen) {
-    const times = seen.get(id) || 0;
-    check.deliveries += times ? 1 : 0;
-    if (!times) check.deliveryLost++;
-    if (times > 1) check.deliveryDoubled++;
-  }
-}
-for (const [key, n] of byContent) if (n > 1) check.doubled.push(key.slice(0, 80));
-for (const r of rows) {
-  if (!bySession.has(r.session_id)) continue;
-  if (!ourClientIds.has(r.client_id)) check.unacknowledgedStored.push(r.client_id);
-}
-const floodRows = rows.filter((r) => r.session_id === flood.session).length;
-check.floodStoredMatches = floodRows === flood.acceptedIds.length;
-check.floodStored = floodRows;
+const check = checkDatabase(server.databasePath, { visitors, replies, flood: { session: flood.session, accepted: flood.acceptedIds.length } });
 rmSync(tmp, { recursive: true, force: true });
 
 // ------------------------------------------------------------------------------------------------------------------
@@ -471,18 +436,12 @@ const perMinute = (kind) => minutes.map((m) => {
   if (!xs.length) return { minute: m + 1, n: 0, p50: null, p99: null, max: null };
   return { minute: m + 1, n: xs.length, p50: quantile(xs, 0.5), p99: quantile(xs, 0.99), max: Math.max(...xs) };
 });
-/** Least-squares slope of `key` over the samples of the window's second half, per minute. */
+/** The least-squares slope of `key` per minute over the samples of the window's second half. */
 function slope(key) {
   const half = windowStart - t0 + (windowEnd - windowStart) / 2;
-  const pts = stats.samples.filter((s) => s.t >= half && s.t <= windowEnd - t0).map((s) => [s.t / 60_000, s[key]]);
-  const n = pts.length;
-  if (n < 3) return { perMinute: null, n };
-  const mx = pts.reduce((a, [x]) => a + x, 0) / n;
-  const my = pts.reduce((a, [, y]) => a + y, 0) / n;
-  const sxy = pts.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
-  const sxx = pts.reduce((a, [x]) => a + (x - mx) ** 2, 0);
-  const ys = pts.map(([, y]) => y);
-  return { perMinute: sxy / sxx, n, mean: my, min: Math.min(...ys), max: Math.max(...ys) };
+  const points = stats.samples.filter((s) => s.t >= half && s.t <= windowEnd - t0).map((s) => [s.t / 60_000, s[key]]);
+  const fit = leastSquares(points);
+  return { ...fit, perMinute: fit.slope };
 }
 const inWindow = stats.samples.filter((s) => s.minute >= 0 && s.t <= windowEnd - t0);
 const cpuWindow = inWindow.length > 1 ? (inWindow.at(-1).cpuSecs - inWindow[0].cpuSecs) / ((inWindow.at(-1).t - inWindow[0].t) / 1000) : null;
@@ -507,7 +466,7 @@ const results = {
     unacknowledgedStored: check.unacknowledgedStored.length, examples: {
       visitorLost: check.visitorLost.slice(0, 5), replyLost: check.replyLost.slice(0, 5), doubled: check.doubled.slice(0, 5),
       unacknowledgedStored: check.unacknowledgedStored.slice(0, 5) }, replyFailures: replyFailures.length },
-  sessionsInDatabase: sessionRows,
+  sessionsInDatabase: check.sessionRows,
   flood: { ...flood, acceptedIds: undefined, accepted: flood.acceptedIds.length, acceptedPerSecond: round(flood.acceptedIds.length / floodSeconds, 2),
     refused: floodRefused(flood) },
   server: {
@@ -538,54 +497,3 @@ const problems = [
 ].filter(([bad]) => bad).map(([, what]) => what);
 if (problems.length) log(`FAILED: ${problems.join("; ")}`);
 process.exit(problems.length ? 1 : 0);
-
-// ------------------------------------------------------------------------------------------------------------------
-
-/** Most of the flood's messages answered 429, and when it also tried new chats from one IP, some of those too. */
-function floodRefused(f) {
-  return (f.messages[429] || 0) > f.messagesTried / 2 && (!f.sessionsTried || (f.sessions[429] || 0) > 0);
-}
-
-function report(r) {
-  const num = (x) => (Number.isFinite(x) ? x.toLocaleString("en-US") : x);
-  const mb = (b) => (Number.isFinite(b) ? `${round(b / 1048576, 1)} MiB` : "n/a");
-  const c = r.check;
-  const sum = (prefix) => Object.entries(r.statuses).filter(([k]) => k.startsWith(`${prefix} `)).map(([k, n]) => `${num(n)} × ${k.split(" ")[1]}`).join(", ");
-  const errors = Object.entries(r.errors);
-  const rows = r.perMinute.send.map((s, i) => {
-    const rep = r.perMinute.reply[i];
-    const d = r.perMinute.delivery[i];
-    const lagRow = r.eventLoopLag.find((l) => l.minute === i);
-    const samples = r.samples.filter((x) => x.minute === i);
-    const last = samples.at(-1);
-    return `| ${s.minute} | ${num(s.n)} | ${s.p50 ?? "–"} / ${s.p99 ?? "–"} / ${s.max ?? "–"} | ${num(rep.n)} | ${rep.p50 ?? "–"} / ${rep.p99 ?? "–"} | ` +
-      `${d.p50 ?? "–"} / ${d.p99 ?? "–"} | ${last ? mb(last.rss) : "–"} | ${num(last?.fds) ?? "–"} | ${lagRow?.p99 ?? "–"} | ${last?.load ?? "–"} |`;
-  });
-  const rs = r.server.rss.lastHalf;
-  const halfMinutes = round(r.windowSecs / 120, 1);
-  const busy = Math.max(r.machine.loadavgAtStart[0], r.machine.loadavgAtEnd[0]) > r.machine.cores;
-  const fs = r.server.fds.lastHalf;
-  return `${SOAK_HEADING}
-
-Written by \`npm run soak\` (\`bench/soak.mjs\`, not part of \`npm test\`): the release server on a fresh SQLite file for
-${r.config.minutes} minute${r.config.minutes === 1 ? "" : "s"} under a steady load of HTTP clients (no browsers), all in one node process on the same machine.
-
-- **Run**: ${r.startedAt.replace("T", " ").slice(0, 16)} UTC; ${r.machine.cpu}, ${r.machine.cores} cores; load average ${r.machine.loadavgAtStart.join(" / ")} at start, ${r.machine.loadavgAtEnd.join(" / ")} at end.${busy ? ` **The machine was busy with other work** (a load average above its ${r.machine.cores} cores, from other builds; this run's own share is in the CPU figures below): the p99 tails rise and fall with the load average and the load generator's lag.` : ""}
-- **Load**: ${num(r.config.visitors)} visitors (each its own device id and chat${r.proxied ? ", and its own X-Forwarded-For address: the server ran with `--trusted-proxy 127.0.0.1`" : "; this build has no `--trusted-proxy`, so all came from 127.0.0.1"}), each sending a message every ${r.config.sendEverySecs} s at its own phase (${round(r.config.visitors / r.config.sendEverySecs, 1)} messages/s in all) and holding ${r.config.tabs} long-polls (\`wait=${r.config.waitSecs}\`, like open tabs): median ${num(r.server.heldPolls.median)} held at each 5 s sample (min ${num(r.server.heldPolls.min)}); an agent on the agent API's long-poll answering every visitor message; a flood client at ${r.config.floodRps} requests/s from one device${r.proxied ? " and one IP (every 5th request a new chat with a fresh device id)" : ""}. Ramp (starting the ${num(r.config.visitors)} chats): ${r.rampSecs} s, not in the figures below.
-- **5xx answers: ${r.fivexx}.**${r.unexpected.length ? ` **Unexpected answers: ${r.unexpected.join(", ")}.**` : ""} Visitor sends: ${sum("send")}. Agent replies: ${sum("reply")}. Long-polls: ${sum("poll")}; agent long-polls: ${sum("agent-poll")}.${errors.length ? ` Network errors: ${errors.map(([k, n]) => `${num(n)} × ${k}`).join("; ")}.` : " No network errors."}
-- **Messages checked against the database** (the server stopped first, then \`sqlite3\` read the file): ${num(c.visitorAcked)} acknowledged visitor messages and ${num(c.replyAcked)} agent replies; **lost ${c.visitorLost + c.replyLost}, doubled ${c.doubled}**, stored without an acknowledgement ${c.unacknowledgedStored}${c.outcomeUnknown ? `, ${c.outcomeUnknown} sends whose outcome stayed unknown` : ""}. Every reply checked against what each tab's long-poll received: ${num(c.deliveries)} deliveries, **${c.deliveryLost} missing, ${c.deliveryDoubled} doubled**.
-- **Flood client${floodRefused(r.flood) ? ", refused" : ", NOT refused"}**: ${num(r.flood.messagesTried)} messages sent: ${Object.entries(r.flood.messages).map(([s, n]) => `${num(n)} × ${s}`).join(", ")} — ${r.flood.acceptedPerSecond} accepted per second over the window${r.flood.refusal ? ` (the server's refusal: “${r.flood.refusal}”)` : ""}; the database holds ${num(c.floodStored)} of its messages (${c.floodStoredMatches ? "exactly the accepted ones" : "NOT the number accepted"}).${r.flood.sessionsTried ? ` New chats from fresh device ids of its one IP: ${num(r.flood.sessionsTried)} tried: ${Object.entries(r.flood.sessions).map(([s, n]) => `${num(n)} × ${s}`).join(", ")}.` : ""} Sessions in the database at the end: ${num(r.sessionsInDatabase)}.
-- **Server process** (/proc/<pid>/status and /proc/<pid>/fd every 5 s): RSS ${mb(r.server.rss.start)} at the window's start, ${mb(r.server.rss.end)} at its end, max ${mb(r.server.rss.max)}; **slope over the last half ${round(rs.perMinute / 1024, 1)} KiB/min**, i.e. ${mb(rs.perMinute * halfMinutes)} over those ${halfMinutes} minutes (least squares over ${rs.n} samples, range ${mb(rs.min)}–${mb(rs.max)}). Open file descriptors ${num(r.server.fds.start)} → ${num(r.server.fds.end)} (max ${num(r.server.fds.max)}); **slope over the last half ${round(fs.perMinute, 2)} per minute** (range ${num(fs.min)}–${num(fs.max)}). CPU over the window: the server ${r.server.cpuCoresUsed} cores on average, this load generator ${r.server.loadGeneratorCpuCores} (the rest of the load average is other work on the machine).
-
-Latency per minute of the window, in ms (p50 / p99 / max), measured by the load generator, so its own event-loop lag (p99, ms) is
-part of every figure and is in the table; a delivery is an agent reply posted → received by the visitor's long-poll. RSS, open
-files and the load average are the minute's last sample:
-
-| minute | sends | send p50 / p99 / max | replies | reply p50 / p99 | delivery p50 / p99 | server RSS | server fds | load generator's event-loop lag p99 | load average |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
-${rows.join("\n")}
-
-Run it again: \`npm run soak\` (builds the release server first). \`SOAK_MINUTES\`, \`SOAK_VISITORS\`, \`SOAK_TABS\`, \`SOAK_SEND_EVERY\`,
-\`SOAK_FLOOD_RPS\` change the load; \`SOAK_WRITE=0\` leaves this file alone; all figures and the 5 s samples are in \`bench/out/soak.json\`
-(\`node bench/soak.mjs --report\` writes this section again from it).`;
-}

@@ -13,6 +13,18 @@ export function quantile(values, q) {
 }
 export const median = (values) => quantile(values, 0.5);
 
+/** The least-squares line through `[x, y]` points: its slope (y per x), and the points' count, mean, min and max of y. */
+export function leastSquares(points) {
+  const n = points.length;
+  if (n < 3) return { slope: null, n };
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  const sxy = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
+  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  const ys = points.map(([, y]) => y);
+  return { slope: sxy / sxx, n, mean: my, min: Math.min(...ys), max: Math.max(...ys) };
+}
+
 export function round(x, digits = 1) {
   if (!Number.isFinite(x)) return x;
   const f = 10 ** digits;
