@@ -15,8 +15,9 @@ import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { run, log, machine, section, round } from "./lib/util.mjs";
 import { frontdeskSizes, servedSizes, peerSizes, wasmBreakdown } from "./lib/sizes.mjs";
-import { startFrontdesk, createOrg, startPages } from "./lib/servers.mjs";
-import { launch } from "./lib/browser.mjs";
+import { FrontdeskServer, serverBinary } from "../testkit/server.mjs";
+import { launchChromium, TIMING_ARGS } from "../testkit/browser.mjs";
+import { startPages } from "./lib/pages.mjs";
 import { startup } from "./lib/startup.mjs";
 import { replyLatency } from "./lib/latency.mjs";
 import { memory } from "./lib/memory.mjs";
@@ -75,19 +76,27 @@ try {
 
   const needServer = ["sizes", "startup", "latency", "memory", "throughput", "longpolls"].some(want);
   if (needServer) {
-    const binary = join(root, "target/release/frontdesk-server");
-    const database = `sqlite://${join(tmp, "bench.db")}`;
+    // Every server of the run: the release binary on its own SQLite file, serving the embed snapshot, with an org
+    // that allows the bench pages and an agent, made through the CLI as an operator would.
+    const freshServer = async (name) => {
+      const dir = join(tmp, name);
+      mkdirSync(dir);
+      const s = await FrontdeskServer.create({ binary: serverBinary("release"), publicDir, dir, raiseFileLimit: true,
+        logPath: join(outDir, name === "main" ? "server.log" : `server-${name}.log`) });
+      const org = await s.createOrg("Bench site", [pages.origin]);
+      org.agent_key = await s.createAgent(org.widget_token, "Bench agent");
+      await s.start();
+      log(`frontdesk-server ${name}: pid ${s.pid} at ${s.url}, open-file limit ${s.openFileLimit()}`);
+      return { server: s, org };
+    };
     let org = null;
-    let frontdeskUrl = null;
-    pages = await startPages({ benchDir, config: () => ({ widgetToken: org?.widgetToken, frontdeskUrl }) });
-    org = createOrg({ binary, database, origin: pages.origin });
-    server = await startFrontdesk({ binary, database, publicDir, logFile: join(outDir, "server.log") });
-    frontdeskUrl = server.url;
-    results.servers = { frontdesk: server.url, pages: pages.origin, openFileLimit: server.openFileLimit };
+    pages = await startPages({ benchDir, config: () => ({ widgetToken: org?.widget_token, frontdeskUrl: server?.url }) });
+    ({ server, org } = await freshServer("main"));
+    results.servers = { frontdesk: server.url, pages: pages.origin, openFileLimit: server.openFileLimit() };
 
     if (want("sizes")) await section("served", results, () => servedSizes(server.url));
 
-    if (["startup", "latency", "memory"].some(want)) browser = await launch();
+    if (["startup", "latency", "memory"].some(want)) browser = await launchChromium({ args: TIMING_ARGS });
     if (want("startup")) await section("startup", results, () => startup(browser, pages.origin, { runs: config.startupRuns }));
     if (want("latency")) {
       await section("latency", results, () =>
@@ -107,12 +116,6 @@ try {
           concurrency: config.concurrency, seconds: config.throughputSeconds, replies: config.latencyMessages }));
     }
     if (want("longpolls")) {
-      const freshServer = async (name) => {
-        const db = `sqlite://${join(tmp, `${name}.db`)}`;
-        const fresh = createOrg({ binary, database: db, origin: pages.origin });
-        const s = await startFrontdesk({ binary, database: db, publicDir, logFile: join(outDir, `server-${name}.log`) });
-        return { server: s, org: fresh };
-      };
       await section("longpolls", results, () => heldLongPolls({ freshServer, counts: config.longPollCounts }));
     }
   }

@@ -3,7 +3,10 @@
 // 10. A strict-CSP page and a 360 px phone both work, with no CSP violation.
 import assert from "node:assert/strict";
 import { AxeBuilder } from "@axe-core/playwright";
-import { Suite, widget, cspProblems, uniq, eventually } from "./harness.mjs";
+import { Suite } from "./suite.mjs";
+import { cspProblems } from "../testkit/browser.mjs";
+import { uniq, eventually } from "../testkit/util.mjs";
+import { widget } from "../testkit/widget.mjs";
 
 const suite = new Suite();
 

@@ -8,7 +8,10 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { build } from "vite";
-import { Suite, ROOT, widget, logsOf, uniq } from "./harness.mjs";
+import { Suite, ROOT } from "./suite.mjs";
+import { logsOf } from "../testkit/browser.mjs";
+import { uniq } from "../testkit/util.mjs";
+import { widget } from "../testkit/widget.mjs";
 
 const suite = new Suite();
 const EXAMPLE = join(ROOT, "www", "example-vite");

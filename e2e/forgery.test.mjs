@@ -5,7 +5,11 @@
 //   - non-verified user.data claiming a verified user's email reveals none of that user's chats.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { Suite, widget, widgetApi, authenticateUser, frontdeskErrors, uniq, eventually } from "./harness.mjs";
+import { Suite } from "./suite.mjs";
+import { widgetApi, authenticateUser } from "../testkit/api.mjs";
+import { frontdeskErrors } from "../testkit/browser.mjs";
+import { uniq, eventually } from "../testkit/util.mjs";
+import { widget } from "../testkit/widget.mjs";
 
 const suite = new Suite();
 const CALM = "Chat is unavailable right now. Please try again later.";

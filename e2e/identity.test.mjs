@@ -1,9 +1,11 @@
-// Who sees which chats (CONTRACT §3), on real devices: one browser context is one device.
+// Who sees which chats (docs/api.md#who-sees-which-chats), on real devices: one browser context is one device.
 //   1. non-verified visitors are told apart by their device, not by what the page says;
 //   2. a verified user sees their verified chats on every device, and can continue them;
 //   3. externalId scopes both.
 import assert from "node:assert/strict";
-import { Suite, widget, uniq, eventually } from "./harness.mjs";
+import { Suite } from "./suite.mjs";
+import { uniq, eventually } from "../testkit/util.mjs";
+import { widget } from "../testkit/widget.mjs";
 
 const suite = new Suite();
 

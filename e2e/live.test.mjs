@@ -1,7 +1,9 @@
 // 5. Live agent replies and the unread badge. 6. Nothing lost: offline sends, a closed page, a server
 // restart (same port, same database): every message arrives exactly once.
 import assert from "node:assert/strict";
-import { Suite, widget, uniq, eventually } from "./harness.mjs";
+import { Suite } from "./suite.mjs";
+import { uniq, eventually } from "../testkit/util.mjs";
+import { widget } from "../testkit/widget.mjs";
 
 const suite = new Suite();
 

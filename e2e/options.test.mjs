@@ -1,7 +1,8 @@
-// 7. Bad options: every invalid option of CONTRACT §1 rejects `Frontdesk.init` (the script-tag global)
+// 7. Bad options: every invalid option of README.md#options rejects `Frontdesk.init` (the script-tag global)
 // with an Error naming the option path, and leaves nothing in the page or in localStorage.
 import assert from "node:assert/strict";
-import { Suite, widget } from "./harness.mjs";
+import { Suite } from "./suite.mjs";
+import { widget } from "../testkit/widget.mjs";
 
 const suite = new Suite();
 

@@ -1,7 +1,10 @@
 // 8. XSS: markup in messages, names and custom data is text, in the widget and in the agent console
 // (/console), and no script runs.
 import assert from "node:assert/strict";
-import { Suite, widget, widgetApi, uniq, eventually } from "./harness.mjs";
+import { Suite } from "./suite.mjs";
+import { widgetApi } from "../testkit/api.mjs";
+import { uniq, eventually } from "../testkit/util.mjs";
+import { widget } from "../testkit/widget.mjs";
 
 const suite = new Suite();
 

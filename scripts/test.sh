@@ -47,6 +47,6 @@ if ! run wasm-pack --log-level warn test --headless --chrome --chromedriver "$(c
 fi
 
 # End-to-end: the release build of the widget (script tag and npm package) in headless Chromium, against
-# servers, a customer site and a Vite build that the suite starts itself (e2e/harness.mjs).
+# servers, a customer site and a Vite build that the suite starts itself (e2e/suite.mjs and testkit/).
 run bash scripts/build.sh
 run node --test --test-concurrency=2 e2e/

@@ -1,14 +1,15 @@
-// Headless Chromium through playwright-core (the system browser: no download).
-import { chromium } from "playwright-core";
+// Measuring pages in Chromium (launched by testkit/browser.mjs): fresh contexts over CDP with the cache off and CPU
+// throttling, the widget's device id seeded, and the sampling profiler.
 import { round } from "./util.mjs";
 
-export async function launch() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-      "--disable-background-timer-throttling", "--disable-renderer-backgrounding"],
-  });
+/** Seeds the widget's device id into the bench origin's localStorage before any page script runs. */
+export function seedDevice(org, device) {
+  return {
+    fn: ({ key, device }) => {
+      try { localStorage.setItem(key, device); } catch {}
+    },
+    arg: { key: `frontdesk:v1:${org.widget_token}:-:device`, device },
+  };
 }
 
 /** A fresh context (empty cache and storage) and page, with the HTTP cache disabled and optional CPU throttling. */

@@ -1,7 +1,7 @@
 // Reply latency: an agent reply posted through the agent API → rendered in the widget (an `li.msg.agent` holding it
 // appears in the shadow root), against a raw long-poll client that receives the same kind of reply.
-import { freshPage, profileTopFunctions } from "./browser.mjs";
-import { newVisitor, agentReply, deviceHeaders, seedDevice } from "./api.mjs";
+import { agentApi, newVisitor } from "../../testkit/api.mjs";
+import { freshPage, profileTopFunctions, seedDevice } from "./browser.mjs";
 import { now, median, quantile, round, log } from "./util.mjs";
 
 /** Opens the widget on `page` (already at frontdesk.html with a seeded device) on the device's one conversation. */
@@ -27,8 +27,9 @@ async function clockSkew(page) {
 }
 
 export async function replyLatency(browser, { url, pagesOrigin, org, messages = 500, warmup = 10 }) {
-  const widgetVisitor = await newVisitor(url, org);
-  const rawVisitor = await newVisitor(url, org);
+  const widgetVisitor = await newVisitor(url, org.widget_token);
+  const rawVisitor = await newVisitor(url, org.widget_token);
+  const agent = agentApi(url, org.agent_key);
   const waiting = new Map(); // "w123" / "r123" → resolve(arrival epoch ms)
   const arrived = (key, t) => {
     const resolve = waiting.get(key);
@@ -69,9 +70,9 @@ export async function replyLatency(browser, { url, pagesOrigin, org, messages = 
     let cursor = 0;
     while (!stop.signal.aborted) {
       try {
-        const res = await fetch(`${url}/widget/v1/updates?after=${cursor}&wait=25`,
-          { headers: deviceHeaders(org, rawVisitor.device), signal: stop.signal });
-        const body = await res.json();
+        const res = await rawVisitor.api.updates(cursor, 25, { signal: stop.signal });
+        if (res.status !== 200) throw new Error(`long-poll: ${res.status} ${res.text}`);
+        const body = res.json;
         const t = now();
         for (const m of body.messages) {
           const match = /bench-reply-(\d+)/.exec(m.content);
@@ -91,7 +92,7 @@ export async function replyLatency(browser, { url, pagesOrigin, org, messages = 
       setTimeout(() => reject(new Error(`reply ${n} never reached the ${kind === "w" ? "widget" : "raw client"}`)), 15_000);
     });
     const posted = now();
-    await agentReply(url, org, session, `bench-reply-${n}: thanks for waiting, here is what I found.`);
+    await agent.reply(session, `bench-reply-${n}: thanks for waiting, here is what I found.`);
     return (await seen) - posted;
   };
   const widget = [];

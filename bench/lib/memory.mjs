@@ -1,9 +1,10 @@
 // Memory: the widget's JS heap and wasm linear memory after opening a chat of 1,000 agent messages, against the
 // same page with the widget closed and no chat, and the page with no widget.
-import { freshPage, profileTopFunctions } from "./browser.mjs";
-import { newVisitor, agentReply, seedDevice } from "./api.mjs";
+import { agentApi, newVisitor } from "../../testkit/api.mjs";
+import { sleep } from "../../testkit/util.mjs";
+import { freshPage, profileTopFunctions, seedDevice } from "./browser.mjs";
 import { openConversation } from "./latency.mjs";
-import { median, round, log, sleep } from "./util.mjs";
+import { median, round, log } from "./util.mjs";
 
 // Installed before any page script: keeps every wasm instance's exported memory, so its size can be read later
 // (the loader does not expose the module). Costs one `.then` per instantiation.
@@ -36,12 +37,13 @@ async function measure(page, cdp) {
 }
 
 export async function memory(browser, { url, pagesOrigin, org, messages = 1000, reps = 5 }) {
-  const visitor = await newVisitor(url, org);
+  const visitor = await newVisitor(url, org.widget_token);
+  const agent = agentApi(url, org.agent_key);
   let next = 0;
   const worker = async () => {
     while (next < messages) {
       const n = next++;
-      await agentReply(url, org, visitor.session, `history-${n}: an answer from support, kept to show a long chat.`);
+      await agent.reply(visitor.session, `history-${n}: an answer from support, kept to show a long chat.`);
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));

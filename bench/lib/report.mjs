@@ -1,5 +1,6 @@
 // Writes BENCHMARKS.md from the results of one run: every figure beside its baseline, as a ratio (Frontdesk ÷ baseline).
 import { writeFileSync } from "node:fs";
+import { soakSectionOf, WRITTEN_BY } from "./sections.mjs";
 import { kb, ratio, round } from "./util.mjs";
 
 const ms = (x) => (Number.isFinite(x) ? `${round(x, x < 10 ? 2 : 1)} ms` : "not measured");
@@ -300,7 +301,7 @@ export function writeReport(path, r) {
   const sections = [
     `# Benchmarks
 
-Written by \`npm run bench\` (\`bench/run.mjs\`); do not edit by hand, run it again. Every figure stands beside a baseline measured **in the
+${WRITTEN_BY} Every figure stands beside a baseline measured **in the
 same run** on the same machine, with the ratio Frontdesk ÷ baseline, so a busy machine moves both sides alike. These are measurements, not
 tests: nothing passes or fails on a timing.
 
@@ -320,6 +321,7 @@ ${summary(r)}`,
     memorySection(r),
     throughputSection(r),
     longPollSection(r),
+    soakSectionOf(path) ?? "",
     `## How to run
 
 \`npm run bench\` from the repository root (it runs \`scripts/setup.sh\`, \`scripts/build.sh\`, builds the server and its examples in release, then
@@ -327,5 +329,5 @@ ${summary(r)}`,
 (results in \`bench/out/results.json\`); \`BENCH_QUICK=1\` runs fewer repetitions. The raw results of the run that wrote this file are in
 \`bench/out/results.json\`, the servers' logs in \`bench/out/\` (git-ignored). Section timings (s): ${Object.entries(r.timings || {}).map(([k, v]) => `${k} ${v}`).join(", ")}.`,
   ];
-  writeFileSync(path, sections.join("\n\n") + "\n");
+  writeFileSync(path, sections.filter((x) => x).join("\n\n") + "\n");
 }

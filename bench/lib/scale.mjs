@@ -1,15 +1,14 @@
 // Server throughput (server/examples/load.rs, against the real server and in-process with the limit lifted) and
 // held long-poll connections with the server's RSS per connection.
 import net from "node:net";
-import { readdirSync } from "node:fs";
-const fdCount = (pid) => readdirSync(`/proc/${pid}/fd`).length;
-
-import { run, rssBytes, round, sleep, log, randomHex, median } from "./util.mjs";
+import { fdCount, rssBytes } from "../../testkit/proc.mjs";
+import { randomHex, sleep } from "../../testkit/util.mjs";
+import { run, round, log, median } from "./util.mjs";
 
 export async function throughput({ loadBin, url, org, concurrency = [1, 100, 1000], seconds = 5, replies = 500 }) {
   const args = ["--concurrency", concurrency.join(","), "--seconds", String(seconds), "--floor"];
-  const real = JSON.parse(await run(loadBin, [...args, "--replies", "0", "--url", url, "--widget-token", org.widgetToken,
-    "--secret-key", org.secretKey]));
+  const real = JSON.parse(await run(loadBin, [...args, "--replies", "0", "--url", url, "--widget-token", org.widget_token,
+    "--secret-key", org.secret_key]));
   log("throughput: real server done");
   const inProcess = JSON.parse(await run(loadBin, [...args, "--replies", String(replies)]));
   return { seconds, concurrency, real, inProcess };
@@ -107,12 +106,12 @@ export async function heldLongPolls({ freshServer, counts = [1000, 5000] }) {
     const row = { connections: n };
     for (const kind of ["idleTcp", "longPoll"]) {
       const { server, org } = await freshServer(`${kind}-${n}`);
-      openFileLimit = server.openFileLimit;
+      openFileLimit = server.openFileLimit();
       try {
         const port = Number(new URL(server.url).port);
         const host = new URL(server.url).host;
         const longPoll = (wait) =>
-          `GET /widget/v1/updates?after=0&wait=${wait} HTTP/1.1\r\nHost: ${host}\r\nX-Frontdesk-Widget-Token: ${org.widgetToken}\r\n` +
+          `GET /widget/v1/updates?after=0&wait=${wait} HTTP/1.1\r\nHost: ${host}\r\nX-Frontdesk-Widget-Token: ${org.widget_token}\r\n` +
           `X-Frontdesk-Device: ${randomHex(16)}\r\n\r\n`;
         // Warm-up: the code paths, the database pool and the runtime's worker threads, as a server that has served.
         const warm = await openMany(port, 50, () => longPoll(0), 50, server.pid);

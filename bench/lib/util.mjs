@@ -4,7 +4,6 @@ import { readFileSync } from "node:fs";
 import os from "node:os";
 
 export const now = () => performance.timeOrigin + performance.now();
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** The q-quantile (0..1) of numbers, nearest rank on the sorted copy (as load.rs does). */
 export function quantile(values, q) {
@@ -13,6 +12,18 @@ export function quantile(values, q) {
   return v[Math.round((v.length - 1) * q)];
 }
 export const median = (values) => quantile(values, 0.5);
+
+/** The least-squares line through `[x, y]` points: its slope (y per x), and the points' count, mean, min and max of y. */
+export function leastSquares(points) {
+  const n = points.length;
+  if (n < 3) return { slope: null, n };
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  const sxy = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
+  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  const ys = points.map(([, y]) => y);
+  return { slope: sxy / sxx, n, mean: my, min: Math.min(...ys), max: Math.max(...ys) };
+}
 
 export function round(x, digits = 1) {
   if (!Number.isFinite(x)) return x;
@@ -74,22 +85,6 @@ export function machine() {
   };
 }
 
-/** VmRSS of a process, in bytes, from /proc/<pid>/status. */
-export function rssBytes(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(status.match(/^VmRSS:\s*(\d+)\s*kB/m)[1]) * 1024;
-}
-
-export function openFileLimit(pid) {
-  try {
-    const limits = readFileSync(`/proc/${pid}/limits`, "utf8");
-    const m = limits.match(/^Max open files\s+(\S+)\s+(\S+)/m);
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null;
-  }
-}
-
 /** Runs `fn`, returning its result, or `{ error }` (logged) when it throws: one failed section must not lose the others. */
 export async function section(name, results, fn) {
   const started = Date.now();
@@ -103,8 +98,4 @@ export async function section(name, results, fn) {
   results.timings ??= {};
   results.timings[name] = round((Date.now() - started) / 1000, 1);
   log(`${name}: done in ${results.timings[name]} s`);
-}
-
-export function randomHex(bytes) {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -1,75 +1,8 @@
-// The real Frontdesk server (release binary, fresh SQLite file, --public-dir) and the bench pages' own origin.
-import { spawn, execFileSync } from "node:child_process";
+// The bench pages' own origin: a blank page, the hand-written vanilla launcher, and the script-tag embed of Frontdesk,
+// each with a timing probe in <head>.
 import { createServer } from "node:http";
-import { createWriteStream, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { log, openFileLimit } from "./util.mjs";
-
-/**
- * Starts `frontdesk-server serve` on 127.0.0.1:0 (the port is read from its "listening on" log line), with the
- * open-file limit raised to the hard limit in the child, so thousands of held long-polls are not capped by it.
- */
-export async function startFrontdesk({ binary, database, publicDir, logFile }) {
-  const logStream = createWriteStream(logFile);
-  const child = spawn(
-    "bash",
-    ["-c", 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', binary, "serve", "--addr", "127.0.0.1:0",
-      "--database", database, "--public-dir", publicDir],
-    { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env } },
-  );
-  const url = await new Promise((resolve, reject) => {
-    let seen = "";
-    const timer = setTimeout(() => reject(new Error(`frontdesk-server did not start: ${seen.slice(-1000)}`)), 30_000);
-    child.stderr.on("data", (chunk) => {
-      logStream.write(chunk);
-      if (seen !== null) {
-        seen += chunk;
-        const m = seen.replace(/\x1b\[[0-9;]*m/g, "").match(/listening on (http:\/\/[0-9.:]+)/);
-        if (m) {
-          clearTimeout(timer);
-          seen = null;
-          resolve(m[1]);
-        }
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`frontdesk-server exited ${code}: ${seen}`)));
-  });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const pid = child.pid; // `exec` keeps the pid
-  log(`frontdesk-server pid ${pid} at ${url}, open-file limit ${openFileLimit(pid)}`);
-  return {
-    url,
-    pid,
-    child,
-    openFileLimit: openFileLimit(pid),
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      if (child.exitCode === null) child.kill("SIGKILL");
-      logStream.end();
-    },
-  };
-}
-
-/** `org create` (allowed origin: the bench pages) and `agent create`, through the CLI as an operator would. */
-export function createOrg({ binary, database, origin }) {
-  const org = JSON.parse(
-    execFileSync(binary, ["org", "create", "--name", "Bench site", "--allowed-origin", origin, "--json", "--database", database],
-      { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
-  );
-  const agent = JSON.parse(
-    execFileSync(binary, ["agent", "create", "--org", org.widget_token, "--name", "Bench agent", "--json", "--database", database],
-      { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
-  );
-  return { widgetToken: org.widget_token, secretKey: org.secret_key, agentKey: agent.agent_key };
-}
 
 const CONTENT = `
 <header><h1>Acme Hardware</h1><nav><a href="#tools">Tools</a> · <a href="#garden">Garden</a> · <a href="#help">Help</a></nav></header>
