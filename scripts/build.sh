@@ -38,3 +38,5 @@ cp dist/wasm/frontdesk.js dist/wasm/frontdesk_bg.wasm npm/* dist/npm/
 # wasm-bindgen declares `[Symbol.dispose]` on the handle, which a TypeScript project without the
 # `esnext.disposable` lib cannot type-check; the method stays in the JS, only its declaration goes.
 grep -v 'Symbol.dispose' dist/wasm/frontdesk.d.ts > dist/npm/frontdesk.d.ts
+# What the script tag loads before the launcher shows, gzip -9 and brotli 11 (the budget is checked in npm test).
+node scripts/check-size.mjs --print
