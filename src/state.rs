@@ -44,23 +44,33 @@ pub struct Applied {
     pub changed: bool,
 }
 
-/// One line of the conversation, ready to draw.
+/// One line of the conversation, ready to draw. It borrows from the state, so a render copies no
+/// message: building the view of a long conversation costs a pointer per line, not its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ItemView {
+pub struct ItemView<'a> {
     /// Stable across the pending → sent change, so the view can update an element in place.
-    pub key: String,
+    pub key: ItemKey<'a>,
     pub author: Author,
-    pub author_name: Option<String>,
-    pub content: String,
-    pub created_at: Option<String>,
-    pub status: ItemStatus,
+    pub author_name: Option<&'a str>,
+    pub content: &'a str,
+    pub created_at: Option<&'a str>,
+    pub status: ItemStatus<'a>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ItemStatus {
+/// What identifies a line across renders: the client id the widget gave it (while pending, and after
+/// the server stored it), or else the server's message id (a reply, or a message from another device
+/// that came without one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKey<'a> {
+    Client(&'a str),
+    Message(i64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemStatus<'a> {
     Sent,
     Pending,
-    Failed(String),
+    Failed(&'a str),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,18 +90,18 @@ pub enum ScreenKind {
 
 /// Everything the view draws, derived from [`ChatState`] in one call.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ViewModel {
-    pub screen: ScreenView,
+pub struct ViewModel<'a> {
+    pub screen: ScreenView<'a>,
     pub unread: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ScreenView {
+pub enum ScreenView<'a> {
     List(Vec<SessionRow>),
-    Conversation(Vec<ItemView>),
+    Conversation(Vec<ItemView<'a>>),
 }
 
-impl ScreenView {
+impl ScreenView<'_> {
     pub fn kind(&self) -> ScreenKind {
         match self {
             ScreenView::List(_) => ScreenKind::List,
@@ -343,17 +353,20 @@ impl ChatState {
     }
 
     /// The conversation's messages followed by what is still in the outbox for it.
-    pub fn items(&self, session_id: Option<&str>) -> Vec<ItemView> {
+    pub fn items(&self, session_id: Option<&str>) -> Vec<ItemView<'_>> {
         let sent = session_id
             .and_then(|id| self.conversation(id))
             .into_iter()
             .flatten()
             .map(|m| ItemView {
-                key: m.client_id.clone().unwrap_or_else(|| format!("m{}", m.id)),
+                key: match &m.client_id {
+                    Some(client_id) => ItemKey::Client(client_id),
+                    None => ItemKey::Message(m.id),
+                },
                 author: m.author.clone(),
-                author_name: m.author_name.clone(),
-                content: m.content.clone(),
-                created_at: Some(m.created_at.clone()),
+                author_name: m.author_name.as_deref(),
+                content: &m.content,
+                created_at: Some(&m.created_at),
                 status: ItemStatus::Sent,
             });
         let pending = self
@@ -361,13 +374,13 @@ impl ChatState {
             .iter()
             .filter(|p| p.session_id.as_deref() == session_id)
             .map(|p| ItemView {
-                key: p.client_id.clone(),
+                key: ItemKey::Client(&p.client_id),
                 author: Author::Visitor,
                 author_name: None,
-                content: p.content.clone(),
+                content: &p.content,
                 created_at: None,
                 status: match &p.failed {
-                    Some(reason) => ItemStatus::Failed(reason.clone()),
+                    Some(reason) => ItemStatus::Failed(reason),
                     None => ItemStatus::Pending,
                 },
             });
@@ -439,7 +452,7 @@ impl ChatState {
     }
 
     /// What the view draws now.
-    pub fn view_model(&self) -> ViewModel {
+    pub fn view_model(&self) -> ViewModel<'_> {
         let screen = match self.screen() {
             Screen::List => ScreenView::List(self.rows()),
             Screen::Conversation(id) => ScreenView::Conversation(self.items(id.as_deref())),
@@ -611,8 +624,8 @@ mod tests {
         let after = state.items(Some("s"));
         assert_eq!(after.len(), 1);
         assert_eq!(
-            (after[0].key.as_str(), &after[0].status),
-            ("c_1", &ItemStatus::Sent)
+            (after[0].key, after[0].status),
+            (ItemKey::Client("c_1"), ItemStatus::Sent)
         );
         assert!(state.outbox().is_empty());
     }
@@ -656,10 +669,7 @@ mod tests {
         state.enqueue("c_2".into(), "two".into());
         state.mark_failed("c_1", "too long".into());
         assert_eq!(state.next_to_send().unwrap().client_id, "c_2");
-        assert_eq!(
-            state.items(None)[0].status,
-            ItemStatus::Failed("too long".into())
-        );
+        assert_eq!(state.items(None)[0].status, ItemStatus::Failed("too long"));
         state.retry("c_1");
         assert_eq!(state.next_to_send().unwrap().client_id, "c_1");
         state.advance_cursor(9);
