@@ -58,8 +58,10 @@ impl Conversation {
     }
 
     /// Draws the conversation when it is the screen, else hides; `true` when something was drawn.
-    /// When the items only grew (the usual case: a new message), the new ones are appended and changed
-    /// ones replaced; the list is redrawn only when its order changed.
+    /// Only what changed is touched: a new line is inserted where it belongs (appended, or before the
+    /// visitor's pending lines when an agent's reply comes first), a line whose status changed is
+    /// replaced, a line that left is removed. The list is drawn anew only for another conversation
+    /// (its first line differs).
     pub fn render(&self, model: &ViewModel) -> bool {
         let ScreenView::Conversation(items) = &model.screen else {
             self.screen.set_hidden(true);
@@ -68,36 +70,58 @@ impl Conversation {
         self.screen.set_hidden(false);
         self.greeting.set_hidden(!items.is_empty());
         let mut rendered = self.rendered.borrow_mut();
-        let same_order = rendered.len() <= items.len()
-            && rendered
-                .iter()
-                .zip(items)
-                .all(|(old, new)| old.key.is(new.key));
-        if !same_order {
+        let mut changed = false;
+        if rendered
+            .first()
+            .is_some_and(|first| items.first().is_none_or(|item| !first.key.is(item.key)))
+        {
             self.list.set_text_content(None);
             rendered.clear();
+            changed = true;
         }
-        let mut changed = !same_order;
+        let children = self.list.children();
         for (index, item) in items.iter().enumerate() {
+            // Lines drawn before that are no longer there (a pending line stored in another order).
+            while rendered.get(index).is_some_and(|shown| {
+                !shown.key.is(item.key) && rendered[index..].iter().any(|s| s.key.is(item.key))
+            }) {
+                rendered.remove(index);
+                if let Some(element) = children.item(index as u32) {
+                    element.remove();
+                }
+                changed = true;
+            }
             match rendered.get_mut(index) {
-                Some(old) if old.status.is(item.status) => {}
-                Some(old) => {
-                    changed = true;
-                    *old = Shown::of(item);
-                    if let Some(old_element) = self.list.children().item(index as u32) {
-                        // Unreachable: a child of the list, replaced by a new element.
-                        old_element
-                            .replace_with_with_node_1(&self.message_element(item))
-                            .unwrap_throw();
+                Some(shown) if shown.key.is(item.key) => {
+                    if !shown.status.is(item.status) {
+                        *shown = Shown::of(item);
+                        if let Some(element) = children.item(index as u32) {
+                            // Unreachable: a child of the list, replaced by a new element.
+                            element
+                                .replace_with_with_node_1(&self.message_element(item))
+                                .unwrap_throw();
+                        }
+                        changed = true;
                     }
                 }
-                None => {
+                _ => {
+                    rendered.insert(index, Shown::of(item));
+                    let before = children.item(index as u32);
+                    // Unreachable: a new element, before a child of the list or at its end.
+                    self.list
+                        .insert_before(&self.message_element(item), before.as_deref())
+                        .unwrap_throw();
                     changed = true;
-                    rendered.push(Shown::of(item));
-                    append(&self.list, &[&self.message_element(item)]);
                 }
             }
         }
+        for _ in items.len()..rendered.len() {
+            if let Some(element) = children.item(items.len() as u32) {
+                element.remove();
+            }
+            changed = true;
+        }
+        rendered.truncate(items.len());
         changed
     }
 
