@@ -6,6 +6,7 @@
 
 use crate::js::TokenFunction;
 use crate::protocol::{self, Decode, DecodeError, ErrorBody, ErrorCode, WireIdentity};
+use crate::text::decimal;
 use crate::value::Value;
 use std::cell::RefCell;
 use std::fmt;
@@ -70,7 +71,8 @@ impl fmt::Display for ApiError {
             } => {
                 write!(
                     f,
-                    "the Frontdesk server refused the request: {message} ({code}, HTTP {status})"
+                    "the Frontdesk server refused the request: {message} ({code}, HTTP {})",
+                    decimal((*status).into())
                 )
             }
             ApiError::TokenFunction(message) => f.write_str(message),
@@ -172,7 +174,11 @@ impl Api {
         wait_seconds: u32,
         signal: &AbortSignal,
     ) -> Result<protocol::Updates, ApiError> {
-        let path = format!("/widget/v1/updates?after={after}&wait={wait_seconds}");
+        let path = format!(
+            "/widget/v1/updates?after={}&wait={}",
+            decimal(after),
+            decimal(wait_seconds.into())
+        );
         let body = self.call(Method::Get, &path, None, Some(signal)).await?;
         decoded(protocol::Updates::decode(&body))
     }
@@ -271,7 +277,9 @@ impl Api {
         let text = text.as_string().unwrap_or_default();
         let parsed = js_sys::JSON::parse(&text)
             .map(|v| crate::js::to_response_value(&v))
-            .map_err(|_| ApiError::Unexpected(format!("HTTP {status}, not JSON")));
+            .map_err(|_| {
+                ApiError::Unexpected(format!("HTTP {}, not JSON", decimal(status.into())))
+            });
         if !(200..300).contains(&status) {
             return Err(match parsed.as_ref().ok().map(ErrorBody::decode) {
                 Some(Ok(error)) => ApiError::Server {
@@ -282,7 +290,7 @@ impl Api {
                 _ => ApiError::Server {
                     status,
                     code: ErrorCode::HttpError.as_str().into(),
-                    message: format!("HTTP {status}"),
+                    message: format!("HTTP {}", decimal(status.into())),
                 },
             });
         }

@@ -168,7 +168,9 @@ impl fmt::Display for Problem {
             Problem::Required => f.write_str("is required"),
             Problem::Empty => f.write_str("must not be empty"),
             Problem::WrongType { expected, found } => write!(f, "expected {expected}, got {found}"),
-            Problem::TooLong { max } => write!(f, "too long (at most {max})"),
+            Problem::TooLong { max } => {
+                write!(f, "too long (at most {})", crate::text::decimal(*max as i64))
+            }
             Problem::UnknownKey { suggestion, known } => {
                 f.write_str("unknown option")?;
                 if let Some(s) = suggestion {

@@ -140,7 +140,7 @@ impl<S: Store> DeviceState<S> {
 
     pub fn set_last_read(&self, id: i64) {
         if id > self.last_read() {
-            self.store.set(&self.key("read"), &id.to_string());
+            self.store.set(&self.key("read"), &crate::text::decimal(id));
         }
     }
 
@@ -175,8 +175,8 @@ fn encode_outbox(outbox: &[Pending]) -> String {
             "{}\t{}\t{}\t{}\n{}{}\n",
             p.client_id,
             p.session_id.as_deref().unwrap_or("-"),
-            failed.len(),
-            p.content.len(),
+            crate::text::decimal(failed.len() as i64),
+            crate::text::decimal(p.content.len() as i64),
             p.content,
             failed
         ));
