@@ -44,9 +44,8 @@ fn optional_string_field(object: &Value, key: &str) -> Result<Option<String>, De
 
 fn integer_field(object: &Value, key: &str) -> Result<i64, DecodeError> {
     match field(object, key)? {
-        Value::Number(text) => text
-            .parse()
-            .map_err(|_| DecodeError(format!("`{key}` is not an integer"))),
+        Value::Number(text) => crate::text::parse_decimal(text)
+            .ok_or_else(|| DecodeError(format!("`{key}` is not an integer"))),
         _ => Err(DecodeError(format!("`{key}` is not a number"))),
     }
 }

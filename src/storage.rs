@@ -134,7 +134,7 @@ impl<S: Store> DeviceState<S> {
     pub fn last_read(&self) -> i64 {
         self.store
             .get(&self.key("read"))
-            .and_then(|s| s.parse().ok())
+            .and_then(|s| crate::text::parse_decimal(&s))
             .unwrap_or(0)
     }
 
@@ -197,8 +197,8 @@ fn decode_outbox(text: &str) -> Vec<Pending> {
         let [client_id, session_id, failed_len, content_len] = fields[..] else {
             break;
         };
-        let (Ok(failed_len), Ok(content_len)) =
-            (failed_len.parse::<usize>(), content_len.parse::<usize>())
+        let length = |text| crate::text::parse_decimal(text).and_then(|n| usize::try_from(n).ok());
+        let (Some(failed_len), Some(content_len)) = (length(failed_len), length(content_len))
         else {
             break;
         };

@@ -77,6 +77,33 @@ pub fn decimal(n: i64) -> String {
     digits.into_iter().map(char::from).collect()
 }
 
+/// The integer `text` writes in decimal (an optional sign, then digits), as `str::parse::<i64>` reads
+/// it, without core's generic integer parsing.
+pub fn parse_decimal(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        rest => (false, rest),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for &digit in digits {
+        if !digit.is_ascii_digit() {
+            return None;
+        }
+        let digit = i64::from(digit - b'0');
+        // Accumulated negatively, so that i64::MIN, one further from zero than i64::MAX, fits.
+        value = value.checked_mul(10)?.checked_sub(digit)?;
+    }
+    if negative {
+        Some(value)
+    } else {
+        value.checked_neg()
+    }
+}
+
 /// Where the first `http://` or `https://` starts: a byte scan rather than `str::find`, whose
 /// substring searcher would be the only one in the wasm (about 0.8 KB). The index is a character
 /// boundary, since `h` is ASCII.
@@ -122,6 +149,34 @@ mod tests {
             i64::MIN,
         ] {
             assert_eq!(decimal(n), n.to_string());
+        }
+    }
+
+    #[test]
+    fn parse_decimal_reads_integers_as_rust_does() {
+        for text in [
+            "0",
+            "7",
+            "-7",
+            "+7",
+            "007",
+            "4000",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "9223372036854775808",
+            "-9223372036854775809",
+            "",
+            "-",
+            "+",
+            "1.5",
+            "1e3",
+            " 1",
+            "1 ",
+            "0x10",
+            "--1",
+            "١",
+        ] {
+            assert_eq!(parse_decimal(text), text.parse::<i64>().ok(), "{text:?}");
         }
     }
 
