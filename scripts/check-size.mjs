@@ -40,13 +40,27 @@ for (const [file, s] of rows) {
 }
 
 if (printOnly) process.exit(0);
-const limit = { gzip9: budget.gzip9KB * 1024, brotli11: budget.brotli11KB * 1024 };
+// Which toolchain built dist/ (scripts/build.sh writes it): each has its own budget.
+let toolchain;
+try {
+  toolchain = readFileSync(join(root, "dist/toolchain"), "utf8").trim();
+} catch (err) {
+  console.error(`[size] dist/toolchain is missing (${err.code}): run scripts/build.sh first`);
+  process.exit(1);
+}
+const forToolchain = budget[toolchain];
+if (!forToolchain) {
+  console.error(`[size] size-budget.json has no budget for the ${JSON.stringify(toolchain)} build`);
+  process.exit(1);
+}
+const limit = { gzip9: forToolchain.gzip9KB * 1024, brotli11: forToolchain.brotli11KB * 1024 };
 for (const k of Object.keys(limit)) {
   if (!Number.isFinite(limit[k]) || limit[k] <= 0) {
-    console.error(`[size] size-budget.json: ${k}KB must be a positive number of KB, got ${JSON.stringify(budget[k + "KB"])}`);
+    console.error(`[size] size-budget.json: ${toolchain}.${k}KB must be a positive number of KB, got ${JSON.stringify(forToolchain[k + "KB"])}`);
     process.exit(1);
   }
 }
+console.log(`[size] budget of the ${toolchain} build:`);
 const over = Object.keys(limit).filter((k) => total[k] > limit[k]);
 for (const k of Object.keys(limit)) {
   const verdict = total[k] > limit[k] ? `OVER by ${total[k] - limit[k]} B` : `${limit[k] - total[k]} B to spare`;
