@@ -356,9 +356,10 @@ impl ChatState {
     pub fn items(&self, session_id: Option<&str>) -> Vec<ItemView<'_>> {
         let sent = session_id
             .and_then(|id| self.conversation(id))
-            .into_iter()
-            .flatten()
-            .map(|m| ItemView {
+            .map_or(&[][..], |list| list.as_slice());
+        let mut items = Vec::with_capacity(sent.len() + self.outbox.len());
+        for m in sent {
+            items.push(ItemView {
                 key: match &m.client_id {
                     Some(client_id) => ItemKey::Client(client_id),
                     None => ItemKey::Message(m.id),
@@ -369,22 +370,23 @@ impl ChatState {
                 created_at: Some(&m.created_at),
                 status: ItemStatus::Sent,
             });
-        let pending = self
-            .outbox
-            .iter()
-            .filter(|p| p.session_id.as_deref() == session_id)
-            .map(|p| ItemView {
-                key: ItemKey::Client(&p.client_id),
-                author: Author::Visitor,
-                author_name: None,
-                content: &p.content,
-                created_at: None,
-                status: match &p.failed {
-                    Some(reason) => ItemStatus::Failed(reason),
-                    None => ItemStatus::Pending,
-                },
-            });
-        sent.chain(pending).collect()
+        }
+        for p in &self.outbox {
+            if p.session_id.as_deref() == session_id {
+                items.push(ItemView {
+                    key: ItemKey::Client(&p.client_id),
+                    author: Author::Visitor,
+                    author_name: None,
+                    content: &p.content,
+                    created_at: None,
+                    status: match &p.failed {
+                        Some(reason) => ItemStatus::Failed(reason),
+                        None => ItemStatus::Pending,
+                    },
+                });
+            }
+        }
+        items
     }
 
     /// A long-poll batch: its messages, then its cursor. Only a batch moves the cursor past a message
