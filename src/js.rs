@@ -50,26 +50,23 @@ fn convert(value: &JsValue, depth: usize, budget: &mut usize) -> Value {
     }
     if js_sys::Array::is_array(value) {
         let array: &js_sys::Array = value.unchecked_ref();
-        return Value::Array(
-            array
-                .iter()
-                .map(|v| convert(&v, depth + 1, budget))
-                .collect(),
-        );
+        let mut items = Vec::new();
+        for item in array.iter() {
+            items.push(convert(&item, depth + 1, budget));
+        }
+        return Value::Array(items);
     }
     if value.is_object() {
         let object: &js_sys::Object = value.unchecked_ref();
         if !is_plain(object) {
             return Value::Other("an object that is not plain (a class instance or DOM node)");
         }
-        let entries = js_sys::Object::entries(object)
-            .iter()
-            .map(|entry| {
-                let pair: js_sys::Array = entry.unchecked_into();
-                let key = pair.get(0).as_string().unwrap_or_default();
-                (key, convert(&pair.get(1), depth + 1, budget))
-            })
-            .collect();
+        let mut entries = Vec::new();
+        for entry in js_sys::Object::entries(object).iter() {
+            let pair: js_sys::Array = entry.unchecked_into();
+            let key = pair.get(0).as_string().unwrap_or_default();
+            entries.push((key, convert(&pair.get(1), depth + 1, budget)));
+        }
         return Value::Object(entries);
     }
     Value::Other("a symbol or bigint")
