@@ -185,20 +185,19 @@ impl ChatState {
     /// whose last message is an unread agent reply count as unread.
     pub fn set_sessions(&mut self, mut sessions: Vec<Session>) {
         sort_by_activity(&mut sessions);
-        let newest = sessions
-            .iter()
-            .filter_map(|s| s.last_message.as_ref().map(|m| m.id))
-            .max()
-            .unwrap_or(0);
+        // Loops rather than iterator chains here and below: each chain is its own code in the wasm.
+        let (mut newest, mut unread) = (0, 0);
+        for m in sessions.iter().filter_map(|s| s.last_message.as_ref()) {
+            newest = newest.max(m.id);
+            if m.author == Author::Agent && m.id > self.last_read {
+                unread += 1;
+            }
+        }
         if sessions.iter().all(|s| self.is_caught_up(s)) {
             self.advance_cursor(newest);
         }
         if !self.open {
-            self.unread = sessions
-                .iter()
-                .filter_map(|s| s.last_message.as_ref())
-                .filter(|m| m.author == Author::Agent && m.id > self.last_read)
-                .count() as u32;
+            self.unread = unread;
         }
         self.sessions = sessions;
     }
@@ -313,43 +312,31 @@ impl ChatState {
     /// The panel opened or the visitor moved to a conversation: what is in view is read.
     pub fn mark_read(&mut self) -> i64 {
         self.unread = 0;
-        let newest = self
-            .messages
-            .iter()
-            .flat_map(|(_, list)| list)
-            .map(|m| m.id)
-            .chain(
-                self.sessions
-                    .iter()
-                    .filter_map(|s| s.last_message.as_ref().map(|m| m.id)),
-            )
-            .max()
-            .unwrap_or(0);
+        let mut newest = 0;
+        for (_, list) in &self.messages {
+            for m in list {
+                newest = newest.max(m.id);
+            }
+        }
+        for m in self.sessions.iter().filter_map(|s| s.last_message.as_ref()) {
+            newest = newest.max(m.id);
+        }
         self.last_read = self.last_read.max(newest);
         self.last_read
     }
 
     pub fn rows(&self) -> Vec<SessionRow> {
-        self.sessions
-            .iter()
-            .map(|s| SessionRow {
+        let mut rows = Vec::with_capacity(self.sessions.len());
+        for s in &self.sessions {
+            let last = s.last_message.as_ref();
+            rows.push(SessionRow {
                 id: s.id.clone(),
-                preview: s
-                    .last_message
-                    .as_ref()
-                    .map(|m| m.content.chars().take(80).collect())
-                    .unwrap_or_default(),
-                time: s
-                    .last_message
-                    .as_ref()
-                    .map_or(&s.created_at, |m| &m.created_at)
-                    .clone(),
-                unread: s
-                    .last_message
-                    .as_ref()
-                    .is_some_and(|m| m.author == Author::Agent && m.id > self.last_read),
-            })
-            .collect()
+                preview: last.map_or(String::new(), |m| m.content.chars().take(80).collect()),
+                time: last.map_or(&s.created_at, |m| &m.created_at).clone(),
+                unread: last.is_some_and(|m| m.author == Author::Agent && m.id > self.last_read),
+            });
+        }
+        rows
     }
 
     /// The conversation's messages followed by what is still in the outbox for it.
