@@ -139,9 +139,10 @@ pub fn random_hex(bytes: usize) -> String {
         .get_random_values_with_u8_array(&mut buffer)
         .expect_throw("unreachable: getRandomValues accepts up to 65536 bytes");
     let mut out = String::with_capacity(bytes * 2);
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     for b in buffer {
-        out.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
-        out.push(char::from_digit(u32::from(b & 0xf), 16).unwrap_or('0'));
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
     }
     out
 }

@@ -193,8 +193,14 @@ fn decode_outbox(text: &str) -> Vec<Pending> {
         let Some((header, after)) = rest.split_once('\n') else {
             break;
         };
-        let fields: Vec<&str> = header.split('\t').collect();
-        let [client_id, session_id, failed_len, content_len] = fields[..] else {
+        let mut fields = header.split('\t');
+        let (Some(client_id), Some(session_id), Some(failed_len), Some(content_len), None) = (
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+        ) else {
             break;
         };
         let length = |text| crate::text::parse_decimal(text).and_then(|n| usize::try_from(n).ok());
