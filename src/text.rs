@@ -61,20 +61,26 @@ pub fn runs(text: &str) -> Vec<Run<'_>> {
 /// integers, core's integer formatting (its digit table, padding and one routine per width) came into
 /// the wasm, about 0.6 KB gzipped.
 pub fn decimal(n: i64) -> String {
-    let mut digits = Vec::with_capacity(20);
+    // Filled from the end; 20 digits hold any u64, so any |i64|.
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
     let mut rest = n.unsigned_abs();
     loop {
-        digits.push(b'0' + (rest % 10) as u8);
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
         rest /= 10;
         if rest == 0 {
             break;
         }
     }
+    let mut out = String::with_capacity(21);
     if n < 0 {
-        digits.push(b'-');
+        out.push('-');
     }
-    digits.reverse();
-    digits.into_iter().map(char::from).collect()
+    for &digit in &digits[start..] {
+        out.push(char::from(digit));
+    }
+    out
 }
 
 /// The integer `text` writes in decimal (an optional sign, then digits), as `str::parse::<i64>` reads
