@@ -306,7 +306,7 @@ impl ChatState {
     }
 
     fn is_in_view(&self, session_id: &str) -> bool {
-        self.open && self.screen() == Screen::Conversation(Some(session_id.to_owned()))
+        self.open && matches!(self.screen(), Screen::Conversation(Some(id)) if id == session_id)
     }
 
     /// The panel opened or the visitor moved to a conversation: what is in view is read.
@@ -463,7 +463,7 @@ impl ChatState {
         if !self.sessions.iter().any(|s| s.id == id) {
             self.conversation_entry(&id);
         }
-        if self.screen() == Screen::Conversation(None) {
+        if matches!(self.screen(), Screen::Conversation(None)) {
             self.set_screen(Screen::Conversation(Some(id)));
         }
         self.add_session(session);
