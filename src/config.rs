@@ -163,13 +163,16 @@ impl fmt::Display for Problem {
             Problem::Required => f.write_str("is required"),
             Problem::Empty => f.write_str("must not be empty"),
             Problem::WrongType { expected, found } => write!(f, "expected {expected}, got {found}"),
-            Problem::TooLong { max } => write!(f, "too long (at most {max})"),
+            Problem::TooLong { max } => {
+                write!(f, "too long (at most {})", crate::text::decimal(*max as i64))
+            }
             Problem::UnknownKey { suggestion, known } => {
                 f.write_str("unknown option")?;
                 if let Some(s) = suggestion {
                     write!(f, " (did you mean `{s}`?)")?;
                 }
-                write!(f, "; known options: {}", known.join(", "))
+                f.write_str("; known options: ")?;
+                write_list(f, known.iter().copied())
             }
             Problem::DataAndToken => f.write_str(
                 "give either `data` (non-verified) or `token` (verified), not both",
@@ -192,12 +195,22 @@ impl fmt::Display for Problem {
             Problem::NotColor => f.write_str("expected a hex colour such as \"#2251d1\""),
             Problem::UnknownLanguage => {
                 f.write_str("unsupported language; supported: ")?;
-                let codes: Vec<&str> = Language::ALL.iter().map(|(c, _)| *c).collect();
-                f.write_str(&codes.join(", "))
+                write_list(f, Language::ALL.iter().map(|(code, _)| *code))
             }
             Problem::NotPosition => f.write_str("expected \"right\" or \"left\""),
         }
     }
+}
+
+/// `a, b, c`, written straight to `f`: `join` would bring its own copy routine into the wasm.
+fn write_list<'a>(f: &mut fmt::Formatter<'_>, items: impl Iterator<Item = &'a str>) -> fmt::Result {
+    for (index, item) in items.enumerate() {
+        if index > 0 {
+            f.write_str(", ")?;
+        }
+        f.write_str(item)?;
+    }
+    Ok(())
 }
 
 /// An option that cannot be used: `options.user.data.email: not an email address`.

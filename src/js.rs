@@ -50,26 +50,23 @@ fn convert(value: &JsValue, depth: usize, budget: &mut usize) -> Value {
     }
     if js_sys::Array::is_array(value) {
         let array: &js_sys::Array = value.unchecked_ref();
-        return Value::Array(
-            array
-                .iter()
-                .map(|v| convert(&v, depth + 1, budget))
-                .collect(),
-        );
+        let mut items = Vec::new();
+        for item in array.iter() {
+            items.push(convert(&item, depth + 1, budget));
+        }
+        return Value::Array(items);
     }
     if value.is_object() {
         let object: &js_sys::Object = value.unchecked_ref();
         if !is_plain(object) {
             return Value::Other("an object that is not plain (a class instance or DOM node)");
         }
-        let entries = js_sys::Object::entries(object)
-            .iter()
-            .map(|entry| {
-                let pair: js_sys::Array = entry.unchecked_into();
-                let key = pair.get(0).as_string().unwrap_or_default();
-                (key, convert(&pair.get(1), depth + 1, budget))
-            })
-            .collect();
+        let mut entries = Vec::new();
+        for entry in js_sys::Object::entries(object).iter() {
+            let pair: js_sys::Array = entry.unchecked_into();
+            let key = pair.get(0).as_string().unwrap_or_default();
+            entries.push((key, convert(&pair.get(1), depth + 1, budget)));
+        }
         return Value::Object(entries);
     }
     Value::Other("a symbol or bigint")
@@ -142,9 +139,10 @@ pub fn random_hex(bytes: usize) -> String {
         .get_random_values_with_u8_array(&mut buffer)
         .expect_throw("unreachable: getRandomValues accepts up to 65536 bytes");
     let mut out = String::with_capacity(bytes * 2);
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     for b in buffer {
-        out.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
-        out.push(char::from_digit(u32::from(b & 0xf), 16).unwrap_or('0'));
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
     }
     out
 }

@@ -44,23 +44,33 @@ pub struct Applied {
     pub changed: bool,
 }
 
-/// One line of the conversation, ready to draw.
+/// One line of the conversation, ready to draw. It borrows from the state, so a render copies no
+/// message: building the view of a long conversation costs a pointer per line, not its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ItemView {
+pub struct ItemView<'a> {
     /// Stable across the pending → sent change, so the view can update an element in place.
-    pub key: String,
+    pub key: ItemKey<'a>,
     pub author: Author,
-    pub author_name: Option<String>,
-    pub content: String,
-    pub created_at: Option<String>,
-    pub status: ItemStatus,
+    pub author_name: Option<&'a str>,
+    pub content: &'a str,
+    pub created_at: Option<&'a str>,
+    pub status: ItemStatus<'a>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ItemStatus {
+/// What identifies a line across renders: the client id the widget gave it (while pending, and after
+/// the server stored it), or else the server's message id (a reply, or a message from another device
+/// that came without one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKey<'a> {
+    Client(&'a str),
+    Message(i64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemStatus<'a> {
     Sent,
     Pending,
-    Failed(String),
+    Failed(&'a str),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,18 +90,18 @@ pub enum ScreenKind {
 
 /// Everything the view draws, derived from [`ChatState`] in one call.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ViewModel {
-    pub screen: ScreenView,
+pub struct ViewModel<'a> {
+    pub screen: ScreenView<'a>,
     pub unread: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ScreenView {
+pub enum ScreenView<'a> {
     List(Vec<SessionRow>),
-    Conversation(Vec<ItemView>),
+    Conversation(Vec<ItemView<'a>>),
 }
 
-impl ScreenView {
+impl ScreenView<'_> {
     pub fn kind(&self) -> ScreenKind {
         match self {
             ScreenView::List(_) => ScreenKind::List,
@@ -174,21 +184,20 @@ impl ChatState {
     /// conversation may still lack some of it: the long-poll must bring that), and sessions
     /// whose last message is an unread agent reply count as unread.
     pub fn set_sessions(&mut self, mut sessions: Vec<Session>) {
-        sessions.sort_unstable_by(|a, b| activity(b).cmp(&activity(a)));
-        let newest = sessions
-            .iter()
-            .filter_map(|s| s.last_message.as_ref().map(|m| m.id))
-            .max()
-            .unwrap_or(0);
+        sort_by_activity(&mut sessions);
+        // Loops rather than iterator chains here and below: each chain is its own code in the wasm.
+        let (mut newest, mut unread) = (0, 0);
+        for m in sessions.iter().filter_map(|s| s.last_message.as_ref()) {
+            newest = newest.max(m.id);
+            if m.author == Author::Agent && m.id > self.last_read {
+                unread += 1;
+            }
+        }
         if sessions.iter().all(|s| self.is_caught_up(s)) {
             self.advance_cursor(newest);
         }
         if !self.open {
-            self.unread = sessions
-                .iter()
-                .filter_map(|s| s.last_message.as_ref())
-                .filter(|m| m.author == Author::Agent && m.id > self.last_read)
-                .count() as u32;
+            self.unread = unread;
         }
         self.sessions = sessions;
     }
@@ -297,81 +306,74 @@ impl ChatState {
     }
 
     fn is_in_view(&self, session_id: &str) -> bool {
-        self.open && self.screen() == Screen::Conversation(Some(session_id.to_owned()))
+        self.open && matches!(self.screen(), Screen::Conversation(Some(id)) if id == session_id)
     }
 
     /// The panel opened or the visitor moved to a conversation: what is in view is read.
     pub fn mark_read(&mut self) -> i64 {
         self.unread = 0;
-        let newest = self
-            .messages
-            .iter()
-            .flat_map(|(_, list)| list)
-            .map(|m| m.id)
-            .chain(
-                self.sessions
-                    .iter()
-                    .filter_map(|s| s.last_message.as_ref().map(|m| m.id)),
-            )
-            .max()
-            .unwrap_or(0);
+        let mut newest = 0;
+        for (_, list) in &self.messages {
+            for m in list {
+                newest = newest.max(m.id);
+            }
+        }
+        for m in self.sessions.iter().filter_map(|s| s.last_message.as_ref()) {
+            newest = newest.max(m.id);
+        }
         self.last_read = self.last_read.max(newest);
         self.last_read
     }
 
     pub fn rows(&self) -> Vec<SessionRow> {
-        self.sessions
-            .iter()
-            .map(|s| SessionRow {
+        let mut rows = Vec::with_capacity(self.sessions.len());
+        for s in &self.sessions {
+            let last = s.last_message.as_ref();
+            rows.push(SessionRow {
                 id: s.id.clone(),
-                preview: s
-                    .last_message
-                    .as_ref()
-                    .map(|m| m.content.chars().take(80).collect())
-                    .unwrap_or_default(),
-                time: s
-                    .last_message
-                    .as_ref()
-                    .map_or(&s.created_at, |m| &m.created_at)
-                    .clone(),
-                unread: s
-                    .last_message
-                    .as_ref()
-                    .is_some_and(|m| m.author == Author::Agent && m.id > self.last_read),
-            })
-            .collect()
+                preview: last.map_or(String::new(), |m| m.content.chars().take(80).collect()),
+                time: last.map_or(&s.created_at, |m| &m.created_at).clone(),
+                unread: last.is_some_and(|m| m.author == Author::Agent && m.id > self.last_read),
+            });
+        }
+        rows
     }
 
     /// The conversation's messages followed by what is still in the outbox for it.
-    pub fn items(&self, session_id: Option<&str>) -> Vec<ItemView> {
+    pub fn items(&self, session_id: Option<&str>) -> Vec<ItemView<'_>> {
         let sent = session_id
             .and_then(|id| self.conversation(id))
-            .into_iter()
-            .flatten()
-            .map(|m| ItemView {
-                key: m.client_id.clone().unwrap_or_else(|| format!("m{}", m.id)),
+            .map_or(&[][..], |list| list.as_slice());
+        let mut items = Vec::with_capacity(sent.len() + self.outbox.len());
+        for m in sent {
+            items.push(ItemView {
+                key: match &m.client_id {
+                    Some(client_id) => ItemKey::Client(client_id),
+                    None => ItemKey::Message(m.id),
+                },
                 author: m.author.clone(),
-                author_name: m.author_name.clone(),
-                content: m.content.clone(),
-                created_at: Some(m.created_at.clone()),
+                author_name: m.author_name.as_deref(),
+                content: &m.content,
+                created_at: Some(&m.created_at),
                 status: ItemStatus::Sent,
             });
-        let pending = self
-            .outbox
-            .iter()
-            .filter(|p| p.session_id.as_deref() == session_id)
-            .map(|p| ItemView {
-                key: p.client_id.clone(),
-                author: Author::Visitor,
-                author_name: None,
-                content: p.content.clone(),
-                created_at: None,
-                status: match &p.failed {
-                    Some(reason) => ItemStatus::Failed(reason.clone()),
-                    None => ItemStatus::Pending,
-                },
-            });
-        sent.chain(pending).collect()
+        }
+        for p in &self.outbox {
+            if p.session_id.as_deref() == session_id {
+                items.push(ItemView {
+                    key: ItemKey::Client(&p.client_id),
+                    author: Author::Visitor,
+                    author_name: None,
+                    content: &p.content,
+                    created_at: None,
+                    status: match &p.failed {
+                        Some(reason) => ItemStatus::Failed(reason),
+                        None => ItemStatus::Pending,
+                    },
+                });
+            }
+        }
+        items
     }
 
     /// A long-poll batch: its messages, then its cursor. Only a batch moves the cursor past a message
@@ -439,7 +441,7 @@ impl ChatState {
     }
 
     /// What the view draws now.
-    pub fn view_model(&self) -> ViewModel {
+    pub fn view_model(&self) -> ViewModel<'_> {
         let screen = match self.screen() {
             Screen::List => ScreenView::List(self.rows()),
             Screen::Conversation(id) => ScreenView::Conversation(self.items(id.as_deref())),
@@ -461,7 +463,7 @@ impl ChatState {
         if !self.sessions.iter().any(|s| s.id == id) {
             self.conversation_entry(&id);
         }
-        if self.screen() == Screen::Conversation(None) {
+        if matches!(self.screen(), Screen::Conversation(None)) {
             self.set_screen(Screen::Conversation(Some(id)));
         }
         self.add_session(session);
@@ -483,6 +485,18 @@ fn activity(session: &Session) -> (i64, &str) {
         session.last_message.as_ref().map_or(0, |m| m.id),
         &session.created_at,
     )
+}
+
+/// Most recent activity first. An insertion sort rather than the standard library's (1.4 KB of wasm):
+/// the server sends at most 200 sessions, already newest first, so this is one pass in practice.
+fn sort_by_activity(sessions: &mut [Session]) {
+    for i in 1..sessions.len() {
+        let mut j = i;
+        while j > 0 && activity(&sessions[j - 1]) < activity(&sessions[j]) {
+            sessions.swap(j - 1, j);
+            j -= 1;
+        }
+    }
 }
 
 /// Inserts by id unless present; `true` when inserted.
@@ -546,6 +560,21 @@ mod tests {
     }
 
     #[test]
+    fn sessions_are_listed_by_latest_message_whatever_order_they_come_in() {
+        let mut state = ChatState::default();
+        let ids = ["c", "none", "i", "a", "g", "e"];
+        let last = [Some(3), None, Some(9), Some(1), Some(7), Some(5)];
+        state.set_sessions(
+            ids.iter()
+                .zip(last)
+                .map(|(id, m)| session(id, m.map(|m| message(m, id, Author::Visitor, None))))
+                .collect(),
+        );
+        let rows: Vec<String> = state.rows().into_iter().map(|r| r.id).collect();
+        assert_eq!(rows, ["i", "g", "e", "c", "a", "none"]);
+    }
+
+    #[test]
     fn duplicates_are_applied_once() {
         let mut state = ChatState::default();
         state.set_sessions(vec![session("s", None)]);
@@ -584,8 +613,8 @@ mod tests {
         let after = state.items(Some("s"));
         assert_eq!(after.len(), 1);
         assert_eq!(
-            (after[0].key.as_str(), &after[0].status),
-            ("c_1", &ItemStatus::Sent)
+            (after[0].key, after[0].status),
+            (ItemKey::Client("c_1"), ItemStatus::Sent)
         );
         assert!(state.outbox().is_empty());
     }
@@ -629,10 +658,7 @@ mod tests {
         state.enqueue("c_2".into(), "two".into());
         state.mark_failed("c_1", "too long".into());
         assert_eq!(state.next_to_send().unwrap().client_id, "c_2");
-        assert_eq!(
-            state.items(None)[0].status,
-            ItemStatus::Failed("too long".into())
-        );
+        assert_eq!(state.items(None)[0].status, ItemStatus::Failed("too long"));
         state.retry("c_1");
         assert_eq!(state.next_to_send().unwrap().client_id, "c_1");
         state.advance_cursor(9);

@@ -134,13 +134,13 @@ impl<S: Store> DeviceState<S> {
     pub fn last_read(&self) -> i64 {
         self.store
             .get(&self.key("read"))
-            .and_then(|s| s.parse().ok())
+            .and_then(|s| crate::text::parse_decimal(&s))
             .unwrap_or(0)
     }
 
     pub fn set_last_read(&self, id: i64) {
         if id > self.last_read() {
-            self.store.set(&self.key("read"), &id.to_string());
+            self.store.set(&self.key("read"), &crate::text::decimal(id));
         }
     }
 
@@ -175,8 +175,8 @@ fn encode_outbox(outbox: &[Pending]) -> String {
             "{}\t{}\t{}\t{}\n{}{}\n",
             p.client_id,
             p.session_id.as_deref().unwrap_or("-"),
-            failed.len(),
-            p.content.len(),
+            crate::text::decimal(failed.len() as i64),
+            crate::text::decimal(p.content.len() as i64),
             p.content,
             failed
         ));
@@ -193,12 +193,18 @@ fn decode_outbox(text: &str) -> Vec<Pending> {
         let Some((header, after)) = rest.split_once('\n') else {
             break;
         };
-        let fields: Vec<&str> = header.split('\t').collect();
-        let [client_id, session_id, failed_len, content_len] = fields[..] else {
+        let mut fields = header.split('\t');
+        let (Some(client_id), Some(session_id), Some(failed_len), Some(content_len), None) = (
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+        ) else {
             break;
         };
-        let (Ok(failed_len), Ok(content_len)) =
-            (failed_len.parse::<usize>(), content_len.parse::<usize>())
+        let length = |text| crate::text::parse_decimal(text).and_then(|n| usize::try_from(n).ok());
+        let (Some(failed_len), Some(content_len)) = (length(failed_len), length(content_len))
         else {
             break;
         };

@@ -41,7 +41,7 @@ impl Value {
         match self {
             Value::Object(entries) => entries
                 .iter()
-                .find(|(k, v)| k == key && *v != Value::Null)
+                .find(|(k, v)| k == key && !matches!(v, Value::Null))
                 .map(|(_, v)| v),
             _ => None,
         }

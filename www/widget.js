@@ -1,4 +1,4 @@
-/*! Frontdesk script-tag loader.
+/* Frontdesk script-tag loader.
  * Defines `window.Frontdesk` at once, so `Frontdesk.init(…)` can be called before the wasm has loaded:
  * such calls wait on the load (they are queued, not lost). The wasm and its glue are fetched from
  * the folder this script came from, and that folder is the default `apiUrl`.

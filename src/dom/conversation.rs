@@ -4,7 +4,7 @@ use super::time::Clock;
 use super::{append, closest_data, on, set_attributes, Dispatch, Doc};
 use crate::i18n::Strings;
 use crate::protocol::Author;
-use crate::state::{ItemStatus, ItemView, ScreenView, ViewModel};
+use crate::state::{ItemKey, ItemStatus, ItemView, ScreenView, ViewModel};
 use crate::text::{self, Run};
 use gloo_events::EventListener;
 use std::cell::RefCell;
@@ -19,8 +19,10 @@ pub struct Conversation {
     screen: HtmlElement,
     greeting: HtmlElement,
     list: HtmlElement,
-    /// What the message list shows, by item, so a new message appends instead of redrawing all.
-    rendered: RefCell<Vec<ItemView>>,
+    /// What each element of the message list shows that can change in place (its key and status), so
+    /// a new message appends one element and a status change replaces one, without keeping a copy of
+    /// the conversation.
+    rendered: RefCell<Vec<Shown>>,
     _retry: EventListener,
 }
 
@@ -56,8 +58,10 @@ impl Conversation {
     }
 
     /// Draws the conversation when it is the screen, else hides; `true` when something was drawn.
-    /// When the items only grew (the usual case: a new message), the new ones are appended and changed
-    /// ones replaced; the list is redrawn only when its order changed.
+    /// Only what changed is touched: a new line is inserted where it belongs (appended, or before the
+    /// visitor's pending lines when an agent's reply comes first), a line whose status changed is
+    /// replaced, a line that left is removed. The list is drawn anew only for another conversation
+    /// (its first line differs).
     pub fn render(&self, model: &ViewModel) -> bool {
         let ScreenView::Conversation(items) = &model.screen else {
             self.screen.set_hidden(true);
@@ -66,38 +70,58 @@ impl Conversation {
         self.screen.set_hidden(false);
         self.greeting.set_hidden(!items.is_empty());
         let mut rendered = self.rendered.borrow_mut();
-        let same_order = rendered.len() <= items.len()
-            && rendered
-                .iter()
-                .zip(items)
-                .all(|(old, new)| old.key == new.key);
-        if !same_order {
+        let mut changed = false;
+        if rendered
+            .first()
+            .is_some_and(|first| items.first().is_none_or(|item| !first.key.is(item.key)))
+        {
             self.list.set_text_content(None);
             rendered.clear();
+            changed = true;
         }
-        let mut changed = !same_order;
         let children = self.list.children();
         for (index, item) in items.iter().enumerate() {
-            match rendered.get(index) {
-                Some(old) if old == item => {}
-                Some(_) => {
-                    changed = true;
-                    if let Some(old_element) = children.item(index as u32) {
-                        // Unreachable: a child of the list, replaced by a new element.
-                        old_element
-                            .replace_with_with_node_1(&self.message_element(item))
-                            .unwrap_throw();
+            // Lines drawn before that are no longer there (a pending line stored in another order).
+            while rendered.get(index).is_some_and(|shown| {
+                !shown.key.is(item.key) && rendered[index..].iter().any(|s| s.key.is(item.key))
+            }) {
+                rendered.remove(index);
+                if let Some(element) = children.item(index as u32) {
+                    element.remove();
+                }
+                changed = true;
+            }
+            match rendered.get_mut(index) {
+                Some(shown) if shown.key.is(item.key) => {
+                    if !shown.status.is(item.status) {
+                        *shown = Shown::of(item);
+                        if let Some(element) = children.item(index as u32) {
+                            // Unreachable: a child of the list, replaced by a new element.
+                            element
+                                .replace_with_with_node_1(&self.message_element(item))
+                                .unwrap_throw();
+                        }
+                        changed = true;
                     }
                 }
-                None => {
+                _ => {
+                    rendered.insert(index, Shown::of(item));
+                    let before = children.item(index as u32);
+                    // Unreachable: a new element, before a child of the list or at its end.
+                    self.list
+                        .insert_before(&self.message_element(item), before.as_deref())
+                        .unwrap_throw();
                     changed = true;
-                    append(&self.list, &[&self.message_element(item)]);
                 }
             }
         }
-        if changed {
-            *rendered = items.to_vec();
+        for _ in items.len()..rendered.len() {
+            if let Some(element) = children.item(items.len() as u32) {
+                element.remove();
+            }
+            changed = true;
         }
+        rendered.truncate(items.len());
         changed
     }
 
@@ -128,7 +152,7 @@ impl Conversation {
             &li,
             &[&self.doc.text("span", "sr-only", &format!("{who}: "))],
         );
-        self.append_content(&li, &item.content);
+        self.append_content(&li, item.content);
         let meta = match (&item.status, &item.created_at) {
             (ItemStatus::Pending, _) => self.strings.pending.to_owned(),
             (ItemStatus::Failed(_), _) => String::new(),
@@ -141,9 +165,10 @@ impl Conversation {
         if !meta.is_empty() {
             append(&li, &[&self.doc.text("span", "meta", &meta)]);
         }
-        if let ItemStatus::Failed(reason) = &item.status {
+        // Only the outbox fails, and its lines are keyed by client id.
+        if let (ItemStatus::Failed(reason), ItemKey::Client(client_id)) = (item.status, item.key) {
             let retry = self.doc.button("retry", self.strings.failed_retry);
-            set_attributes(&retry, &[("data-retry", &item.key)]);
+            set_attributes(&retry, &[("data-retry", client_id)]);
             append(&li, &[&self.doc.text("span", "meta", reason), &retry]);
         }
         li
@@ -167,6 +192,61 @@ impl Conversation {
                     append(li, &[&a]);
                 }
             }
+        }
+    }
+}
+
+/// What one element of the list was drawn from and can change in place, kept owned between renders.
+struct Shown {
+    key: ShownKey,
+    status: ShownStatus,
+}
+
+enum ShownKey {
+    Client(String),
+    Message(i64),
+}
+
+enum ShownStatus {
+    Sent,
+    Pending,
+    Failed(String),
+}
+
+impl Shown {
+    fn of(item: &ItemView) -> Shown {
+        Shown {
+            key: match item.key {
+                ItemKey::Client(id) => ShownKey::Client(id.to_owned()),
+                ItemKey::Message(id) => ShownKey::Message(id),
+            },
+            status: match item.status {
+                ItemStatus::Sent => ShownStatus::Sent,
+                ItemStatus::Pending => ShownStatus::Pending,
+                ItemStatus::Failed(reason) => ShownStatus::Failed(reason.to_owned()),
+            },
+        }
+    }
+}
+
+impl ShownKey {
+    fn is(&self, key: ItemKey) -> bool {
+        match (self, key) {
+            (ShownKey::Client(shown), ItemKey::Client(id)) => shown == id,
+            (ShownKey::Message(shown), ItemKey::Message(id)) => *shown == id,
+            _ => false,
+        }
+    }
+}
+
+impl ShownStatus {
+    fn is(&self, status: ItemStatus) -> bool {
+        match (self, status) {
+            (ShownStatus::Sent, ItemStatus::Sent) | (ShownStatus::Pending, ItemStatus::Pending) => {
+                true
+            }
+            (ShownStatus::Failed(shown), ItemStatus::Failed(reason)) => shown == reason,
+            _ => false,
         }
     }
 }

@@ -84,7 +84,7 @@ impl Launcher {
         let count_text = if count > 99 {
             "99+".to_owned()
         } else {
-            count.to_string()
+            crate::text::decimal(count.into())
         };
         self.badge.set_text_content(Some(&count_text));
         let label = if count == 0 {

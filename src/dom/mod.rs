@@ -48,7 +48,8 @@ use web_sys::{Document, Element, HtmlElement, ShadowRoot, ShadowRootInit, Shadow
 /// The host element's attribute, so a page (or a test) can find the widget.
 pub const HOST_ATTRIBUTE: &str = "data-frontdesk";
 
-const STYLE: &str = include_str!("../style.css");
+/// `style.css`, compacted by `build.rs`.
+const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/style.css"));
 
 /// What the visitor did, as the view reports it to its owner.
 #[derive(Debug, Clone, PartialEq, Eq)]

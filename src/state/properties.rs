@@ -305,7 +305,7 @@ proptest! {
                 .into_iter()
                 .map(|item| {
                     assert_eq!(item.status, ItemStatus::Sent);
-                    item.content
+                    item.content.to_owned()
                 })
                 .collect();
             let stored: Vec<String> = server.history(&id).into_iter().map(|m| m.content).collect();
