@@ -86,11 +86,7 @@ async fn list_messages(
     AgentKey(agent): AgentKey,
     Path(id): Path<String>,
 ) -> Result<axum::Json<MessageList>, ApiError> {
-    let session = visible_session(&state, Viewer::Org(agent.org_id), &id).await?;
-    let rows = chats::messages(&state.db, &session).await?;
-    Ok(axum::Json(MessageList {
-        messages: crate::wire::messages(rows),
-    }))
+    super::message_list(&state, Viewer::Org(agent.org_id), &id).await
 }
 
 async fn reply(

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use axum::Json;
-use frontdesk_protocol::wire::{MessageEnvelope, Updates};
+use frontdesk_protocol::wire::{MessageEnvelope, MessageList, Updates};
 use serde::Deserialize;
 
 use crate::chats::{MessageRow, Session, Stored};
@@ -30,6 +30,19 @@ async fn visible_session(
     crate::chats::find_session(&state.db, viewer, &id)
         .await?
         .ok_or(ApiError::SessionNotFound)
+}
+
+/// `GET …/sessions/{id}/messages` for any viewer: the session's messages if the viewer sees it, else 404.
+async fn message_list(
+    state: &AppState,
+    viewer: crate::chats::Viewer<'_>,
+    raw_id: &str,
+) -> Result<Json<MessageList>, ApiError> {
+    let session = visible_session(state, viewer, raw_id).await?;
+    let rows = crate::chats::messages(&state.db, &session).await?;
+    Ok(Json(MessageList {
+        messages: crate::wire::messages(rows),
+    }))
 }
 
 /// `content` and `client_id` of a send, checked.

@@ -160,11 +160,7 @@ async fn list_messages(
     WidgetVisitor(visitor): WidgetVisitor,
     Path(id): Path<String>,
 ) -> Result<axum::Json<MessageList>, ApiError> {
-    let session = visible_session(&state, Viewer::from(&visitor), &id).await?;
-    let rows = chats::messages(&state.db, &session).await?;
-    Ok(axum::Json(MessageList {
-        messages: crate::wire::messages(rows),
-    }))
+    super::message_list(&state, Viewer::from(&visitor), &id).await
 }
 
 async fn send_message(
