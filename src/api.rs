@@ -258,6 +258,10 @@ impl Api {
         }
         init.set_headers(&headers);
         init.set_signal(signal);
+        // Never through the HTTP cache: Chromium lets one request at a time fill a cache entry, so two widgets
+        // in one browser (two identities whose long-polls have the same URL) would queue behind each other's
+        // 25-second poll, and a live reply would arrive up to 20 s late.
+        init.set_cache(web_sys::RequestCache::NoStore);
         let network_error = |e: JsValue| {
             if signal.is_some_and(|s| s.aborted()) {
                 ApiError::Aborted

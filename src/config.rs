@@ -18,7 +18,7 @@ pub const MAX_WIDGET_TOKEN_CHARS: usize = 128;
 pub const MAX_USER_TOKEN_CHARS: usize = 4096;
 /// Half of what the server takes (`limits::CUSTOM_DATA_MAX_BYTES`): every chat start carries it, and a
 /// page's data about a visitor fits in far less.
-pub const MAX_CUSTOM_DATA_BYTES: usize = 8192;
+pub const MAX_CUSTOM_DATA_BYTES: usize = frontdesk_protocol::limits::CUSTOM_DATA_MAX_BYTES / 2;
 
 const TOP_LEVEL_KEYS: &[&str] = &[
     "token",

@@ -345,3 +345,49 @@ async fn a_wrong_widget_token_shows_a_calm_notice() {
         Some("Chat is unavailable right now. Please try again later.")
     );
 }
+
+/// Two visitors in one browser whose long-polls have the same URL (two widgets on one page, or a logged-out tab
+/// beside a logged-in one) are answered each in its own time. Through the HTTP cache, Chromium held the second
+/// request back until the first one's answer, so a live reply waited up to 20 s.
+#[wasm_bindgen_test]
+async fn two_visitors_long_polling_the_same_url_do_not_wait_for_each_other() {
+    use frontdesk::api::{Api, Auth};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let server = server();
+    let visitor = |device_id: &str| {
+        Api::new(
+            server.api.to_owned(),
+            server.widget_token.to_owned(),
+            None,
+            Auth::Device(RefCell::new(Some(device_id.to_owned()))),
+        )
+    };
+    // `waiting` has nothing to be told and holds its poll; `told` has a message, so its poll (the same URL)
+    // answers at once, unless the browser makes it queue behind the other.
+    let waiting = visitor("5a1e0f00c0ffee00000000000000aa01");
+    let told = visitor("5a1e0f00c0ffee00000000000000aa02");
+    let session = told
+        .start_session(frontdesk::protocol::start_session_body(
+            "same-url-chat-1",
+            None,
+        ))
+        .await
+        .expect("a chat");
+    told.send(&session.id, "same-url-message-1", "hello")
+        .await
+        .expect("a message");
+    let answered: Rc<RefCell<Vec<&'static str>>> = Rc::default();
+    for (name, api) in [("waiting", waiting), ("told", told)] {
+        let answered = answered.clone();
+        let signal = web_sys::AbortController::new().unwrap().signal();
+        wasm_bindgen_futures::spawn_local(async move {
+            api.updates(0, 3, &signal).await.expect("an answer");
+            answered.borrow_mut().push(name);
+        });
+        // The waiting poll is in flight first, as the other tab's would be.
+        TimeoutFuture::new(200).await;
+    }
+    eventually("both long-polls answered", || answered.borrow().len() == 2).await;
+    assert_eq!(*answered.borrow(), ["told", "waiting"]);
+}
