@@ -2,7 +2,7 @@
 // The npm script has already run scripts/setup.sh, scripts/build.sh (dist/web) and built the server's examples.
 //
 // Sections (each reported as a figure beside its baseline, as a ratio):
-//   sizes     — gzip/brotli of the script-tag embed vs the peers of PEERS.md (npm pack), what the server sends, twiggy
+//   sizes     — gzip/brotli of the script-tag embed vs the peer widgets in bench/lib/sizes.mjs (npm pack), what the server sends, twiggy
 //   startup   — load → launcher ready and blocking time, 4× CPU throttling: no widget / vanilla launcher / Frontdesk
 //   latency   — agent reply → rendered in the widget vs a raw long-poll client
 //   memory    — JS heap and wasm memory with a 1,000-message chat open vs the widget closed / no widget

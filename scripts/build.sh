@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"   # wasm-opt 132 from npm, not Debian's 108
 
-# With the nightly toolchain (on these machines; see TOOLCHAIN.md), std is rebuilt with panics that abort
+# With the nightly toolchain (when rustup has it), std is rebuilt with panics that abort
 # at once: no panic messages or formatting machinery in the wasm, about 9 KB gzipped less; and with no
 # file/line/column in panic locations, which an aborting panic never prints (0.6 KB less), and std's
 # `optimize_for_size` feature, its smaller variants of the same algorithms (0.3 KB less). Without it,

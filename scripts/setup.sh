@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything the build and the tests need, offline-safe (registries only; see TOOLCHAIN.md).
+# Installs everything the build and the tests need, offline-safe: everything comes from
+# the package registries (crates.io, npm, Debian), nothing from a download that bypasses them.
 # Each step is guarded, so a machine that already has it skips it in milliseconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,7 @@ fi
 wb_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wb_version" ]; then
   step "installing wasm-bindgen-cli $wb_version (about 2 minutes)"
-  # No --locked: its lockfile wants a crate version the registry here lacks (TOOLCHAIN.md).
+  # No --locked: its lockfile pins a crate version that registry mirrors may lack; the resolver's choice works.
   cargo install -q wasm-bindgen-cli --version "$wb_version" --force
 fi
 

@@ -50,7 +50,7 @@ zlib at the strongest settings (gzip -9, brotli quality 11), file by file, as a 
     const b = botpress.total.brotli + p.react.total.brotli;
     rows.push([`Botpress webchat + React (${p.react.versions})`, bytes(g), bytes(b), ratio(f.total.gzip, g), ratio(f.total.brotli, b)]);
   }
-  out.push(`### Beside the peers (PEERS.md), fetched with \`npm pack\` in this run\n\nRatio = Frontdesk's total ÷ the peer's (below 1: Frontdesk is smaller).`);
+  out.push(`### Beside the peers, fetched with \`npm pack\` in this run\n\nRatio = Frontdesk's total ÷ the peer's (below 1: Frontdesk is smaller).`);
   out.push(table(["peer", "gzip -9", "brotli 11", "Frontdesk ÷ peer (gzip)", "Frontdesk ÷ peer (brotli)"], rows));
   const notes = (p.peers || []).filter((x) => x.measured).map((x) => `- ${x.name}: ${x.note}. Files: ${x.files.map((y) => `\`${y.file}\` ${bytes(y.gzip)}`).join(", ")}.`);
   if (p.react?.files) notes.push(`- React for Botpress: ${p.react.files.map((y) => `\`${y.file}\` ${bytes(y.gzip)}`).join(", ")} (production CommonJS builds, each gzipped alone; a bundler would shave a little).`);

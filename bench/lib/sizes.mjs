@@ -51,7 +51,7 @@ export async function servedSizes(url) {
   return rows;
 }
 
-// The peers of /work/shared/PEERS.md: what a page loads before the launcher shows.
+// The peer widgets we measure against: what a page loads before each one's launcher shows.
 const PEERS = [
   {
     spec: "@rocket.chat/livechat@1.13.3",
@@ -68,7 +68,7 @@ const PEERS = [
         css,
         extra: ["index.html"],
         everything: all.filter((f) => /\.(js|css|html)$/.test(f)),
-        note: "loader `rocketchat-livechat.min.js`, then the iframe's `index.html` and its four scripts; CSS = `5.chunk.*.css` (the ~9 KB PEERS.md counts; the app injects it)",
+        note: "loader `rocketchat-livechat.min.js`, then the iframe's `index.html` and its four scripts; CSS = `5.chunk.*.css` (about 9 KB; the app injects it)",
       };
     },
   },

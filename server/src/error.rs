@@ -111,7 +111,7 @@ pub enum ApiError {
     #[error("the path is longer than {0} bytes")]
     UriTooLong(usize),
     /// 404 `session_not_found`: also for sessions that exist but are not the caller's, so ids cannot be probed.
-    #[error("no such session for this visitor")]
+    #[error("no such session (or not one this caller may see)")]
     SessionNotFound,
     /// 404 `not_found`
     #[error("no such route")]
