@@ -16,10 +16,20 @@
 
   function load() {
     if (!loading) {
-      // The wasm (the big file) is requested at once, in parallel with the glue, not after it: the glue
-      // then compiles it while it streams in.
-      var wasm = fetch(new URL("frontdesk_bg.wasm?v=" + version, base).href);
-      loading = import(new URL("frontdesk.js?v=" + version, base).href).then(function (glue) {
+      // The glue first: it is small, but it must be parsed and run on the page's main thread before
+      // anything else can happen. The wasm is compiled while it streams in, from here, at once (before
+      // the page's `load`, when `init` is usually called), so `init` finds it compiled; the glue then
+      // only instantiates it. When streaming compilation is missing (Safari before 15) or refused (a
+      // server that does not send the wasm as application/wasm), the glue gets the plain response and
+      // compiles it the slow way.
+      var glue = import(new URL("frontdesk.js?v=" + version, base).href);
+      var wasmUrl = new URL("frontdesk_bg.wasm?v=" + version, base).href;
+      var wasm = WebAssembly.compileStreaming
+        ? WebAssembly.compileStreaming(fetch(wasmUrl)).catch(function () {
+            return fetch(wasmUrl);
+          })
+        : fetch(wasmUrl);
+      loading = glue.then(function (glue) {
         return glue.default({ module_or_path: wasm }).then(function () {
           return glue;
         });

@@ -39,7 +39,7 @@ impl Conversation {
         set_attributes(&list, &[("aria-label", strings.title)]);
         append(&screen, &[&greeting, &list]);
         let _retry = on(&list, "click", dispatch, |e| {
-            closest_data(e, "data-retry").map(super::ViewEvent::Retry)
+            closest_data(e, "data-retry", "[data-retry]").map(super::ViewEvent::Retry)
         });
         Conversation {
             doc: doc.clone(),

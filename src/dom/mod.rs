@@ -40,6 +40,7 @@ use gloo_events::{EventListener, EventListenerOptions};
 use header::Header;
 use launcher::Launcher;
 use sessions::SessionList;
+use std::cell::OnceCell;
 use std::rc::Rc;
 use time::Clock;
 use wasm_bindgen::{JsCast, JsValue, UnwrapThrowExt};
@@ -85,20 +86,33 @@ fn dom_error(context: &'static str) -> impl Fn(JsValue) -> DomError {
 pub struct View {
     host: HtmlElement,
     root: ShadowRoot,
+    /// The dialog: on the page from the start (empty and hidden), filled at the first open.
     panel: HtmlElement,
+    /// What fills the panel, built at the first open: a visitor who never opens the chat never pays
+    /// for it, and the launcher shows sooner (BENCHMARKS.md, start-up).
+    contents: OnceCell<PanelContents>,
+    /// What building the contents needs.
+    doc: Doc,
+    strings: &'static Strings,
+    clock: Rc<Clock>,
+    dispatch: Dispatch,
     launcher: Launcher,
-    header: Header,
-    notice: HtmlElement,
-    sessions: SessionList,
-    conversation: Conversation,
-    composer: Composer,
     live: HtmlElement,
     /// Escape closes the panel from anywhere inside it.
     _escape: EventListener,
 }
 
+/// The panel's regions.
+struct PanelContents {
+    header: Header,
+    notice: HtmlElement,
+    sessions: SessionList,
+    conversation: Conversation,
+    composer: Composer,
+}
+
 impl View {
-    /// Builds the launcher and the (closed) panel and attaches them to `<body>`.
+    /// Builds the launcher and the (closed, empty) panel and attaches them to `<body>`.
     pub fn mount(
         ui: &UiOptions,
         strings: &'static Strings,
@@ -121,13 +135,13 @@ impl View {
             ],
         );
         let root = shadow_root(&host)?;
-        let view = View::build(&doc, ui, strings, language_code, host, root, dispatch);
+        let view = View::build(doc, ui, strings, language_code, host, root, dispatch);
         body.append_child(&view.host).map_err(dom_error("host"))?;
         Ok(view)
     }
 
     fn build(
-        doc: &Doc,
+        doc: Doc,
         ui: &UiOptions,
         strings: &'static Strings,
         language_code: &str,
@@ -135,25 +149,10 @@ impl View {
         root: ShadowRoot,
         dispatch: Dispatch,
     ) -> View {
-        let clock = Rc::new(Clock::new(language_code));
         let panel = doc.element("section", "panel");
         panel.set_hidden(true);
         set_attributes(&panel, &[("role", "dialog"), ("aria-label", strings.title)]);
-        let header = Header::new(doc, strings, &dispatch);
-        let notice = doc.element("p", "notice error");
-        set_attributes(&notice, &[("role", "alert")]);
-        notice.set_hidden(true);
-        let sessions = SessionList::new(doc, strings, clock.clone(), &dispatch);
-        let conversation = Conversation::new(doc, strings, clock, &dispatch);
-        let body_area = doc.element("div", "body");
-        append(
-            &body_area,
-            &[&notice, sessions.element(), conversation.element()],
-        );
-        let composer = Composer::new(doc, strings, &dispatch);
-        let [hint, composer_row] = composer.elements();
-        append(&panel, &[header.element(), &body_area, hint, composer_row]);
-        let launcher = Launcher::new(doc, strings, &panel, &dispatch);
+        let launcher = Launcher::new(&doc, strings, &panel, &dispatch);
         let live = doc.element("div", "sr-only");
         set_attributes(&live, &[("aria-live", "polite"), ("aria-atomic", "true")]);
         let container = doc.element("div", container_class(ui.position));
@@ -165,13 +164,14 @@ impl View {
             .unwrap_throw();
         append(&container, &[&panel, launcher.element(), &live]);
         append(&root, &[&container]);
+        let escape_dispatch = dispatch.clone();
         let _escape = EventListener::new_with_options(
             &panel,
             "keydown",
             EventListenerOptions::run_in_capture_phase(),
             move |e| {
                 if e.unchecked_ref::<web_sys::KeyboardEvent>().key() == "Escape" {
-                    dispatch(ViewEvent::Close)
+                    escape_dispatch(ViewEvent::Close)
                 }
             },
         );
@@ -179,26 +179,59 @@ impl View {
             host,
             root,
             panel,
+            contents: OnceCell::new(),
+            doc,
+            strings,
+            clock: Rc::new(Clock::new(language_code)),
+            dispatch,
             launcher,
-            header,
-            notice,
-            sessions,
-            conversation,
-            composer,
             live,
             _escape,
         }
+    }
+
+    /// The panel's regions, built and put in the panel on the first call.
+    fn contents(&self) -> &PanelContents {
+        self.contents.get_or_init(|| {
+            let (doc, strings, dispatch) = (&self.doc, self.strings, &self.dispatch);
+            let header = Header::new(doc, strings, dispatch);
+            let notice = doc.element("p", "notice error");
+            set_attributes(&notice, &[("role", "alert")]);
+            notice.set_hidden(true);
+            let sessions = SessionList::new(doc, strings, self.clock.clone(), dispatch);
+            let conversation = Conversation::new(doc, strings, self.clock.clone(), dispatch);
+            let body_area = doc.element("div", "body");
+            append(
+                &body_area,
+                &[&notice, sessions.element(), conversation.element()],
+            );
+            let composer = Composer::new(doc, strings, dispatch);
+            let [hint, composer_row] = composer.elements();
+            append(
+                &self.panel,
+                &[header.element(), &body_area, hint, composer_row],
+            );
+            PanelContents {
+                header,
+                notice,
+                sessions,
+                conversation,
+                composer,
+            }
+        })
     }
 
     pub fn is_open(&self) -> bool {
         !self.panel.hidden()
     }
 
-    /// Shows the panel; the caller then moves focus with [`View::focus_screen`].
+    /// Shows the panel (filling it the first time); the caller then draws the view model into it with
+    /// [`View::render`] and moves focus with [`View::focus_screen`].
     pub fn open(&self) {
+        let contents = self.contents();
         self.panel.set_hidden(false);
         self.launcher.set_expanded(true);
-        self.conversation.scroll_to_end();
+        contents.conversation.scroll_to_end();
     }
 
     /// Hides the panel; focus goes back to the launcher only when it was inside the widget, so closing
@@ -212,29 +245,33 @@ impl View {
         }
     }
 
-    /// Draws the view model: each component its part.
+    /// Draws the view model: each component its part (the panel's only once it has been opened).
     pub fn render(&self, model: &ViewModel) {
-        self.header.render(model);
-        self.sessions.render(model);
-        let grew = self.conversation.render(model);
+        self.launcher.render(model);
+        let Some(contents) = self.contents.get() else {
+            return;
+        };
+        contents.header.render(model);
+        contents.sessions.render(model);
+        let grew = contents.conversation.render(model);
         // Reading scrollHeight forces a layout of the whole list: only when there is something new to
         // show, and only when it is on screen (`open` scrolls when the panel appears).
         if grew && self.is_open() {
-            self.conversation.scroll_to_end();
+            contents.conversation.scroll_to_end();
         }
-        self.composer.render(model);
-        self.launcher.render(model);
+        contents.composer.render(model);
     }
 
     /// Puts focus where the visitor will act next: the composer in a conversation, else the
     /// "New conversation" button.
     pub fn focus_screen(&self, screen: ScreenKind) {
+        let contents = self.contents();
         match screen {
-            ScreenKind::Conversation => self.composer.focus(),
-            ScreenKind::List => self.sessions.focus(),
+            ScreenKind::Conversation => contents.composer.focus(),
+            ScreenKind::List => contents.sessions.focus(),
         };
         if self.root.active_element().is_none() {
-            self.header.focus_close();
+            contents.header.focus_close();
         }
     }
 
@@ -243,9 +280,12 @@ impl View {
         self.live.set_text_content(Some(text));
     }
 
+    /// Fills the panel if it is still empty: a notice is rare (the widget's set-up is wrong), and it
+    /// must be there when the visitor opens the panel.
     pub fn set_notice(&self, text: Option<&str>) {
-        self.notice.set_hidden(text.is_none());
-        self.notice.set_text_content(text);
+        let notice = &self.contents().notice;
+        notice.set_hidden(text.is_none());
+        notice.set_text_content(text);
     }
 
     pub fn host(&self) -> &HtmlElement {
@@ -361,11 +401,12 @@ fn on(
 /// The `data-*` value of the nearest element carrying `attribute` at or above the event's target:
 /// how a click in a list finds its row. Unreachable failure: `closest` throws only for an invalid
 /// selector, and the attribute names are constants.
-fn closest_data(event: &web_sys::Event, attribute: &str) -> Option<String> {
+/// `attribute` is given twice, as the name and as the selector `[name]`, so no string is built per click.
+fn closest_data(event: &web_sys::Event, attribute: &str, selector: &str) -> Option<String> {
     let target = event.target()?;
     let item = target
         .dyn_ref::<Element>()?
-        .closest(&format!("[{attribute}]"))
+        .closest(selector)
         .unwrap_throw()?;
     item.get_attribute(attribute)
 }

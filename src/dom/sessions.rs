@@ -38,7 +38,7 @@ impl SessionList {
                 Some(ViewEvent::NewConversation)
             }),
             on(&list, "click", dispatch, |e| {
-                closest_data(e, "data-session").map(ViewEvent::SelectSession)
+                closest_data(e, "data-session", "[data-session]").map(ViewEvent::SelectSession)
             }),
         ];
         SessionList {
