@@ -5,28 +5,45 @@ import { median, quantile, round, log } from "./util.mjs";
 
 const VARIANTS = ["blank", "vanilla", "frontdesk"];
 
-// Only for the attribution loads (not in the medians above them): stamps when the glue calls instantiateStreaming
-// and when it resolves, relative to the page's clock.
+// Only for the attribution loads (not in the medians above them): stamps when the wasm's compile starts (the loader's
+// `compileStreaming`, or the glue's `instantiateStreaming` where the loader could not stream) and when the module is
+// instantiated, relative to the page's clock.
 const INSTANTIATE_HOOK = {
   fn: () => {
-    const streaming = WebAssembly.instantiateStreaming;
-    WebAssembly.instantiateStreaming = function (...a) {
-      window.__instantiateStart = performance.now();
-      return streaming.apply(this, a).then((r) => {
-        window.__instantiateEnd = performance.now();
-        return r;
-      });
+    const stamp = (name, key) => {
+      const original = WebAssembly[name];
+      if (!original) return;
+      WebAssembly[name] = function (...a) {
+        if (key === "start" && window.__instantiateStart === undefined) window.__instantiateStart = performance.now();
+        return original.apply(this, a).then((r) => {
+          if (key === "end" || name === "instantiateStreaming") window.__instantiateEnd = performance.now();
+          return r;
+        });
+      };
     };
+    stamp("compileStreaming", "start");
+    stamp("instantiateStreaming", "start");
+    stamp("instantiate", "end");
   },
   arg: undefined,
 };
+
+/** Polls the page from Node. Not `page.waitForFunction`: that injects Playwright's own script into the page, which
+ * ran for up to ~420 ms on the main thread right after `load` at 4× CPU — while only Frontdesk was still starting. */
+async function waitForBench(page) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (await page.evaluate(() => !!(window.__bench && (window.__bench.done || window.__bench.error)))) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("the page never reported its start-up marks");
+}
 
 async function loadOnce(browser, url, initScripts = []) {
   const { context, page } = await freshPage(browser, { cpuRate: 4, initScripts });
   try {
     await page.goto(url, { waitUntil: "load", timeout: 60_000 });
-    await page.waitForFunction(() => window.__bench && (window.__bench.done || window.__bench.error), null,
-      { timeout: 60_000, polling: 100 });
+    await waitForBench(page);
     const b = await page.evaluate(() => ({ ...window.__bench, instantiateStart: window.__instantiateStart, instantiateEnd: window.__instantiateEnd }));
     if (b.error) throw new Error(`${url}: ${b.error}`);
     const res = (name) => b.resources.find((r) => r.name === name);
