@@ -312,18 +312,13 @@ pub async fn find_session(
     Ok(row.map(Session::from))
 }
 
-/// The sessions `viewer` sees, newest first; `only_scope` narrows an org-wide viewer to one workspace.
+/// The sessions a visitor sees, newest first (agents page through theirs with [`list_sessions_by_activity`]).
 pub async fn list_sessions(
     db: &SqlitePool,
     viewer: Viewer<'_>,
-    only_scope: Option<&ExternalId>,
 ) -> Result<Vec<Session>, sqlx::Error> {
     let mut qb = QueryBuilder::new(SESSION_SELECT);
     push_visible(&mut qb, viewer);
-    if let Some(scope) = only_scope {
-        qb.push(" AND s.external_id = ")
-            .push_bind(scope.as_str().to_owned());
-    }
     // rowid, not created_at: it grows with every insert, so sessions started in the same second keep their order.
     qb.push(" ORDER BY s.rowid DESC LIMIT ")
         .push_bind(SESSION_LIST_LIMIT);

@@ -112,17 +112,16 @@ async fn start_session(
     // Sessions count against the same bucket as messages: otherwise one script could create sessions forever.
     rate_limit(&state, &visitor)?;
     // A device id is the client's own pick, so the limits that stop a flood are keyed by what it cannot pick.
-    let new_device = match &visitor {
+    let (new_device, unverified_bytes) = match &visitor {
         Visitor::Device {
             org_id,
             device_hash,
             ..
-        } => !chats::device_is_known(&state.db, *org_id, device_hash).await?,
-        Visitor::Verified { .. } => false,
-    };
-    let unverified_bytes = match &visitor {
-        Visitor::Device { .. } => profile.custom_data.as_ref().map_or(0, String::len),
-        Visitor::Verified { .. } => 0,
+        } => (
+            !chats::device_is_known(&state.db, *org_id, device_hash).await?,
+            profile.custom_data.as_ref().map_or(0, String::len),
+        ),
+        Visitor::Verified { .. } => (false, 0),
     };
     state
         .abuse
@@ -150,7 +149,7 @@ async fn list_sessions(
     State(state): State<AppState>,
     WidgetVisitor(visitor): WidgetVisitor,
 ) -> Result<axum::Json<SessionList<WidgetSession>>, ApiError> {
-    let sessions = chats::list_sessions(&state.db, Viewer::from(&visitor), None).await?;
+    let sessions = chats::list_sessions(&state.db, Viewer::from(&visitor)).await?;
     let sessions = sessions.into_iter().map(WidgetSession::from).collect();
     Ok(axum::Json(SessionList { sessions }))
 }
