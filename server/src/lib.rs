@@ -46,6 +46,7 @@ pub mod error;
 pub mod extract;
 pub mod identity;
 pub mod orgs;
+pub mod pg_listen;
 pub mod rate_limit;
 pub mod realtime;
 pub mod routes;

@@ -28,6 +28,16 @@ struct Cli {
         default_value = "sqlite://frontdesk.db"
     )]
     database: String,
+    /// Database connections this process may open (its pool). A held long-poll holds none. On Postgres each
+    /// serving instance opens one more, to listen for the other instances' messages (docs/deploy.md).
+    #[arg(
+        long,
+        global = true,
+        env = "FRONTDESK_DATABASE_MAX_CONNECTIONS",
+        default_value_t = db::DEFAULT_MAX_CONNECTIONS,
+        value_parser = clap::value_parser!(u32).range(1..=1000)
+    )]
+    database_max_connections: u32,
     #[command(subcommand)]
     command: Command,
 }
@@ -192,7 +202,10 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
-    let db = db::connect(&cli.database).await?;
+    let pool = db::PoolConfig {
+        max_connections: cli.database_max_connections,
+    };
+    let db = db::connect(&cli.database, pool).await?;
     match cli.command {
         Command::Serve(args) => {
             let listener = startup::bind(args.addr)
