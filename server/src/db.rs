@@ -181,6 +181,16 @@ impl<'a> Sql<'a> {
             .await
     }
 
+    pub async fn execute<'e, E>(self, executor: E) -> Result<(), sqlx::Error>
+    where
+        E: Executor<'e, Database = Any>,
+    {
+        sqlx::query_with(&self.text, self.args)
+            .execute(executor)
+            .await
+            .map(drop)
+    }
+
     pub async fn fetch_optional<O>(self, db: &AnyPool) -> Result<Option<O>, sqlx::Error>
     where
         O: for<'r> FromRow<'r, AnyRow> + Send + Unpin,

@@ -45,6 +45,7 @@ pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod identity;
+pub mod migrate_data;
 pub mod orgs;
 pub mod pg_listen;
 pub mod rate_limit;

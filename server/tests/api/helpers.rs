@@ -65,7 +65,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(config: Config) -> TestApp {
-    let database = TestDatabase::fresh().await;
+    spawn_app_in(TestDatabase::fresh().await, config).await
+}
+
+/// A server with a new org on `database`.
+pub async fn spawn_app_in(database: Arc<TestDatabase>, config: Config) -> TestApp {
     let db = connect(&database.url).await;
     let org = create_org_in(&db, &[]).await;
     serve(database, db, org, config).await
@@ -114,9 +118,14 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// On the suite's backend.
     pub async fn fresh() -> Arc<Self> {
+        Self::fresh_on(backend()).await
+    }
+
+    pub async fn fresh_on(backend: db::Backend) -> Arc<Self> {
         let dir = tempfile::tempdir().expect("temp dir");
-        match backend() {
+        match backend {
             db::Backend::Sqlite => Arc::new(Self {
                 url: format!("sqlite://{}", dir.path().join("frontdesk.db").display()),
                 _dir: dir,

@@ -9,6 +9,7 @@ mod hardening;
 mod helpers;
 mod http;
 mod messages;
+mod migrate;
 mod realtime;
 mod restart;
 mod scale;
