@@ -294,17 +294,19 @@ ${pg.server_version?.split(" ")[0]} at \`${s.postgresUrl}\`${s.postgresOnThisMac
 (\`--url A,B\`) and gives visitor *i* to instance *i* mod 2 for its chat and every message, as a round-robin load balancer would: one
 generator costs the same CPU whatever it talks to, so the set-ups differ only by their servers, and its latency quantiles cover all
 messages without merging two processes' figures. The set-ups take turns, ${s.rounds} round${s.rounds > 1 ? "s" : ""} of each; the table quotes the
-median round by messages/s and lists every round. The rows in italics are diagnostics (below), not set-ups to deploy.`);
+median round by messages/s and lists every round, each with the CPU that other work took on the machine meanwhile (cores, as
+in the CPU table below: what neither this bench's servers, Postgres nor load.rs used). The rows in italics are diagnostics (below), not
+set-ups to deploy.`);
   const all = [sqlite, p1, p2, pAsync, pOrgs].filter(Boolean);
   const rows = [];
   for (const t of all) {
     const q = quoted(t);
     rows.push([t.diagnostic ? `*${t.label}*` : `**${t.label}**`, `**${num(t.median.messages_per_second)}/s**`,
-      t.runs.map((x) => num(x.messages_per_second)).join(", "), `${ms(q.send_median_ms)} / ${ms(q.send_p99_ms)}`,
+      t.runs.map((x) => `${num(x.messages_per_second)}${x.cpu ? ` (${cores(x.cpu.cores.everythingElse)})` : ""}`).join(", "), `${ms(q.send_median_ms)} / ${ms(q.send_p99_ms)}`,
       q.accepted_per_instance.map(num).join(" + "), t === sqlite ? "—" : ratio(t.median.messages_per_second, sqlite.median.messages_per_second),
       `${num(t.median.rate_limited)} / ${num(t.median.failed)}`]);
   }
-  out.push(table(["set-up", "messages accepted (median round)", "each round", "send median / p99", "accepted per instance", "÷ SQLite, 1 instance", "429 / failed (all rounds)"], rows));
+  out.push(table(["set-up", "messages accepted (median round)", "each round (other work on the machine, cores)", "send median / p99", "accepted per instance", "÷ SQLite, 1 instance", "429 / failed (all rounds)"], rows));
   const met2 = p2.median.messages_per_second >= sqlite.median.messages_per_second;
   out.push(`**Target: Postgres with 2 instances at least as many messages/s as SQLite with 1 — ${met2 ? "met" : "not met"}**
 (${num(p2.median.messages_per_second)}/s against ${num(sqlite.median.messages_per_second)}/s, ${ratio(p2.median.messages_per_second, sqlite.median.messages_per_second)}).`);
@@ -367,8 +369,9 @@ of a server others use); wait events need nothing.`);
   const objectShare = (t) => t ? (quoted(t).activity?.holderBy || []).filter((h) => h.wait === "Lock:object").reduce((a, h) => a + h.share, 0) : NaN;
   if (!met2 && Number.isFinite(advisory) && advisory > 0.5) {
     const perMessage = 1000 / p2.median.messages_per_second;
-    const notes = [`**What dominates: Postgres commits the messages one at a time, and each commit waits for its WAL flush.** Two locks put
-them in single file, both held until the commit has been flushed:
+    const cpuRatio = ratio(cpuMsPerMessage(p2), cpuMsPerMessage(sqlite));
+    const notes = [`**What dominates: Postgres stores the messages one at a time, and each one costs ${cpuRatio} the CPU it costs on SQLite.**
+Two locks put the messages in single file, both held until the commit has been flushed:
 
 1. **The per-org message lock.** \`chats::insert_message\` takes \`pg_advisory_xact_lock(org)\` so that an org's message ids become visible
    in the order they are handed out (a long-poll's cursor must never pass an id still being committed). The bench's ${num(s.visitors)}
@@ -384,9 +387,9 @@ them in single file, both held until the commit has been flushed:
    ${num(pOrgs.median.messages_per_second)}/s, ${ratio(pOrgs.median.messages_per_second, p2.median.messages_per_second)} of one org (rounds:
    ${pOrgs.runs.map((x) => num(x.messages_per_second)).join(", ")}); the connections holding an org's lock were ${holderOf(quoted(pOrgs).activity)}.` : ""}
 
-What the connection holding the org's lock was doing in the quoted 2-instance round: ${holderOf(a2)}. So a message's turn is its
-commit's flush plus the round trips between server and Postgres that follow the grant (the INSERT with its trigger, then COMMIT), each
-waiting for a CPU that ${num(s.visitors)} requests in flight and the other backends share. The flush is this machine's disk, and it is not
+What the connection holding the org's lock was doing in the quoted 2-instance round: ${holderOf(a2)}. So a message's turn is the
+round trips between server and Postgres that follow the grant (the INSERT with its trigger, then COMMIT), each waiting for a CPU that
+${num(s.visitors)} requests in flight and the other backends share, plus the commit's flush. The flush is this machine's disk, and it is not
 steady: a commit alone (200 in a row inside Postgres, nothing else in the way) took ${costs.map((c) => ms(c.flushedMs)).join(", ")} with its
 flush in rounds ${costs.map((c) => c.round).join(", ")}, against ${costs.map((c) => `${round(c.unflushedMs * 1000, 0)} µs`).join(", ")} without; Postgres's
 messages/s moved with it (2 instances: ${p2.runs.map((x) => num(x.messages_per_second)).join(", ")}). A second instance shortens none of
@@ -402,9 +405,19 @@ the flush, the round trips through a busy server are what is left in the queue.`
     const cp = cpuMsPerMessage(p2);
     if (Number.isFinite(cs) && Number.isFinite(cp)) {
       notes.push(`Behind the locks there is CPU: a message cost ${ms(cp)} of CPU with Postgres and two instances (servers and that database's
-backends), against ${ms(cs)} with SQLite (${ratio(cp, cs)}): each of a request's queries crosses a socket to another process and is parsed
-and planned there, and each message also reaches both instances' listening connections. Even with both cores to the servers and
-Postgres, that is a ceiling of about ${num((1000 * cores_) / cp)} messages/s against ${num((1000 * cores_) / cs)} for SQLite.`);
+backends), against ${ms(cs)} with SQLite (${ratio(cp, cs)}). Even with both cores to the servers and Postgres, that is a ceiling of about
+${num((1000 * cores_) / cp)} messages/s against ${num((1000 * cores_) / cs)} for SQLite${pOrgs ? ` — which is why ${pOrgs.orgs} orgs, with no single queue, still
+stop at ${num(pOrgs.median.messages_per_second)}/s with the machine ${cores(quoted(pOrgs).cpu?.cores?.machineBusy)} of ${cores_} busy` : ""}.`);
+    }
+    const P = s.profile;
+    if (P && !P.error) {
+      const top = (list, n) => list.slice(0, n).map((x) => `${x.what} ${pct(x.share)}`).join("; ");
+      notes.push(`Where that CPU goes, from one more 2-instance run under \`perf record -a -g\` (${P.frequency} Hz, ${P.seconds} s, ${num(P.samples)} samples
+on both cores, ${num(P.messages_per_second)} messages/s; not among the rounds above): the machine's samples were
+${top(P.processes, 5)}. **Postgres's backends** (each sample put under the first of these found on its stack):
+${top(P.postgres, 9)}. **The servers** (innermost function of a known crate): ${top(P.servers, 6)}.${(P.postgres[0]?.share ?? 1) < 0.4 ? ` No single hot
+spot: the cost is many small statements per message, each a socket round trip, a wake-up of another process and an executor run with
+its visibility checks — work SQLite does inside the server's process, in a function call.` : ""}`);
     }
     out.push(notes.join("\n\n"));
   } else if (!met2) {

@@ -5,14 +5,14 @@
 // machine's CPU went (servers, Postgres, the load generator, everything else) and what Postgres's connections were
 // doing (wait events sampled from pg_stat_activity), so a missed target comes with what dominates.
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import { join } from "node:path";
 import { FrontdeskServer } from "../../testkit/server.mjs";
 import { fdCount } from "../../testkit/proc.mjs";
 import { randomHex, sleep } from "../../testkit/util.mjs";
-import { run, round, log, median } from "./util.mjs";
+import { run, round, log, median, commandOutput } from "./util.mjs";
 
 // ---- Postgres for the bench: a fresh database per run, made and dropped with psql. ----------------------------------
 // Kept apart on purpose: testkit/postgres.mjs (create/drop with the `pg` package) replaces these three functions, and
@@ -257,6 +257,76 @@ DROP TABLE bench_commit_probe;`, databaseUrl);
   return { commits: n, flushedMs: round((r.on * 1000) / n, 3), unflushedMs: round((r.off * 1000) / n, 3) };
 }
 
+// ---- A profile (perf) --------------------------------------------------------------------------------------------
+
+/** What a Postgres backend's sample was doing: the first of these whose function is on its stack. */
+const POSTGRES_WORK = [
+  ["listening connections reading the NOTIFY queue", ["ProcessNotifyInterrupt", "asyncQueueReadAllNotifications", "ProcessIncomingNotify"]],
+  ["commit (WAL flush, NOTIFY queue, releasing locks)", ["CommitTransactionCommand"]],
+  ["the messages trigger (UPDATE sessions, pg_notify)", ["plpgsql_exec_trigger"]],
+  ["row lookups: heap fetches behind index scans (visibility checks)", ["index_fetch_heap"]],
+  ["executing statements, other", ["standard_ExecutorRun", "PortalRun"]],
+  ["preparing statements (parse, plan cache, executor start)", ["PortalStart", "GetCachedPlan", "exec_parse_message", "exec_bind_message", "pg_parse_query"]],
+  ["reading from the server's socket", ["pq_getbyte", "secure_read", "pq_getmessage"]],
+  ["writing to the server's socket", ["pq_flush", "secure_write", "internal_flush"]],
+  ["waiting for a lock (lock manager)", ["LockAcquireExtended", "ProcSleep"]],
+];
+/** What a server thread's sample was in: the crate of the innermost function with a known name (Rust symbols). */
+const SERVER_CRATES = [["sqlx (the database driver)", "sqlx"], ["hyper (HTTP)", "hyper"], ["serde / serde_json", "serde"],
+  ["tracing (request logs)", "tracing"], ["axum / tower (routing, middleware)", "axum"], ["axum / tower (routing, middleware)", "tower"],
+  ["frontdesk_server (the server's own code)", "frontdesk_server"], ["tokio (runtime, sockets)", "tokio"],
+  ["allocator", "malloc"], ["allocator", "free"], ["allocator", "realloc"]];
+
+const share = (counter, total) => Object.entries(counter).sort((a, b) => b[1] - a[1]).map(([what, n]) => ({ what, samples: n, share: round(n / total, 3) }));
+
+/**
+ * `perf record -a -g` for `seconds` (when perf is installed), then every sample sorted by process — the servers, the
+ * load generators, Postgres, idle, other — and, for Postgres's backends and the servers, by what their stacks show.
+ */
+async function profile(seconds, { servers, loads }, tmp) {
+  const data = join(tmp, `perf-${randomHex(4)}.data`);
+  await run("perf", ["record", "-F", "499", "-a", "-g", "-q", "-o", data, "--", "sleep", String(seconds)]);
+  const script = await new Promise((resolve, reject) => {
+    const child = spawn("perf", ["script", "-i", data, "-F", "comm,pid,ip,sym"], { stdio: ["ignore", "pipe", "ignore"] });
+    const chunks = [];
+    child.stdout.on("data", (d) => chunks.push(d));
+    child.on("error", reject);
+    child.on("exit", () => resolve(Buffer.concat(chunks).toString("utf8")));
+  });
+  rmSync(data, { force: true });
+  const by = {};
+  const postgres = {};
+  const server = {};
+  let total = 0;
+  const count = (counter, key) => (counter[key] = (counter[key] ?? 0) + 1);
+  for (const sample of script.split(/\n(?=\S)/)) {
+    const [head, ...frames] = sample.split("\n").filter((l) => l.trim());
+    if (!head) continue;
+    const [comm, pidText] = head.trim().split(/\s+/);
+    const pid = Number(pidText);
+    const stack = frames.map((l) => {
+      const [ip, ...sym] = l.trim().split(/\s+/);
+      return { kernel: ip.startsWith("ffffffff"), sym: sym.join(" ").replace(/\+0x[0-9a-f]+$/, "") };
+    });
+    total++;
+    const group = servers.includes(pid) ? "servers" : loads.includes(pid) ? "load generator" : comm === "postgres" ? "Postgres"
+      : comm === "swapper" ? "idle" : "other processes";
+    count(by, group);
+    if (group === "Postgres") {
+      const found = POSTGRES_WORK.find(([, fns]) => stack.some((f) => fns.includes(f.sym)));
+      count(postgres, found ? found[0] : stack[0]?.kernel ? "kernel, other (scheduling, network)" : "other");
+    } else if (group === "servers") {
+      const leaf = stack[0];
+      const crate = leaf?.kernel ? "kernel (system calls, network, scheduling)"
+        : stack.map((f) => SERVER_CRATES.find(([, needle]) => f.sym.includes(needle))?.[0]).find(Boolean) ?? "other";
+      count(server, crate);
+    }
+  }
+  const sum = (c) => Object.values(c).reduce((a, b) => a + b, 0);
+  return { seconds, frequency: 499, samples: total, processes: share(by, total), postgres: share(postgres, sum(postgres)),
+    servers: share(server, sum(server)) };
+}
+
 // ---- The load generator --------------------------------------------------------------------------------------------
 
 /**
@@ -420,52 +490,68 @@ export async function scaleout({ serverBinary, loadBin, tmp, outDir, serveArgs, 
     ];
     results.throughput = Object.fromEntries(setups.map((s) => [s.key,
       { label: s.label, instances: s.servers.length, orgs: s.orgs.length, diagnostic: Boolean(s.diagnostic), runs: [] }]));
+    /** One run of `setup`; with `profiled`, under perf instead of the CPU and activity sampling. */
+    const measure = async (setup, profiled = false) => {
+      const serverPids = Object.fromEntries(setup.servers.map((s, i) => [`server${i + 1}`, s.pid]));
+      const per = Math.round(visitors / setup.orgs.length);
+      let ready = 0;
+      let ended = 0;
+      let cpu = null;
+      let cpuUsed = null;
+      let sampling = null;
+      let profiling = null;
+      // Each load.rs makes its visitors, then all send at once (--go-on-stdin); the window ends when the first stops.
+      const loads = setup.orgs.map((org) => startLoad(loadBin, ["--concurrency", String(per), "--seconds", String(seconds), "--replies", "0",
+        "--go-on-stdin", "--url", setup.servers.map((s) => s.url).join(","), ...keys(org)], (event) => {
+        if (event === "ready" && ++ready === loads.length) {
+          if (profiled) {
+            profiling = profile(seconds, { servers: Object.values(serverPids), loads: loads.map((l) => l.pid) }, tmp)
+              .catch((e) => ({ error: String(e.message || e) }));
+          } else {
+            cpu = new CpuWindow({ processes: { ...serverPids, ...Object.fromEntries(loads.map((l, i) => [`load${i + 1}`, l.pid])) }, postmaster,
+              database: setup.database ?? "\0" });
+            cpu.start();
+            if (setup.database) sampling = sampleActivity(setup.database, seconds).catch((e) => ({ error: String(e.message || e) }));
+          }
+          for (const l of loads) l.go();
+        } else if (event === "end" && ++ended === 1 && cpu) {
+          cpuUsed = cpu.stop();
+        }
+      }));
+      const reports = await Promise.all(loads.map((l) => l.done));
+      const each = reports.map((x) => x.visitor_send_throughput[0]);
+      const t = each.length === 1 ? each[0] : {
+        concurrency: each.reduce((a, x) => a + x.concurrency, 0),
+        seconds: Math.max(...each.map((x) => x.seconds)),
+        accepted: each.reduce((a, x) => a + x.accepted, 0),
+        messages_per_second: each.reduce((a, x) => a + x.messages_per_second, 0),
+        // Several processes: the median of their medians and the worst of their p99s.
+        send_median_ms: median(each.map((x) => x.send_median_ms)),
+        send_p99_ms: Math.max(...each.map((x) => x.send_p99_ms)),
+        rate_limited: each.reduce((a, x) => a + x.rate_limited, 0),
+        failed: each.reduce((a, x) => a + x.failed, 0),
+        accepted_per_instance: each[0].accepted_per_instance.map((_, i) => each.reduce((a, x) => a + x.accepted_per_instance[i], 0)),
+        processes: each,
+      };
+      return { ...t, cpu: cpuUsed, activity: sampling ? await sampling : null, ...(profiled ? { profile: await profiling } : {}) };
+    };
     results.commitCost = [];
     for (let r = 0; r < rounds; r++) {
       const cost = await commitCost(db1.url);
       results.commitCost.push({ round: r + 1, ...cost });
       log(`scaleout: round ${r + 1}: a commit on Postgres takes ${cost.flushedMs} ms with its flush, ${cost.unflushedMs} ms without`);
       for (const setup of setups) {
-        const serverPids = Object.fromEntries(setup.servers.map((s, i) => [`server${i + 1}`, s.pid]));
-        const per = Math.round(visitors / setup.orgs.length);
-        let ready = 0;
-        let ended = 0;
-        let cpu = null;
-        let cpuUsed = null;
-        let sampling = null;
-        // Each load.rs makes its visitors, then all send at once (--go-on-stdin); the window ends when the first stops.
-        const loads = setup.orgs.map((org) => startLoad(loadBin, ["--concurrency", String(per), "--seconds", String(seconds), "--replies", "0",
-          "--go-on-stdin", "--url", setup.servers.map((s) => s.url).join(","), ...keys(org)], (event) => {
-          if (event === "ready" && ++ready === loads.length) {
-            cpu = new CpuWindow({ processes: { ...serverPids, ...Object.fromEntries(loads.map((l, i) => [`load${i + 1}`, l.pid])) }, postmaster,
-              database: setup.database ?? "\0" });
-            cpu.start();
-            if (setup.database) sampling = sampleActivity(setup.database, seconds).catch((e) => ({ error: String(e.message || e) }));
-            for (const l of loads) l.go();
-          } else if (event === "end" && ++ended === 1 && cpu) {
-            cpuUsed = cpu.stop();
-          }
-        }));
-        const reports = await Promise.all(loads.map((l) => l.done));
-        const each = reports.map((x) => x.visitor_send_throughput[0]);
-        const t = each.length === 1 ? each[0] : {
-          concurrency: each.reduce((a, x) => a + x.concurrency, 0),
-          seconds: Math.max(...each.map((x) => x.seconds)),
-          accepted: each.reduce((a, x) => a + x.accepted, 0),
-          messages_per_second: each.reduce((a, x) => a + x.messages_per_second, 0),
-          // Several processes: the median of their medians and the worst of their p99s.
-          send_median_ms: median(each.map((x) => x.send_median_ms)),
-          send_p99_ms: Math.max(...each.map((x) => x.send_p99_ms)),
-          rate_limited: each.reduce((a, x) => a + x.rate_limited, 0),
-          failed: each.reduce((a, x) => a + x.failed, 0),
-          accepted_per_instance: each[0].accepted_per_instance.map((_, i) => each.reduce((a, x) => a + x.accepted_per_instance[i], 0)),
-          processes: each,
-        };
-        const run = { round: r + 1, ...t, cpu: cpuUsed, activity: sampling ? await sampling : null };
-        results.throughput[setup.key].runs.push(run);
+        const t = { round: r + 1, ...(await measure(setup)) };
+        results.throughput[setup.key].runs.push(t);
         log(`scaleout: round ${r + 1}, ${setup.label}: ${t.messages_per_second}/s, p99 ${t.send_p99_ms} ms (per instance ${t.accepted_per_instance.join(" + ")})`);
         await sleep(1000);
       }
+    }
+    // One more run of the 2-instance set-up, under perf (not among the rounds: the profiler costs CPU too).
+    if (postmaster && commandOutput("perf", ["--version"])) {
+      const profiled = await measure(setups.find((x) => x.key === "postgres2"), true);
+      results.profile = { messages_per_second: profiled.messages_per_second, ...profiled.profile };
+      log(`scaleout: profiled run, 2 instances: ${profiled.messages_per_second}/s`);
     }
     for (const s of Object.values(results.throughput)) {
       const mid = [...s.runs].sort((a, b) => a.messages_per_second - b.messages_per_second)[Math.floor(s.runs.length / 2)];
