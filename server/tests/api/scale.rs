@@ -187,3 +187,56 @@ async fn when_the_listening_connection_drops_held_long_polls_still_get_the_messa
         "back again"
     );
 }
+
+/// Runs the real binary's `args` on `app`'s database and returns its stdout.
+fn cli(app: &TestApp, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_frontdesk-server"))
+        .args(args)
+        .args(["--database", &app.db_url])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn a_key_rotation_and_a_new_agent_take_effect_on_every_instance_at_once() {
+    let a = spawn_app().await;
+    let b = spawn_instance_beside(&a).await;
+    let token = a.token_for(json!({ "email": "ada@example.com" })).await;
+    // A token issued by one instance is good on the other: one signing key, in the database.
+    b.sessions(&b.user(&token)).await.assert_status(200);
+
+    cli(&a, &["signing-key", "rotate"]);
+    for instance in [&a, &b] {
+        let message = instance
+            .sessions(&instance.user(&token))
+            .await
+            .assert_error(401, "invalid_user_token")
+            .to_owned();
+        assert!(message.contains("rotated"), "{message}");
+    }
+
+    // An agent key made by the CLI works on both instances without a restart.
+    let made = cli(
+        &a,
+        &[
+            "agent",
+            "create",
+            "--org",
+            &a.org.widget_token,
+            "--name",
+            "Ada",
+            "--json",
+        ],
+    );
+    let key: serde_json::Value = serde_json::from_str(&made).unwrap();
+    let key = key["agent_key"].as_str().unwrap();
+    for instance in [&a, &b] {
+        instance.agent_sessions(key, None).await.assert_status(200);
+    }
+}
