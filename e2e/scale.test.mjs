@@ -17,7 +17,7 @@ import { FrontdeskServer } from "../testkit/server.mjs";
 import { Nginx } from "../testkit/nginx.mjs";
 import { PostgresDatabase, postgresMissing } from "../testkit/postgres.mjs";
 import { Site } from "../testkit/site.mjs";
-import { agentApi } from "../testkit/api.mjs";
+import { agentApi, newVisitor } from "../testkit/api.mjs";
 import { launchChromium, watchPage, logsOf } from "../testkit/browser.mjs";
 import { widget } from "../testkit/widget.mjs";
 import { eventually, uniq } from "../testkit/util.mjs";
@@ -118,6 +118,13 @@ test("11. two instances on one Postgres behind nginx: a chat survives SIGKILL of
   };
   let session;
 
+  // Beside the chat, a second visitor's long-poll with the longest wait the API allows (30 s) and nothing to receive:
+  // nginx must hold it that long and pass on the server's empty answer, not time it out (deploy/nginx.conf sets
+  // proxy_read_timeout above 30 s for the long-poll paths). Held through the kills too: if its instance dies, nginx
+  // asks the other one.
+  const quiet = await newVisitor(s.nginx.url, s.org.widget_token);
+  const held = quiet.api.updates(0, 30);
+
   try {
     await widget.open(page);
     await visitorSays("v1", "hello, through nginx");
@@ -165,6 +172,10 @@ test("11. two instances on one Postgres behind nginx: a chat survives SIGKILL of
       assert.deepEqual((await direct(server).messages(session)).map((m) => m.content), expected, `stored, read from ${server.url}`);
     }
     assert.equal((await viaNginx.sessions(ws)).length, 1, "one conversation");
+
+    const quietAnswer = await held;
+    assert.equal(quietAnswer.status, 200, `a 30 s long-poll through nginx is answered by the server: ${quietAnswer.status} ${quietAnswer.text}`);
+    assert.deepEqual(quietAnswer.json.messages, []);
 
     // The widget never went around nginx, and nginx did spread its requests over both instances.
     assert.ok(widgetRequests.length > 0);
