@@ -309,10 +309,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
         _ => {
             let dir = tempfile::tempdir()?;
-            let pool = db::connect(&format!(
-                "sqlite://{}",
-                dir.path().join("load.db").display()
-            ))
+            let pool = db::connect(
+                &format!("sqlite://{}", dir.path().join("load.db").display()),
+                db::PoolConfig::default(),
+            )
             .await?;
             let org = orgs::create_org(&pool, &Label::parse("Load", Label::NAME_MAX)?, &[]).await?;
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -14,7 +14,7 @@ use rand::rngs::OsRng;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use subtle::ConstantTimeEq;
 
 use crate::domain::DeviceId;
@@ -70,7 +70,7 @@ pub fn bearer(header: Option<&str>) -> Option<&str> {
 }
 
 /// The org whose secret key this is.
-pub async fn org_for_secret_key(db: &SqlitePool, key: &str) -> Result<Option<i64>, sqlx::Error> {
+pub async fn org_for_secret_key(db: &AnyPool, key: &str) -> Result<Option<i64>, sqlx::Error> {
     if !key.starts_with("sk_") {
         return Ok(None);
     }
@@ -79,7 +79,7 @@ pub async fn org_for_secret_key(db: &SqlitePool, key: &str) -> Result<Option<i64
     // useful because the attacker controls only the input of SHA-256, not its output. The final compare is
     // constant-time anyway so that correctness does not rest on that argument.
     let row: Option<(i64, Vec<u8>)> =
-        sqlx::query_as("SELECT id, secret_key_hash FROM orgs WHERE secret_key_hash = ?")
+        sqlx::query_as("SELECT id, secret_key_hash FROM orgs WHERE secret_key_hash = $1")
             .bind(&presented)
             .fetch_optional(db)
             .await?;
@@ -100,7 +100,7 @@ pub struct Agent {
 pub const SECRET_KEY_AGENT_NAME: &str = "Support";
 
 /// Checks an agent API credential: the org's secret key or one of its agent keys.
-pub async fn agent_for_key(db: &SqlitePool, key: &str) -> Result<Option<Agent>, sqlx::Error> {
+pub async fn agent_for_key(db: &AnyPool, key: &str) -> Result<Option<Agent>, sqlx::Error> {
     if key.starts_with("sk_") {
         let org = org_for_secret_key(db, key).await?;
         return Ok(org.map(|org_id| Agent {
@@ -113,7 +113,7 @@ pub async fn agent_for_key(db: &SqlitePool, key: &str) -> Result<Option<Agent>, 
     }
     let presented = hash_secret(key);
     let row: Option<(i64, String, Vec<u8>)> =
-        sqlx::query_as("SELECT org_id, name, key_hash FROM agents WHERE key_hash = ?")
+        sqlx::query_as("SELECT org_id, name, key_hash FROM agents WHERE key_hash = $1")
             .bind(&presented)
             .fetch_optional(db)
             .await?;
@@ -145,10 +145,10 @@ impl std::fmt::Debug for SigningKey {
 }
 
 /// The current signing key, created on first use.
-pub async fn current_signing_key(db: &SqlitePool) -> Result<SigningKey, sqlx::Error> {
+pub async fn current_signing_key(db: &AnyPool) -> Result<SigningKey, sqlx::Error> {
     // Two servers starting at once on a new database both try; `slot` is UNIQUE, so one insert wins and
     // both then read the same key.
-    sqlx::query("INSERT INTO signing_keys (slot, secret, created_at) VALUES (1, ?, ?) ON CONFLICT (slot) DO NOTHING")
+    sqlx::query("INSERT INTO signing_keys (slot, secret, created_at) VALUES (1, $1, $2) ON CONFLICT (slot) DO NOTHING")
         .bind(new_secret())
         .bind(now_unix())
         .execute(db)
@@ -160,15 +160,22 @@ pub async fn current_signing_key(db: &SqlitePool) -> Result<SigningKey, sqlx::Er
 }
 
 /// Replaces the signing key: every token signed before is refused from now on, by every server on this database.
-pub async fn rotate_signing_key(db: &SqlitePool) -> Result<SigningKey, sqlx::Error> {
+pub async fn rotate_signing_key(db: &AnyPool) -> Result<SigningKey, sqlx::Error> {
     let secret = new_secret();
-    // REPLACE deletes the old row and inserts a new one, which AUTOINCREMENT gives a never-used id.
-    let (id,): (i64,) =
-        sqlx::query_as("INSERT OR REPLACE INTO signing_keys (slot, secret, created_at) VALUES (1, ?, ?) RETURNING id")
-            .bind(&secret)
-            .bind(now_unix())
-            .fetch_one(db)
-            .await?;
+    // Delete and insert in one transaction: the new row takes a never-used id (AUTOINCREMENT on SQLite, an identity
+    // on Postgres), and no server ever sees the slot empty.
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM signing_keys WHERE slot = 1")
+        .execute(&mut *tx)
+        .await?;
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO signing_keys (slot, secret, created_at) VALUES (1, $1, $2) RETURNING id",
+    )
+    .bind(&secret)
+    .bind(now_unix())
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
     Ok(SigningKey { id, secret })
 }
 
@@ -234,7 +241,7 @@ pub enum TokenRejection {
 /// key to check it with), and the expiry is checked last, so that `user_token_expired` (which tells the widget to
 /// fetch a fresh token) is only ever said of a token this server issued.
 pub async fn verify_user_token(
-    db: &SqlitePool,
+    db: &AnyPool,
     token: &str,
     org_id: i64,
     now: i64,
@@ -242,10 +249,11 @@ pub async fn verify_user_token(
     let kid = decode_claims(token)
         .ok_or(ApiError::InvalidUserToken(TokenRejection::Malformed))?
         .kid;
-    let secret: Option<(Vec<u8>,)> = sqlx::query_as("SELECT secret FROM signing_keys WHERE id = ?")
-        .bind(kid)
-        .fetch_optional(db)
-        .await?;
+    let secret: Option<(Vec<u8>,)> =
+        sqlx::query_as("SELECT secret FROM signing_keys WHERE id = $1")
+            .bind(kid)
+            .fetch_optional(db)
+            .await?;
     // Read per request rather than cached: `signing-key rotate` may run while servers are up, and must take
     // effect on all of them at once. It is a primary-key read of one small row.
     let Some((secret,)) = secret else {

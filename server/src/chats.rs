@@ -8,7 +8,9 @@
 //! The types here are rows and what is built from them (times as unix seconds); what goes on the wire is made
 //! from them in [`crate::wire`].
 
-use sqlx::{FromRow, QueryBuilder, Sqlite, SqlitePool};
+use sqlx::{AnyPool, FromRow};
+
+use crate::db::{Backend, Sql};
 
 use crate::domain::{ClientId, ExternalId, MessageContent, SessionId};
 
@@ -52,7 +54,7 @@ impl<'a> From<&'a Visitor> for Viewer<'a> {
 }
 
 /// Appends the condition "session `s` is visible to `viewer`".
-fn push_visible(qb: &mut QueryBuilder<'_, Sqlite>, viewer: Viewer<'_>) {
+fn push_visible(qb: &mut Sql<'_>, viewer: Viewer<'_>) {
     let scope = |scope: &Option<ExternalId>| scope.as_ref().map(|s| s.as_str().to_owned());
     match viewer {
         Viewer::Visitor(Visitor::Verified {
@@ -62,8 +64,9 @@ fn push_visible(qb: &mut QueryBuilder<'_, Sqlite>, viewer: Viewer<'_>) {
         }) => {
             qb.push("s.org_id = ").push_bind(*org_id);
             qb.push(" AND s.contact_id = ").push_bind(*contact_id);
-            // `IS` rather than `=`: NULL (the default scope) must match NULL.
-            qb.push(" AND s.external_id IS ").push_bind(scope(s));
+            // Not `=`: NULL (the default scope) must match NULL.
+            qb.push(" AND s.external_id IS NOT DISTINCT FROM ")
+                .push_bind(scope(s));
         }
         Viewer::Visitor(Visitor::Device {
             org_id,
@@ -73,7 +76,8 @@ fn push_visible(qb: &mut QueryBuilder<'_, Sqlite>, viewer: Viewer<'_>) {
             qb.push("s.org_id = ").push_bind(*org_id);
             qb.push(" AND s.contact_id IS NULL AND s.device_hash = ")
                 .push_bind(device_hash.clone());
-            qb.push(" AND s.external_id IS ").push_bind(scope(s));
+            qb.push(" AND s.external_id IS NOT DISTINCT FROM ")
+                .push_bind(scope(s));
         }
         Viewer::Org(org_id) => {
             qb.push("s.org_id = ").push_bind(org_id);
@@ -82,11 +86,49 @@ fn push_visible(qb: &mut QueryBuilder<'_, Sqlite>, viewer: Viewer<'_>) {
 }
 
 /// `messages.author`, stored as the wire spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
-#[sqlx(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Author {
     Visitor,
     Agent,
+}
+
+impl Author {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Visitor => "visitor",
+            Self::Agent => "agent",
+        }
+    }
+}
+
+// By hand: sqlx's derive does not cover the `Any` driver. Stored as text, on both backends.
+impl sqlx::Type<sqlx::Any> for Author {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <&str as sqlx::Type<sqlx::Any>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <&str as sqlx::Type<sqlx::Any>>::compatible(ty)
+    }
+}
+
+impl<'q> sqlx::Encode<'q, sqlx::Any> for Author {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer<'q>,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        <&str as sqlx::Encode<'q, sqlx::Any>>::encode(self.as_str(), buf)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for Author {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        match <&str as sqlx::Decode<'r, sqlx::Any>>::decode(value)? {
+            "visitor" => Ok(Self::Visitor),
+            "agent" => Ok(Self::Agent),
+            other => Err(format!("unknown message author {other:?}").into()),
+        }
+    }
 }
 
 /// A row of `messages`.
@@ -232,7 +274,7 @@ pub const SESSION_LIST_LIMIT: i64 = 200;
 /// (the caller then looks for it with [`find_session_by_client_id`]: a retry finds its own). Another owner's use
 /// of the same client id conflicts with nothing (migrations/0005), so it reveals nothing.
 pub async fn create_session(
-    db: &SqlitePool,
+    db: &AnyPool,
     visitor: &Visitor,
     profile: VisitorProfile,
     client_id: Option<&ClientId>,
@@ -258,8 +300,8 @@ pub async fn create_session(
     };
     let inserted = sqlx::query(
         "INSERT INTO sessions (id, org_id, external_id, contact_id, device_hash, visitor_name, visitor_email,
-                               visitor_avatar_url, non_verified_custom_data, created_at, client_id, activity_seq)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT IFNULL(MAX(activity_seq), 0) + 1 FROM sessions))
+                               visitor_avatar_url, non_verified_custom_data, created_at, client_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          ON CONFLICT DO NOTHING",
     )
     .bind(id.as_str())
@@ -287,55 +329,52 @@ pub async fn create_session(
 
 /// The session that `client_id` started, if `viewer` sees it.
 pub async fn find_session_by_client_id(
-    db: &SqlitePool,
+    db: &AnyPool,
     viewer: Viewer<'_>,
     client_id: &ClientId,
 ) -> Result<Option<Session>, sqlx::Error> {
-    let mut qb = QueryBuilder::new(SESSION_SELECT);
+    let mut qb = Sql::new(SESSION_SELECT);
     push_visible(&mut qb, viewer);
     qb.push(" AND s.client_id = ")
         .push_bind(client_id.as_str().to_owned());
-    let row: Option<SessionRow> = qb.build_query_as().fetch_optional(db).await?;
+    let row: Option<SessionRow> = qb.fetch_optional(db).await?;
     Ok(row.map(Session::from))
 }
 
 /// The session `id`, if `viewer` sees it.
 pub async fn find_session(
-    db: &SqlitePool,
+    db: &AnyPool,
     viewer: Viewer<'_>,
     id: &SessionId,
 ) -> Result<Option<Session>, sqlx::Error> {
-    let mut qb = QueryBuilder::new(SESSION_SELECT);
+    let mut qb = Sql::new(SESSION_SELECT);
     push_visible(&mut qb, viewer);
     qb.push(" AND s.id = ").push_bind(id.as_str().to_owned());
-    let row: Option<SessionRow> = qb.build_query_as().fetch_optional(db).await?;
+    let row: Option<SessionRow> = qb.fetch_optional(db).await?;
     Ok(row.map(Session::from))
 }
 
 /// The sessions a visitor sees, newest first (agents page through theirs with [`list_sessions_by_activity`]).
-pub async fn list_sessions(
-    db: &SqlitePool,
-    viewer: Viewer<'_>,
-) -> Result<Vec<Session>, sqlx::Error> {
-    let mut qb = QueryBuilder::new(SESSION_SELECT);
+pub async fn list_sessions(db: &AnyPool, viewer: Viewer<'_>) -> Result<Vec<Session>, sqlx::Error> {
+    let mut qb = Sql::new(SESSION_SELECT);
     push_visible(&mut qb, viewer);
     // rowid, not created_at: it grows with every insert, so sessions started in the same second keep their order.
     qb.push(" ORDER BY s.rowid DESC LIMIT ")
         .push_bind(SESSION_LIST_LIMIT);
-    let rows: Vec<SessionRow> = qb.build_query_as().fetch_all(db).await?;
+    let rows: Vec<SessionRow> = qb.fetch_all(db).await?;
     Ok(rows.into_iter().map(Session::from).collect())
 }
 
 /// An org's sessions by latest activity, most recent first: those with `activity_seq < before` when given, at
 /// most `limit`. A new message moves its session to the top, however many chats were started since.
 pub async fn list_sessions_by_activity(
-    db: &SqlitePool,
+    db: &AnyPool,
     org_id: i64,
     only_scope: Option<&ExternalId>,
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<Session>, sqlx::Error> {
-    let mut qb = QueryBuilder::new(SESSION_SELECT);
+    let mut qb = Sql::new(SESSION_SELECT);
     push_visible(&mut qb, Viewer::Org(org_id));
     if let Some(scope) = only_scope {
         qb.push(" AND s.external_id = ")
@@ -346,23 +385,25 @@ pub async fn list_sessions_by_activity(
     }
     qb.push(" ORDER BY s.activity_seq DESC LIMIT ")
         .push_bind(limit);
-    let rows: Vec<SessionRow> = qb.build_query_as().fetch_all(db).await?;
+    let rows: Vec<SessionRow> = qb.fetch_all(db).await?;
     Ok(rows.into_iter().map(Session::from).collect())
 }
 
 /// Whether the device behind `device_hash` started any chat of `org_id` before (in any scope).
 pub async fn device_is_known(
-    db: &SqlitePool,
+    db: &AnyPool,
     org_id: i64,
     device_hash: &[u8],
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM sessions WHERE org_id = ? AND device_hash = ?)",
+    // A count of at most one row rather than EXISTS, whose boolean SQLite gives as an integer.
+    let found: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM sessions WHERE org_id = $1 AND device_hash = $2 LIMIT 1) AS found",
     )
     .bind(org_id)
     .bind(device_hash)
     .fetch_one(db)
-    .await
+    .await?;
+    Ok(found > 0)
 }
 
 const MESSAGE_COLUMNS: &str =
@@ -372,10 +413,10 @@ const MESSAGE_COLUMNS: &str =
 pub const HISTORY_LIMIT: i64 = 1000;
 
 /// The messages of `session`, oldest first. The caller got `session` from [`find_session`] with its viewer.
-pub async fn messages(db: &SqlitePool, session: &Session) -> Result<Vec<MessageRow>, sqlx::Error> {
+pub async fn messages(db: &AnyPool, session: &Session) -> Result<Vec<MessageRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT * FROM (SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.session_id = ? ORDER BY m.id DESC LIMIT ?)
-         ORDER BY id"
+        "SELECT * FROM (SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.session_id = $1 ORDER BY m.id DESC LIMIT $2)
+         AS latest ORDER BY id"
     ))
     .bind(&session.id)
     .bind(HISTORY_LIMIT)
@@ -385,7 +426,7 @@ pub async fn messages(db: &SqlitePool, session: &Session) -> Result<Vec<MessageR
 
 /// Messages with `id > after` in every session `viewer` sees, oldest first, at most `limit`.
 pub async fn messages_after(
-    db: &SqlitePool,
+    db: &AnyPool,
     viewer: Viewer<'_>,
     after: i64,
     limit: i64,
@@ -393,17 +434,18 @@ pub async fn messages_after(
     // A visitor has few sessions: SQLite starts from them (by index) and reads each one's new messages. An org
     // may have many, most of them idle: `CROSS JOIN` makes SQLite walk the messages after the cursor instead
     // (by primary key, in order, stopping at `limit`), which is cheap because a console's cursor is recent.
-    let join = match viewer {
-        Viewer::Visitor(_) => "JOIN",
-        Viewer::Org(_) => "CROSS JOIN",
+    // Postgres plans by statistics (and has no `CROSS JOIN … ON`).
+    let join = match (viewer, crate::db::backend(db)) {
+        (Viewer::Org(_), Backend::Sqlite) => "CROSS JOIN",
+        _ => "JOIN",
     };
-    let mut qb = QueryBuilder::new(format!(
+    let mut qb = Sql::new(format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages m {join} sessions s ON s.id = m.session_id WHERE "
     ));
     push_visible(&mut qb, viewer);
     qb.push(" AND m.id > ").push_bind(after);
     qb.push(" ORDER BY m.id LIMIT ").push_bind(limit);
-    qb.build_query_as().fetch_all(db).await
+    qb.fetch_all(db).await
 }
 
 /// A message about to be stored.
@@ -425,12 +467,12 @@ pub enum Stored {
 
 /// The message of `session` with this client id, if any.
 pub async fn message_by_client_id(
-    db: &SqlitePool,
+    db: &AnyPool,
     session: &Session,
     client_id: &ClientId,
 ) -> Result<Option<MessageRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.session_id = ? AND m.client_id = ?"
+        "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.session_id = $1 AND m.client_id = $2"
     ))
     .bind(&session.id)
     .bind(client_id.as_str())
@@ -440,15 +482,15 @@ pub async fn message_by_client_id(
 
 /// Stores `message` in `session` (which the caller found with its viewer), once per client id.
 pub async fn insert_message(
-    db: &SqlitePool,
+    db: &AnyPool,
     session: &Session,
     message: NewMessage,
 ) -> Result<Stored, sqlx::Error> {
     // A single statement: the UNIQUE (session_id, client_id) constraint, not a prior read, decides whether this is
     // a retry, so two racing retries store one message.
-    let created: Option<MessageRow> = sqlx::query_as(
+    let insert = sqlx::query_as(
         "INSERT INTO messages (session_id, client_id, author, author_name, content, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (session_id, client_id) DO NOTHING
          RETURNING id, session_id, client_id, author, author_name, content, created_at",
     )
@@ -457,9 +499,25 @@ pub async fn insert_message(
     .bind(message.author)
     .bind(&message.author_name)
     .bind(message.content.as_str())
-    .bind(now())
-    .fetch_optional(db)
-    .await?;
+    .bind(now());
+    let created: Option<MessageRow> = match crate::db::backend(db) {
+        // One writer at a time: ids commit in the order they are handed out.
+        Backend::Sqlite => insert.fetch_optional(db).await?,
+        Backend::Postgres => {
+            // A sequence hands out ids at insert time, but they become visible at commit: if a message with a
+            // higher id committed first, a long-poll could move its cursor past a lower id still in flight and
+            // never see it. One org's inserts take turns until they commit, so its ids become visible in order.
+            // (Per org because every cursor is: a visitor's and an agent's reads never span two orgs.)
+            let mut tx = db.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(session.org_id)
+                .execute(&mut *tx)
+                .await?;
+            let created = insert.fetch_optional(&mut *tx).await?;
+            tx.commit().await?;
+            created
+        }
+    };
     if let Some(created) = created {
         return Ok(Stored::Created(created));
     }

@@ -1,16 +1,21 @@
-//! The database: opening it, configuring SQLite, and bringing its schema up to date.
+//! The database: opening it (SQLite or Postgres, by URL), configuring it, and bringing its schema up to date.
+//!
+//! Both backends are reached through sqlx's `Any` driver, so every query in the crate is written once: in SQL that
+//! both accept (`$1` placeholders, `ON CONFLICT`, `RETURNING`, `IS NOT DISTINCT FROM`), with the few differences
+//! kept in the schema (`migrations/sqlite/`, `migrations/postgres/`) rather than in the code. Where the code must
+//! still know which one it talks to, it asks [`backend`].
 
-use std::str::FromStr;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Arguments, Encode, Executor, FromRow, Type};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error(
-        "--database {0}: this version supports only sqlite:// URLs (e.g. sqlite://frontdesk.db)"
+        "--database {0}: expected a sqlite:// URL (e.g. sqlite://frontdesk.db) or a postgres:// URL \
+         (e.g. postgres://frontdesk@127.0.0.1:5432/frontdesk)"
     )]
     Unsupported(String),
     #[error("--database {url}: {source}")]
@@ -22,45 +27,178 @@ pub enum DbError {
     },
 }
 
-const MAX_CONNECTIONS: u32 = 8;
+/// Which database a pool talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
 
-/// Opens (creating it if missing) the database at `url` and runs pending migrations.
-pub async fn connect(url: &str) -> Result<SqlitePool, DbError> {
-    if !url.starts_with("sqlite:") {
-        return Err(DbError::Unsupported(url.to_owned()));
+impl Backend {
+    /// The backend a `--database` URL names, if it is one this server supports.
+    pub fn of_url(url: &str) -> Option<Self> {
+        let scheme = url.split_once(':')?.0;
+        match scheme {
+            "sqlite" => Some(Self::Sqlite),
+            "postgres" | "postgresql" => Some(Self::Postgres),
+            _ => None,
+        }
     }
+}
+
+/// The backend behind `db`.
+pub fn backend(db: &AnyPool) -> Backend {
+    Backend::of_url(db.connect_options().database_url.as_str()).unwrap_or(Backend::Sqlite)
+}
+
+/// How a server uses its database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolConfig {
+    /// Connections in the pool. A held long-poll holds none (it waits in memory and borrows one per query), so
+    /// this bounds concurrent queries, not visitors. On Postgres each instance also keeps one listening connection.
+    pub max_connections: u32,
+}
+
+/// The default pool: SQLite has one writer at a time, so more connections only queue for it; Postgres serves a
+/// busy instance's reads in parallel.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 8;
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        Self {
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+        }
+    }
+}
+
+/// Opens (creating it if missing, for SQLite) the database at `url` and runs pending migrations.
+pub async fn connect(url: &str, config: PoolConfig) -> Result<AnyPool, DbError> {
+    let backend = Backend::of_url(url).ok_or_else(|| DbError::Unsupported(url.to_owned()))?;
+    sqlx::any::install_default_drivers();
     let open = |source| DbError::Open {
         url: url.to_owned(),
         source,
     };
-    let options = SqliteConnectOptions::from_str(url)
-        .map_err(open)?
-        .create_if_missing(true)
-        // WAL lets long-poll reads run while a message is being written.
-        .journal_mode(SqliteJournalMode::Wal)
-        // With WAL, NORMAL survives a process crash or restart; only a power loss can drop the last commits.
-        .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true)
-        // SQLite has one writer at a time; wait for it rather than fail with "database is locked".
-        .busy_timeout(Duration::from_secs(5));
-    let pool = SqlitePoolOptions::new()
-        .max_connections(MAX_CONNECTIONS)
-        // SQLite opens a file it may not write read-only without saying so, and such a connection stays read-only
-        // after the file is writable again: replace every connection opened before the last lasting failure.
-        .before_acquire(|_conn, meta| {
-            Box::pin(async move { Ok(!opened_before_last_failure(meta.age)) })
-        })
-        .connect_with(options)
-        .await
-        .map_err(open)?;
-    sqlx::migrate!()
-        .run(&pool)
-        .await
-        .map_err(|source| DbError::Migrate {
-            url: url.to_owned(),
-            source,
-        })?;
+    let options = AnyPoolOptions::new().max_connections(config.max_connections.max(1));
+    let pool = match backend {
+        Backend::Sqlite => options
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute(
+                        // WAL lets long-poll reads run while a message is being written. With WAL, NORMAL
+                        // survives a process crash or restart; only a power loss can drop the last commits.
+                        // SQLite has one writer at a time: wait for it rather than fail with "database is locked".
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+                         PRAGMA busy_timeout = 5000;",
+                    )
+                    .await
+                    .map(drop)
+                })
+            })
+            // SQLite opens a file it may not write read-only without saying so, and such a connection stays
+            // read-only after the file is writable again: replace every connection opened before the last
+            // lasting failure.
+            .before_acquire(|_conn, meta| {
+                Box::pin(async move { Ok(!opened_before_last_failure(meta.age)) })
+            })
+            .connect(&sqlite_url_creating_file(url))
+            .await
+            .map_err(open)?,
+        Backend::Postgres => options
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // Postgres waits for a lock as long as it takes: a table locked by someone else would hold
+                    // requests until their clients gave up. Five seconds, like SQLite's busy timeout, then 503.
+                    conn.execute("SET lock_timeout = '5s'; SET statement_timeout = '30s';")
+                        .await
+                        .map(drop)
+                })
+            })
+            .connect(url)
+            .await
+            .map_err(open)?,
+    };
+    let migrated = match backend {
+        Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await,
+        Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await,
+    };
+    migrated.map_err(|source| DbError::Migrate {
+        url: url.to_owned(),
+        source,
+    })?;
     Ok(pool)
+}
+
+/// `url` with `mode=rwc` (create the file if missing) unless it names a mode itself.
+fn sqlite_url_creating_file(url: &str) -> String {
+    if url.contains("mode=") {
+        return url.to_owned();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}mode=rwc")
+}
+
+/// SQL put together piece by piece, with numbered placeholders (`$1`, `$2`, …) that both backends read. (sqlx's
+/// `QueryBuilder` writes `?` for the `Any` driver, which Postgres refuses.)
+pub struct Sql<'a> {
+    text: String,
+    args: AnyArguments<'a>,
+}
+
+impl<'a> Sql<'a> {
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            args: AnyArguments::default(),
+        }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder bound to `value`.
+    pub fn push_bind<T>(&mut self, value: T) -> &mut Self
+    where
+        T: 'a + Encode<'a, Any> + Type<Any>,
+    {
+        // Encoding into the Any driver's buffer only records the value; it cannot fail for the types used here.
+        self.args
+            .add(value)
+            .expect("a value the Any driver can carry");
+        self.text.push('$');
+        self.text.push_str(&self.args.len().to_string());
+        self
+    }
+
+    pub async fn fetch_all<O>(self, db: &AnyPool) -> Result<Vec<O>, sqlx::Error>
+    where
+        O: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        sqlx::query_as_with(&self.text, self.args)
+            .fetch_all(db)
+            .await
+    }
+
+    pub async fn execute<'e, E>(self, executor: E) -> Result<(), sqlx::Error>
+    where
+        E: Executor<'e, Database = Any>,
+    {
+        sqlx::query_with(&self.text, self.args)
+            .execute(executor)
+            .await
+            .map(drop)
+    }
+
+    pub async fn fetch_optional<O>(self, db: &AnyPool) -> Result<Option<O>, sqlx::Error>
+    where
+        O: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        sqlx::query_as_with(&self.text, self.args)
+            .fetch_optional(db)
+            .await
+    }
 }
 
 /// SQLite primary result codes (the low byte of an extended code) that a retry can outlive.
@@ -74,11 +212,37 @@ const SQLITE_CANTOPEN: i64 = 14;
 fn sqlite_code(e: &sqlx::Error) -> Option<i64> {
     match e {
         sqlx::Error::Database(db) => db
-            .code()
+            .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+            .and_then(sqlx::error::DatabaseError::code)
             .and_then(|c| c.parse::<i64>().ok())
             .map(|c| c & 0xff),
         _ => None,
     }
+}
+
+/// The SQLSTATE of a Postgres error.
+fn postgres_state(e: &sqlx::Error) -> Option<String> {
+    match e {
+        sqlx::Error::Database(db) => Some(
+            db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()?
+                .code()
+                .to_owned(),
+        ),
+        _ => None,
+    }
+}
+
+/// Postgres conditions a retry can outlive: lost connections (class 08), no resources (53: disk full, out of
+/// memory, too many connections), an operator's or a crash's shutdown (57P01–57P03), a read-only standby (25006),
+/// a lock or a statement that took too long (55P03, 57014: the timeouts set in [`connect`]), and a lost race that
+/// the database itself asks to retry (40001, 40P01).
+fn postgres_unavailable(state: &str) -> bool {
+    state.starts_with("08")
+        || state.starts_with("53")
+        || matches!(
+            state,
+            "57P01" | "57P02" | "57P03" | "25006" | "55P03" | "57014" | "40001" | "40P01"
+        )
 }
 
 /// Whether `e` says the database cannot serve right now (busy, locked, read-only, failing I/O, full disk, no
@@ -89,6 +253,7 @@ pub fn is_unavailable(e: &sqlx::Error) -> bool {
         | sqlx::Error::PoolClosed
         | sqlx::Error::Io(_)
         | sqlx::Error::WorkerCrashed => true,
+        _ if postgres_state(e).is_some_and(|s| postgres_unavailable(&s)) => true,
         _ => matches!(
             sqlite_code(e),
             Some(
@@ -135,10 +300,10 @@ mod tests {
     use sqlx::Connection;
 
     /// Whether each of the pool's connections (all held at once, so each is a different one) has the marker.
-    async fn markers(pool: &SqlitePool) -> Vec<i64> {
+    async fn markers(pool: &AnyPool) -> Vec<i64> {
         let mut held = Vec::new();
         let mut found = Vec::new();
-        for _ in 0..MAX_CONNECTIONS {
+        for _ in 0..DEFAULT_MAX_CONNECTIONS {
             let mut conn = pool.acquire().await.unwrap();
             found.push(
                 sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_temp_master WHERE name = 'marker'")
@@ -155,10 +320,10 @@ mod tests {
     async fn a_read_only_failure_is_unavailable_and_replaces_the_connections_opened_before_it() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let pool = connect(&url).await.unwrap();
+        let pool = connect(&url, PoolConfig::default()).await.unwrap();
         // A mark on every connection, which lives only as long as its connection.
         let mut held = Vec::new();
-        for _ in 0..MAX_CONNECTIONS {
+        for _ in 0..DEFAULT_MAX_CONNECTIONS {
             let mut conn = pool.acquire().await.unwrap();
             sqlx::query("CREATE TEMP TABLE marker (x)")
                 .execute(&mut *conn)
@@ -167,7 +332,7 @@ mod tests {
             held.push(conn);
         }
         drop(held);
-        assert_eq!(markers(&pool).await, [1; MAX_CONNECTIONS as usize]);
+        assert_eq!(markers(&pool).await, [1; DEFAULT_MAX_CONNECTIONS as usize]);
 
         // A real SQLITE_READONLY, from a connection opened read-only as SQLite does when the file is protected.
         let mut read_only = sqlx::SqliteConnection::connect(&format!("{url}?mode=ro"))
@@ -181,7 +346,7 @@ mod tests {
         note_failure(&e);
         assert_eq!(
             markers(&pool).await,
-            [0; MAX_CONNECTIONS as usize],
+            [0; DEFAULT_MAX_CONNECTIONS as usize],
             "every connection was reopened"
         );
         sqlx::query("INSERT INTO readiness (slot, checked_at) VALUES (1, 0)")

@@ -11,7 +11,7 @@ use frontdesk_server::domain::{AllowedOrigin, Label};
 use frontdesk_server::rate_limit::{AbuseLimitsConfig, RateLimit};
 use frontdesk_server::realtime::PollCaps;
 use frontdesk_server::startup::{self, Config, ConnectionLimits};
-use frontdesk_server::{auth, db, orgs};
+use frontdesk_server::{auth, db, migrate_data, orgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,6 +28,16 @@ struct Cli {
         default_value = "sqlite://frontdesk.db"
     )]
     database: String,
+    /// Database connections this process may open (its pool). A held long-poll holds none. On Postgres each
+    /// serving instance opens one more, to listen for the other instances' messages (docs/deploy.md).
+    #[arg(
+        long,
+        global = true,
+        env = "FRONTDESK_DATABASE_MAX_CONNECTIONS",
+        default_value_t = db::DEFAULT_MAX_CONNECTIONS,
+        value_parser = clap::value_parser!(u32).range(1..=1000)
+    )]
+    database_max_connections: u32,
     #[command(subcommand)]
     command: Command,
 }
@@ -45,6 +55,22 @@ enum Command {
     /// Manage the key that signs user tokens.
     #[command(subcommand)]
     SigningKey(SigningKeyCommand),
+    /// Copy a SQLite database into Postgres (ids, cursors, keys and all), to move to several instances. Stop the
+    /// servers on the SQLite database first; the copy is one transaction, checked before it commits.
+    MigrateData(MigrateDataArgs),
+}
+
+#[derive(Debug, Args)]
+struct MigrateDataArgs {
+    /// The database to copy (sqlite://…).
+    #[arg(long)]
+    from: String,
+    /// The database to copy into (postgres://…); it must exist, and be empty unless --replace is given.
+    #[arg(long)]
+    to: String,
+    /// Delete everything the target holds before copying.
+    #[arg(long)]
+    replace: bool,
 }
 
 #[derive(Debug, Args)]
@@ -192,7 +218,20 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
-    let db = db::connect(&cli.database).await?;
+    // Works on two databases of its own, not on --database.
+    if let Command::MigrateData(args) = &cli.command {
+        let copied =
+            migrate_data::migrate_data(&args.from, &args.to, args.replace, &mut std::io::stderr())
+                .await?;
+        for (table, rows) in copied {
+            println!("{table}: {rows}");
+        }
+        return Ok(());
+    }
+    let pool = db::PoolConfig {
+        max_connections: cli.database_max_connections,
+    };
+    let db = db::connect(&cli.database, pool).await?;
     match cli.command {
         Command::Serve(args) => {
             let listener = startup::bind(args.addr)
@@ -240,6 +279,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 eprintln!("Give it to {}; it is shown only this once.", name.as_str());
             }
         }
+        Command::MigrateData(_) => unreachable!("handled above"),
         Command::SigningKey(SigningKeyCommand::Rotate) => {
             let key = auth::rotate_signing_key(&db).await?;
             println!(

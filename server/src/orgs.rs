@@ -1,6 +1,6 @@
 //! Orgs (sites), their agents and their verified contacts: the rows that the CLI and `authenticate-user` write.
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use crate::auth;
 use crate::domain::{AllowedOrigin, Label};
@@ -24,7 +24,7 @@ pub enum AdminError {
 }
 
 pub async fn create_org(
-    db: &SqlitePool,
+    db: &AnyPool,
     name: &Label,
     allowed_origins: &[AllowedOrigin],
 ) -> Result<NewOrg, sqlx::Error> {
@@ -32,7 +32,7 @@ pub async fn create_org(
     let secret_key = auth::generate_secret_key();
     let mut tx = db.begin().await?;
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO orgs (name, widget_token, secret_key_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+        "INSERT INTO orgs (name, widget_token, secret_key_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(name.as_str())
     .bind(&widget_token)
@@ -41,7 +41,7 @@ pub async fn create_org(
     .fetch_one(&mut *tx)
     .await?;
     for origin in allowed_origins {
-        sqlx::query("INSERT OR IGNORE INTO org_allowed_origins (org_id, origin) VALUES (?, ?)")
+        sqlx::query("INSERT INTO org_allowed_origins (org_id, origin) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(id)
             .bind(origin.as_str())
             .execute(&mut *tx)
@@ -57,7 +57,7 @@ pub async fn create_org(
 
 /// Creates an agent of the org that owns `widget_token`; returns its key (`ak_…`), which is not stored.
 pub async fn create_agent(
-    db: &SqlitePool,
+    db: &AnyPool,
     widget_token: &str,
     name: &Label,
 ) -> Result<String, AdminError> {
@@ -65,7 +65,7 @@ pub async fn create_agent(
         .await?
         .ok_or_else(|| AdminError::UnknownWidgetToken(widget_token.to_owned()))?;
     let key = auth::generate_agent_key();
-    sqlx::query("INSERT INTO agents (org_id, name, key_hash, created_at) VALUES (?, ?, ?, ?)")
+    sqlx::query("INSERT INTO agents (org_id, name, key_hash, created_at) VALUES ($1, $2, $3, $4)")
         .bind(org.id)
         .bind(name.as_str())
         .bind(auth::hash_secret(&key))
@@ -96,11 +96,11 @@ impl Org {
 }
 
 pub async fn org_for_widget_token(
-    db: &SqlitePool,
+    db: &AnyPool,
     widget_token: &str,
 ) -> Result<Option<Org>, sqlx::Error> {
     let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
-        "SELECT o.id, a.origin FROM orgs o LEFT JOIN org_allowed_origins a ON a.org_id = o.id WHERE o.widget_token = ?",
+        "SELECT o.id, a.origin FROM orgs o LEFT JOIN org_allowed_origins a ON a.org_id = o.id WHERE o.widget_token = $1",
     )
     .bind(widget_token)
     .fetch_all(db)
@@ -127,7 +127,7 @@ pub struct ContactUpdate {
 
 /// Creates or updates the contact `email` of `org_id`; returns its id.
 pub async fn upsert_contact(
-    db: &SqlitePool,
+    db: &AnyPool,
     org_id: i64,
     email: &crate::domain::Email,
     update: &ContactUpdate,
@@ -135,14 +135,14 @@ pub async fn upsert_contact(
     // One statement, so two concurrent logins of a new user cannot create two contacts or fail on each other.
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO contacts (org_id, email, name, avatar_url, phone, language, custom_data, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, '{}'), ?8, ?8)
+         VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, '{}'), $8, $8)
          ON CONFLICT (org_id, email) DO UPDATE SET
-             name = COALESCE(?3, name),
-             avatar_url = COALESCE(?4, avatar_url),
-             phone = COALESCE(?5, phone),
-             language = COALESCE(?6, language),
-             custom_data = COALESCE(?7, custom_data),
-             updated_at = ?8
+             name = COALESCE($3, contacts.name),
+             avatar_url = COALESCE($4, contacts.avatar_url),
+             phone = COALESCE($5, contacts.phone),
+             language = COALESCE($6, contacts.language),
+             custom_data = COALESCE($7, contacts.custom_data),
+             updated_at = $8
          RETURNING id",
     )
     .bind(org_id)

@@ -104,6 +104,15 @@ impl Notifier {
         }
     }
 
+    /// Wakes every waiter, to re-read from its cursor: for when wake-ups may have been missed (another instance's
+    /// messages while the listening connection was down).
+    pub fn wake_all(&self) {
+        let channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
+        for notify in channels.values() {
+            notify.notify_waiters();
+        }
+    }
+
     /// Makes every current and future long-poll answer immediately.
     pub fn close(&self) {
         self.closed.send_replace(true);

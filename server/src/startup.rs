@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderName, HeaderValue, Method, Request, Response};
 use axum::response::IntoResponse;
 use axum::Router;
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -93,7 +93,7 @@ impl Default for Config {
 /// What every handler can reach.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub db: SqlitePool,
+    pub db: AnyPool,
     pub config: Arc<Config>,
     /// Wakes long-polls; in memory because a missed wake-up costs nothing (the next poll reads the database).
     pub notifier: Arc<Notifier>,
@@ -103,7 +103,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: SqlitePool, config: Config) -> Self {
+    pub fn new(db: AnyPool, config: Config) -> Self {
         Self {
             db,
             notifier: Arc::new(Notifier::default()),
@@ -306,7 +306,7 @@ pub enum ServeError {
 /// at once) and closes the database.
 pub async fn run(
     listener: TcpListener,
-    db: SqlitePool,
+    db: AnyPool,
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
@@ -317,12 +317,20 @@ pub async fn run(
     limits.max_connections = within_open_file_limit(limits.max_connections, open_file_limit());
     let state = AppState::new(db.clone(), config);
     let notifier = state.notifier.clone();
+    // Several instances may share a Postgres database: hear of the messages the others store.
+    let listening = (crate::db::backend(&db) == crate::db::Backend::Postgres).then(|| {
+        let url = db.connect_options().database_url.to_string();
+        tokio::spawn(crate::pg_listen::listen(url, notifier.clone()))
+    });
     serve_connections(listener, app(state), limits, async move {
         shutdown.await;
         tracing::info!("shutting down");
         notifier.close();
     })
     .await;
+    if let Some(listening) = listening {
+        listening.abort();
+    }
     db.close().await;
     Ok(())
 }
@@ -506,7 +514,9 @@ mod tests {
     async fn the_app_answers_without_a_socket() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let db = crate::db::connect(&url).await.unwrap();
+        let db = crate::db::connect(&url, crate::db::PoolConfig::default())
+            .await
+            .unwrap();
         let app = app(AppState::new(db, Config::default()));
         let request = Request::get("/healthz").body(Body::empty()).unwrap();
         let response = app.oneshot(request).await.unwrap();

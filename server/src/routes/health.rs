@@ -24,7 +24,7 @@ async fn healthz(State(state): State<AppState>) -> Result<&'static str, ApiError
 async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError> {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     sqlx::query(
-        "INSERT INTO readiness (slot, checked_at) VALUES (1, ?)
+        "INSERT INTO readiness (slot, checked_at) VALUES (1, $1)
          ON CONFLICT (slot) DO UPDATE SET checked_at = excluded.checked_at",
     )
     .bind(now)

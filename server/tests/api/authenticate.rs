@@ -123,7 +123,7 @@ async fn a_missing_or_wrong_key_is_401() {
     app.authenticate_user_with(Some(&other.secret_key), None, body)
         .await
         .assert_status(200);
-    let (here,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM contacts WHERE org_id = ?")
+    let (here,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM contacts WHERE org_id = $1")
         .bind(app.org.id)
         .fetch_one(&app.db)
         .await

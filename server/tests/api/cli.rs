@@ -1,11 +1,10 @@
 //! The built binary (docs/api.md "Server CLI"): keys printed by `org create` / `agent create` work against a served instance.
 
 use std::process::{Command, Output};
-use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app_on, TestOrg};
+use crate::helpers::{spawn_app_on, TestDatabase, TestOrg};
 
 const BIN: &str = env!("CARGO_BIN_EXE_frontdesk-server");
 
@@ -30,8 +29,8 @@ fn stdout_json(output: &Output) -> Value {
 
 #[tokio::test]
 async fn keys_printed_by_the_cli_work_against_the_server() {
-    let dir = Arc::new(tempfile::tempdir().unwrap());
-    let database = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let test_database = TestDatabase::fresh().await;
+    let database = test_database.url.clone();
 
     // --database given explicitly here (the env var is set to somewhere else to prove the flag wins).
     let org = Command::new(BIN)
@@ -78,8 +77,7 @@ async fn keys_printed_by_the_cli_work_against_the_server() {
     assert!(agent_key.starts_with("ak_"));
 
     let app = spawn_app_on(
-        &database,
-        dir,
+        test_database,
         TestOrg {
             id: 1,
             widget_token,
@@ -153,8 +151,8 @@ fn cli_mistakes_fail_with_a_message() {
 
     let output = run(
         &["org", "create", "--name", "Acme"],
-        "postgres://localhost/frontdesk",
+        "mysql://localhost/frontdesk",
     );
     assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("only sqlite://"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("expected a sqlite:// URL"));
 }

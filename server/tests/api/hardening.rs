@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use frontdesk_server::client_ip::TrustedProxy;
+use frontdesk_server::db;
 use frontdesk_server::domain::AllowedOrigin;
 use frontdesk_server::rate_limit::{AbuseLimitsConfig, RateLimit};
 use frontdesk_server::realtime::PollCaps;
@@ -13,7 +14,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{spawn_app, spawn_app_with, Identity, TestApp};
+use crate::helpers::{backend, spawn_app, spawn_app_with, Identity, TestApp};
 
 /// The limits' window: long enough that no bucket refills noticeably while a test runs, however slow the machine.
 const A_DAY: Duration = Duration::from_secs(86_400);
@@ -471,16 +472,15 @@ async fn a_locked_database_answers_503_with_retry_after_and_requests_succeed_onc
     use sqlx::Connection;
     let app = spawn_app().await;
     app.request(Method::GET, "/readyz").await.assert_status(200);
-    // Another process holds the write lock for longer than the server's busy timeout.
-    let mut other = sqlx::SqliteConnection::connect(&app.db_url).await.unwrap();
-    sqlx::raw_sql("BEGIN EXCLUSIVE")
-        .execute(&mut other)
-        .await
-        .unwrap();
-    sqlx::raw_sql("INSERT INTO readiness (slot, checked_at) VALUES (1, 0) ON CONFLICT DO NOTHING")
-        .execute(&mut other)
-        .await
-        .unwrap();
+    // Another process holds the write lock for longer than the server's busy (SQLite) or lock (Postgres) timeout.
+    let mut other = sqlx::AnyConnection::connect(&app.db_url).await.unwrap();
+    let lock = match backend() {
+        db::Backend::Sqlite => {
+            "BEGIN EXCLUSIVE; INSERT INTO readiness (slot, checked_at) VALUES (1, 0) ON CONFLICT DO NOTHING;"
+        }
+        db::Backend::Postgres => "BEGIN; LOCK TABLE sessions, readiness IN ACCESS EXCLUSIVE MODE;",
+    };
+    sqlx::raw_sql(lock).execute(&mut other).await.unwrap();
 
     let reply = app.start_session_with(&app.device(), json!({})).await;
     let message = reply.assert_error(503, "database_unavailable");

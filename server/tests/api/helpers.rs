@@ -1,5 +1,9 @@
-//! `spawn_app()`: a real server on 127.0.0.1:0 over a fresh SQLite file, and a `TestApp` whose methods read like
+//! `spawn_app()`: a real server on 127.0.0.1:0 over a fresh database, and a `TestApp` whose methods read like
 //! the API calls they make. Every request helper returns a [`Reply`], so a test asserts on status and body alike.
+//!
+//! The database is a fresh SQLite file, or with `FRONTDESK_TEST_BACKEND=postgres` a fresh Postgres database made
+//! on `FRONTDESK_TEST_POSTGRES_URL` (default: the server on 127.0.0.1:5432) and dropped when the last app on it
+//! goes: `npm test` runs the whole suite once on each (scripts/test.sh).
 
 use std::sync::{Arc, Once};
 use std::time::Duration;
@@ -12,7 +16,7 @@ use frontdesk_server::{db, orgs};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
-use sqlx::SqlitePool;
+use sqlx::{AnyPool, Connection};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -47,11 +51,11 @@ pub struct TestApp {
     /// The org created with the app, with no allowed origins.
     pub org: TestOrg,
     /// The server's own pool: reads here see exactly what the server stored.
-    pub db: SqlitePool,
+    pub db: AnyPool,
     pub db_url: String,
     config: Config,
-    /// Kept so the database file outlives restarts; removed when the last `TestApp` on it goes.
-    dir: Arc<TempDir>,
+    /// Kept so the database outlives restarts; removed when the last `TestApp` on it goes.
+    database: Arc<TestDatabase>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<Result<(), ServeError>>>,
 }
@@ -61,20 +65,130 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(config: Config) -> TestApp {
-    let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
-    let db_url = format!("sqlite://{}", dir.path().join("frontdesk.db").display());
-    let db = db::connect(&db_url).await.expect("database opens");
+    spawn_app_in(TestDatabase::fresh().await, config).await
+}
+
+/// A server with a new org on `database`.
+pub async fn spawn_app_in(database: Arc<TestDatabase>, config: Config) -> TestApp {
+    let db = connect(&database.url).await;
     let org = create_org_in(&db, &[]).await;
-    serve(dir, db_url, db, org, config).await
+    serve(database, db, org, config).await
+}
+
+/// A second server on the same database as `app`: what a load balancer's other instance is.
+pub async fn spawn_instance_beside(app: &TestApp) -> TestApp {
+    let db = connect(&app.db_url).await;
+    serve(
+        app.database.clone(),
+        db,
+        app.org.clone(),
+        app.config.clone(),
+    )
+    .await
 }
 
 /// A server on a database made elsewhere (by the CLI), with the keys printed there.
-pub async fn spawn_app_on(db_url: &str, dir: Arc<TempDir>, org: TestOrg) -> TestApp {
-    let db = db::connect(db_url).await.expect("database opens");
-    serve(dir, db_url.to_owned(), db, org, Config::default()).await
+pub async fn spawn_app_on(database: Arc<TestDatabase>, org: TestOrg) -> TestApp {
+    let db = connect(&database.url).await;
+    serve(database, db, org, Config::default()).await
 }
 
-async fn create_org_in(db: &SqlitePool, origins: &[&str]) -> TestOrg {
+async fn connect(url: &str) -> AnyPool {
+    db::connect(url, db::PoolConfig::default())
+        .await
+        .expect("database opens")
+}
+
+/// Which database the suite runs on (`FRONTDESK_TEST_BACKEND`).
+pub fn backend() -> db::Backend {
+    match std::env::var("FRONTDESK_TEST_BACKEND").as_deref() {
+        Ok("postgres") => db::Backend::Postgres,
+        Ok("sqlite") | Err(_) => db::Backend::Sqlite,
+        Ok(other) => panic!("FRONTDESK_TEST_BACKEND={other}: expected sqlite or postgres"),
+    }
+}
+
+/// A database of its own for one test (and the apps it starts on it), gone when the last holder drops it.
+pub struct TestDatabase {
+    pub url: String,
+    /// Holds the SQLite file (removed with it).
+    _dir: TempDir,
+    /// On Postgres: the admin URL and the database's name, to drop it.
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    /// On the suite's backend.
+    pub async fn fresh() -> Arc<Self> {
+        Self::fresh_on(backend()).await
+    }
+
+    pub async fn fresh_on(backend: db::Backend) -> Arc<Self> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match backend {
+            db::Backend::Sqlite => Arc::new(Self {
+                url: format!("sqlite://{}", dir.path().join("frontdesk.db").display()),
+                _dir: dir,
+                postgres: None,
+            }),
+            db::Backend::Postgres => {
+                let admin = std::env::var("FRONTDESK_TEST_POSTGRES_URL")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+                let name = format!("frontdesk_test_{}_{:016x}", std::process::id(), rand_u64());
+                let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| {
+                    panic!("FRONTDESK_TEST_POSTGRES_URL={admin}: cannot connect ({e}); run the suite with `npm test`, which provides one")
+                });
+                sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("CREATE DATABASE");
+                let _ = conn.close().await;
+                let mut url =
+                    url::Url::parse(&admin).expect("FRONTDESK_TEST_POSTGRES_URL is a URL");
+                url.set_path(&name);
+                Arc::new(Self {
+                    url: url.to_string(),
+                    _dir: dir,
+                    postgres: Some((admin, name)),
+                })
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot block on another future: a thread of its own does.
+        // FORCE: the apps' pools may not be closed yet (an aborted server task).
+        let dropped = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime")
+                .block_on(async move {
+                    let mut conn = sqlx::PgConnection::connect(&admin).await?;
+                    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await
+                        .map(drop)
+                })
+        })
+        .join();
+        if let Ok(Err(e)) = dropped {
+            eprintln!("could not drop the test database: {e}");
+        }
+    }
+}
+
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::SystemTime::now())
+}
+
+async fn create_org_in(db: &AnyPool, origins: &[&str]) -> TestOrg {
     let origins: Vec<AllowedOrigin> = origins
         .iter()
         .map(|o| AllowedOrigin::parse(o).unwrap())
@@ -93,13 +207,7 @@ async fn create_org_in(db: &SqlitePool, origins: &[&str]) -> TestOrg {
     }
 }
 
-async fn serve(
-    dir: Arc<TempDir>,
-    db_url: String,
-    db: SqlitePool,
-    org: TestOrg,
-    config: Config,
-) -> TestApp {
+async fn serve(database: Arc<TestDatabase>, db: AnyPool, org: TestOrg, config: Config) -> TestApp {
     init_tracing();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -122,9 +230,9 @@ async fn serve(
             .unwrap(),
         org,
         db,
-        db_url,
+        db_url: database.url.clone(),
         config,
-        dir,
+        database,
         shutdown: Some(shutdown),
         server: Some(server),
     }
@@ -445,10 +553,9 @@ impl TestApp {
     pub async fn restart(mut self) -> TestApp {
         self.shutdown().await;
         assert!(self.db.is_closed(), "run() closes the pool on the way out");
-        let db = db::connect(&self.db_url).await.expect("database reopens");
+        let db = connect(&self.db_url).await;
         serve(
-            self.dir.clone(),
-            self.db_url.clone(),
+            self.database.clone(),
             db,
             self.org.clone(),
             self.config.clone(),
