@@ -11,7 +11,7 @@ import { widget } from "../testkit/widget.mjs";
 const suite = new Suite();
 const TOTAL = 10_000;
 /** The widget's page of history (src/api.rs). */
-const PAGE = 50;
+const PAGE = 30;
 
 /**
  * Stores `n` messages `history 1` … `history n` in `session` (every fourth the visitor's) straight into the server's

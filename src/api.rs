@@ -155,8 +155,8 @@ impl Api {
         session_id: &str,
         before: Option<i64>,
     ) -> Result<protocol::MessagePage, ApiError> {
-        // 50 a page: more than a panel shows, and a fraction of a 1,000-message chat to decode and draw.
-        let mut path = format!("/widget/v1/sessions/{session_id}/messages?limit=50");
+        // 30 a page: about three panels full, and what opening a chat decodes and draws (BENCHMARKS.md, memory).
+        let mut path = format!("/widget/v1/sessions/{session_id}/messages?limit=30");
         if let Some(before) = before {
             path.push_str("&before=");
             path.push_str(&decimal(before));
