@@ -409,19 +409,29 @@ pub async fn device_is_known(
 const MESSAGE_COLUMNS: &str =
     "m.id, m.session_id, m.client_id, m.author, m.author_name, m.content, m.created_at";
 
-/// Most messages a session's history returns: the latest ones, oldest first.
-pub const HISTORY_LIMIT: i64 = 1000;
-
-/// The messages of `session`, oldest first. The caller got `session` from [`find_session`] with its viewer.
-pub async fn messages(db: &AnyPool, session: &Session) -> Result<Vec<MessageRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT * FROM (SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.session_id = $1 ORDER BY m.id DESC LIMIT $2)
-         AS latest ORDER BY id"
+/// A page of `session`'s history: its latest `limit` messages with `id < before` (of all, without `before`), oldest
+/// first, and the `before` of the page below it (`None` when none is older). The caller got `session` from
+/// [`find_session`] with its viewer.
+pub async fn messages(
+    db: &AnyPool,
+    session: &Session,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<(Vec<MessageRow>, Option<i64>), sqlx::Error> {
+    // One more than asked for: whether it comes says whether there is a page below, without a second query.
+    let mut rows: Vec<MessageRow> = sqlx::query_as(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.session_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3"
     ))
     .bind(&session.id)
-    .bind(HISTORY_LIMIT)
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(limit + 1)
     .fetch_all(db)
-    .await
+    .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    rows.reverse();
+    let next_before = more.then(|| rows.first().map(|m| m.id)).flatten();
+    Ok((rows, next_before))
 }
 
 /// Messages with `id > after` in every session `viewer` sees, oldest first, at most `limit`.

@@ -4,6 +4,7 @@ use super::{append, focus, set_attributes, Dispatch, Doc, ViewEvent};
 use crate::i18n::Strings;
 use crate::state::ViewModel;
 use gloo_events::EventListener;
+use std::cell::Cell;
 use web_sys::HtmlElement;
 
 const CHAT_ICON: &str = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z";
@@ -12,6 +13,8 @@ pub struct Launcher {
     button: HtmlElement,
     badge: HtmlElement,
     strings: &'static Strings,
+    /// The count drawn last (0 as built): the button is touched only when it changes.
+    shown: Cell<u32>,
     _click: EventListener,
 }
 
@@ -60,6 +63,7 @@ impl Launcher {
             button,
             badge,
             strings,
+            shown: Cell::new(0),
             _click,
         }
     }
@@ -80,6 +84,9 @@ impl Launcher {
     /// The unread count, on the badge and in the button's accessible name.
     pub fn render(&self, model: &ViewModel) {
         let count = model.unread;
+        if self.shown.replace(count) == count {
+            return;
+        }
         self.badge.set_hidden(count == 0);
         let count_text = if count > 99 {
             "99+".to_owned()

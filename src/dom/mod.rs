@@ -60,6 +60,8 @@ pub enum ViewEvent {
     Back,
     NewConversation,
     SelectSession(String),
+    /// The visitor scrolled near the top of the conversation: the page above is wanted.
+    LoadOlder,
     Send(String),
     Retry(String),
 }
@@ -109,6 +111,8 @@ struct PanelContents {
     sessions: SessionList,
     conversation: Conversation,
     composer: Composer,
+    /// Scrolling near the top asks for older messages.
+    _older: EventListener,
 }
 
 impl View {
@@ -205,6 +209,12 @@ impl View {
                 &body_area,
                 &[&notice, sessions.element(), conversation.element()],
             );
+            // Within a panel's height of the top, the page of messages above is asked for, so it is
+            // usually there before the visitor reaches it.
+            let scroller = body_area.clone();
+            let _older = on(&body_area, "scroll", dispatch, move |_| {
+                (scroller.scroll_top() < scroller.client_height()).then_some(ViewEvent::LoadOlder)
+            });
             let composer = Composer::new(doc, strings, dispatch);
             let [hint, composer_row] = composer.elements();
             append(
@@ -217,6 +227,7 @@ impl View {
                 sessions,
                 conversation,
                 composer,
+                _older,
             }
         })
     }
