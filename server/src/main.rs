@@ -1,5 +1,17 @@
 //! `frontdesk-server`: the command line (docs/api.md, "Server CLI"). Parses arguments and calls the library.
 
+// jemalloc, not glibc's malloc, so that the memory of a peak of connections goes back to the system. Measured with
+// `BENCH_ONLY=longpolls node bench/run.mjs` (5,000 held long-polls on a fresh server, then closed): with glibc the
+// server still held 67.7 MiB a minute later, 6.9x its idle 9.8 MiB (two tokio workers' malloc arenas, returned
+// only from their top, which live allocations pin; even `malloc_trim` left 2.8x, and calling it needs `unsafe`);
+// with jemalloc 17.1 MiB, 1.5x its idle 11.5 MiB, 19.7 MiB after 10 s, and a held long-poll costs 12.4 KB, not
+// 18.8 KB. Its background threads (Cargo feature `background_threads`: on from the start, without an `unsafe`
+// `malloc_conf`) purge freed pages after jemalloc's 10 s decay even while the server is idle; without them
+// nothing is purged until the next allocations. mimalloc (v3 and v2) gave nothing back within the minute.
+// In-process `--example load` messages/s: the same as glibc within the run-to-run noise.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
