@@ -162,7 +162,14 @@ fn start(
                 .and_then(Language::from_tag)
         })
         .unwrap_or(Language::English);
-    let token_function = js::TokenFunction::from_options(&options);
+    // Looked up only when the options hold one: for any other identity `user.token` may not be there to
+    // read, and the failed read throws (an exception per start, and its stack trace, for nothing).
+    let token_function = match config.identity {
+        config::Identity::Verified(config::TokenSource::Function) => {
+            js::TokenFunction::from_options(&options)
+        }
+        _ => None,
+    };
     let app = app::App::start(
         config,
         api_url,
