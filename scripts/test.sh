@@ -60,5 +60,5 @@ fi
 # End-to-end: the release build of the widget (script tag and npm package) in headless Chromium, against
 # servers, a customer site and a Vite build that the suite starts itself (e2e/suite.mjs and testkit/).
 run bash scripts/build.sh
-run node scripts/check-size.mjs   # the embed's size budget, size-budget.json
+run node scripts/check-size.mjs   # the size budgets (first load, whole embed), size-budget.json
 run node --test --test-concurrency=2 e2e/

@@ -47,6 +47,7 @@ impl App {
         strings: &'static Strings,
         language_code: &str,
         right_to_left: bool,
+        drawn: Option<crate::dom::Drawn>,
     ) -> Result<App, String> {
         let device = DeviceState::new(
             LocalStore,
@@ -98,6 +99,7 @@ impl App {
             language_code,
             right_to_left,
             dispatch,
+            drawn,
         )
         .map_err(|e| e.to_string())?;
         *inner.view.borrow_mut() = Some(view);
