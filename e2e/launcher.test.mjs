@@ -47,7 +47,7 @@ async function launcherShot(page) {
   return { box, png: await page.screenshot({ clip, animations: "disabled", caret: "hide" }) };
 }
 
-suite.test("12a. the launcher shows before the wasm has arrived (strict CSP), and a click made then opens the panel once it has", async (s) => {
+suite.test("13a. the launcher shows before the wasm has arrived (strict CSP), and a click made then opens the panel once it has", async (s) => {
   const ws = uniq("ws");
   const device = await s.device();
   const url = s.pageUrl({ csp: true, options: { user: { data: { name: "Early" }, externalId: ws } } });
@@ -81,7 +81,7 @@ suite.test("12a. the launcher shows before the wasm has arrived (strict CSP), an
   assert.deepEqual(await cspProblems(page), []);
 });
 
-suite.test("12b. the loader's launcher is pixel for pixel the wasm's, is adopted as it is (focus kept), and destroy/init work after", async (s) => {
+suite.test("13b. the loader's launcher is pixel for pixel the wasm's, is adopted as it is (focus kept), and destroy/init work after", async (s) => {
   for (const [options, contextOptions] of [
     [{}, {}],
     [{ position: "left", color: "#0A7", language: "ar" }, {}],
@@ -132,7 +132,7 @@ suite.test("12b. the loader's launcher is pixel for pixel the wasm's, is adopted
   }
 });
 
-suite.test("12c. options init will refuse: the launcher the loader drew goes when the wasm says why, and none is drawn for a launcher option it cannot show", async (s) => {
+suite.test("13c. options init will refuse: the launcher the loader drew goes when the wasm says why, and none is drawn for a launcher option it cannot show", async (s) => {
   const device = await s.device();
   const { page, release } = await pageWithWasmHeld(s, device, s.pageUrl({ init: false }));
   await page.waitForFunction(() => typeof window.Frontdesk?.init === "function");
