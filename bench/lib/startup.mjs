@@ -74,7 +74,7 @@ async function loadOnce(browser, url, initScripts = []) {
 }
 
 /** The longest long task of each load (median and worst) and how many loads had one: all of them until the last mark
- * + 250 ms, and those that end after `load` (what the launchers do, not the page's own parsing and layout). */
+ * + 250 ms, and those that start after the task that dispatched `load` (for Frontdesk, the wasm's start). */
 function longTasks(s) {
   const pick = (k) => s.map((x) => x[k]);
   return {
