@@ -7,8 +7,13 @@
 //   latency   — agent reply → rendered in the widget vs a raw long-poll client
 //   memory    — JS heap and wasm memory with a 1,000-message chat open vs the widget closed / no widget
 //   throughput, longpolls — load.rs against the real server and in-process; held long-polls and RSS per connection
+//   scaleout  — Postgres with 1 and 2 instances beside SQLite with 1: messages/s with 1,000 visitors, reply latency
+//               across instances, database connections with 5,000 held long-polls (needs Postgres: FRONTDESK_TEST_POSTGRES_URL
+//               or postgres://postgres@127.0.0.1:5432/postgres; a fresh database per run, dropped at the end)
 //
 // Environment: BENCH_ONLY=sizes,startup (a subset), BENCH_QUICK=1 (fewer repetitions, for working on the bench).
+// `node bench/run.mjs --write-section scaleout` rewrites only that section of BENCHMARKS.md (and its summary rows)
+// from bench/out/results.json, e.g. after `BENCH_ONLY=scaleout`, without running the rest again.
 import { mkdtempSync, mkdirSync, cpSync, rmSync, writeFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
@@ -22,11 +27,21 @@ import { startup } from "./lib/startup.mjs";
 import { replyLatency } from "./lib/latency.mjs";
 import { memory } from "./lib/memory.mjs";
 import { throughput, heldLongPolls } from "./lib/scale.mjs";
-import { writeReport } from "./lib/report.mjs";
+import { scaleout } from "./lib/scaleout.mjs";
+import { writeReport, writeSections } from "./lib/report.mjs";
 
 const benchDir = fileURLToPath(new URL(".", import.meta.url));
 const root = join(benchDir, "..");
 process.chdir(root);
+const writeSectionAt = process.argv.indexOf("--write-section");
+if (writeSectionAt >= 0) {
+  // Only the named sections (comma-separated) of BENCHMARKS.md, from the results of an earlier run.
+  const names = (process.argv[writeSectionAt + 1] || "").split(",").filter(Boolean);
+  const saved = JSON.parse(readFileSync(join(benchDir, "out", "results.json"), "utf8"));
+  writeSections(join(root, "BENCHMARKS.md"), saved, names);
+  log(`BENCHMARKS.md: section${names.length > 1 ? "s" : ""} ${names.join(", ")} rewritten from bench/out/results.json`);
+  process.exit(0);
+}
 // As the npm scripts see them: wasm-opt from node_modules (not Debian's), wasm-bindgen and twiggy from cargo.
 process.env.PATH = [join(root, "node_modules/.bin"), join(process.env.HOME || "/root", ".cargo/bin"), process.env.PATH].join(":");
 const startedAt = new Date();
@@ -42,6 +57,7 @@ const config = {
   throughputSeconds: quick ? 2 : 4,
   concurrency: [1, 100, 1000],
   longPollCounts: [1000, 5000],
+  scaleout: { visitors: 1000, seconds: quick ? 2 : 4, rounds: quick ? 1 : 3, replies: quick ? 50 : 500, longPolls: 5000, poolSize: 8 },
 };
 
 const results = { startedAt: startedAt.toISOString(), quick, config, machine: machine() };
@@ -56,15 +72,18 @@ try {
   // The server binary (the npm script built the examples; the binary may not be among them).
   log("building target/release/frontdesk-server (cargo, quiet; a no-op when up to date)");
   await run("cargo", ["build", "-q", "--release", "-p", "frontdesk-server", "--bins", "--examples"]);
-  if (!existsSync("dist/web/frontdesk_bg.wasm")) {
-    log("dist/web is missing: running scripts/build.sh");
-    await run("bash", ["scripts/build.sh"]);
-  }
+  const needServer = ["sizes", "startup", "latency", "memory", "throughput", "longpolls"].some(want);
   // A snapshot of the embed: a rebuild of dist/web during the run (another engineer, the lead) cannot change what
-  // is measured half-way. Served by the real server as its --public-dir.
+  // is measured half-way. Served by the real server as its --public-dir. (The scale-out section serves no files.)
   const publicDir = join(tmp, "web");
-  cpSync("dist/web", publicDir, { recursive: true });
-  results.embed = { widgetJsVersion: (readFileSync(join(publicDir, "widget.js"), "utf8").match(/var version = "([^"]+)"/) || [])[1] ?? null };
+  if (needServer) {
+    if (!existsSync("dist/web/frontdesk_bg.wasm")) {
+      log("dist/web is missing: running scripts/build.sh");
+      await run("bash", ["scripts/build.sh"]);
+    }
+    cpSync("dist/web", publicDir, { recursive: true });
+    results.embed = { widgetJsVersion: (readFileSync(join(publicDir, "widget.js"), "utf8").match(/var version = "([^"]+)"/) || [])[1] ?? null };
+  }
 
   if (want("sizes")) {
     await section("sizes", results, async () => ({
@@ -74,7 +93,6 @@ try {
     }));
   }
 
-  const needServer = ["sizes", "startup", "latency", "memory", "throughput", "longpolls"].some(want);
   // Every visitor of the bench comes from 127.0.0.1, so the limits per client address (and per org) would refuse
   // the thousands of chats and long-polls it opens on purpose: they are lifted here, and only here.
   const BENCH_SERVE_ARGS = ["--sessions-per-ip", "0", "--new-devices-per-ip", "0", "--new-devices-per-org", "0",
@@ -123,6 +141,16 @@ try {
     if (want("longpolls")) {
       await section("longpolls", results, () => heldLongPolls({ freshServer, counts: config.longPollCounts }));
     }
+  }
+  if (want("scaleout")) {
+    // After the other sections, with their servers stopped: this one starts its own (SQLite and Postgres).
+    if (server) {
+      await server.stop();
+      server = null;
+    }
+    await section("scaleout", results, () =>
+      scaleout({ serverBinary: serverBinary("release"), loadBin: join(root, "target/release/examples/load"), tmp, outDir,
+        serveArgs: BENCH_SERVE_ARGS, ...config.scaleout }));
   }
 } finally {
   if (browser) await browser.close().catch(() => {});

@@ -1,6 +1,6 @@
 // Writes BENCHMARKS.md from the results of one run: every figure beside its baseline, as a ratio (Frontdesk ÷ baseline).
-import { writeFileSync } from "node:fs";
-import { soakSectionOf, WRITTEN_BY } from "./sections.mjs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { soakSectionOf, sectionOf, withSection, SOAK_HEADING, WRITTEN_BY } from "./sections.mjs";
 import { kb, ratio, round } from "./util.mjs";
 
 const ms = (x) => (Number.isFinite(x) ? `${round(x, x < 10 ? 2 : 1)} ms` : "not measured");
@@ -266,6 +266,254 @@ connections (accepted, nothing sent) on another fresh process: what a connection
   return out.join("\n\n");
 }
 
+export const SCALEOUT_HEADING = "## 7. Scale-out: Postgres, one and two instances";
+
+const pct = (x) => (Number.isFinite(x) ? `${round(100 * x, 0)} %` : "—");
+const cores = (x) => (Number.isFinite(x) ? x.toFixed(2) : "—");
+/** The run of a throughput set-up that the report quotes: its median round. */
+const quoted = (t) => t.runs.find((x) => x.round === t.median.round);
+
+/** The cores used by the processes of a CPU window whose labels pass `test`. */
+const sumCores = (c, test) => Object.entries(c).filter(([k]) => test(k)).reduce((a, [, v]) => a + v, 0);
+
+/** "Lock:advisory 93 %, IO:WALSync 4 %, …": what Postgres's active connections were seen doing. */
+function waits(activity, top = 4) {
+  if (!activity || activity.error) return activity?.error ? `not sampled: ${activity.error}` : "—";
+  return activity.activeBy.slice(0, top).map((w) => `${w.wait} ${pct(w.share)}`).join(", ") || "none active";
+}
+
+function scaleoutSection(r) {
+  const s = r.scaleout;
+  const out = [SCALEOUT_HEADING];
+  if (failed(s)) return [...out, failed(s)].join("\n\n");
+  const pg = s.postgres;
+  const T = s.throughput;
+  const sqlite = T.sqlite;
+  const p1 = T.postgres1;
+  const p2 = T.postgres2;
+  const pAsync = T.postgres2Async;
+  const pOrgs = T.postgres2Orgs;
+  const L = s.latency;
+  const C = s.connections;
+  const cores_ = r.machine?.cores ?? 2;
+  out.push(`Measured ${s.startedAt.replace("T", " ").slice(0, 16)} UTC${r.quick ? " (**BENCH_QUICK=1**: fewer rounds and replies; do not compare)" : ""}, on the machine above
+(${cores_} cores), load average ${s.loadavgAtStart.join(" / ")} at the section's start and ${s.loadavgAtEnd?.join(" / ")} at its end. Every server is the release
+binary (\`frontdesk-server serve\`, a process of its own, request logging at \`info\` to a file) with the bench's per-address and per-org limits
+lifted (every bench visitor is 127.0.0.1) and \`--database-max-connections ${s.poolSize}\` (the default pool). **SQLite**: its own file. **Postgres**:
+${pg.server_version?.split(" ")[0]} at \`${s.postgresUrl}\`${s.postgresOnThisMachine ? ", on this same machine" : ""}, a fresh database per installation
+(\`frontdesk_bench_<random>\`, made with \`psql\` and dropped at the end), its settings as found: \`synchronous_commit = ${pg.synchronous_commit}\`,
+\`fsync = ${pg.fsync}\`, \`wal_sync_method = ${pg.wal_sync_method}\`, \`shared_buffers = ${pg.shared_buffers}\`, \`commit_delay = ${pg.commit_delay}\`.
+"2 instances" are two processes on one database; they hear of each other's messages through \`LISTEN\`/\`NOTIFY\`.
+**The load generator, the servers and Postgres all share the ${cores_} cores**: the CPU table below says who used them.`);
+
+  // Throughput.
+  out.push(`### Messages accepted with ${num(s.visitors)} visitors
+
+\`server/examples/load.rs\`: ${num(s.visitors)} visitors, each on its own device with its own chat, send messages back to back for ${s.seconds} s
+(\`POST /widget/v1/sessions/{id}/messages\`, accepted = 201). Against several instances, **one** load.rs process takes them all
+(\`--url A,B\`) and gives visitor *i* to instance *i* mod 2 for its chat and every message, as a round-robin load balancer would: one
+generator costs the same CPU whatever it talks to, so the set-ups differ only by their servers, and its latency quantiles cover all
+messages without merging two processes' figures. The set-ups take turns, ${s.rounds} round${s.rounds > 1 ? "s" : ""} of each; the table quotes the
+median round by messages/s and lists every round, each with the CPU that other work took on the machine meanwhile (cores, as
+in the CPU table below: what neither this bench's servers, Postgres nor load.rs used). The rows in italics are diagnostics (below), not
+set-ups to deploy.`);
+  const all = [sqlite, p1, p2, pAsync, pOrgs].filter(Boolean);
+  const rows = [];
+  for (const t of all) {
+    const q = quoted(t);
+    rows.push([t.diagnostic ? `*${t.label}*` : `**${t.label}**`, `**${num(t.median.messages_per_second)}/s**`,
+      t.runs.map((x) => `${num(x.messages_per_second)}${x.cpu ? ` (${cores(x.cpu.cores.everythingElse)})` : ""}`).join(", "), `${ms(q.send_median_ms)} / ${ms(q.send_p99_ms)}`,
+      q.accepted_per_instance.map(num).join(" + "), t === sqlite ? "—" : ratio(t.median.messages_per_second, sqlite.median.messages_per_second),
+      `${num(t.median.rate_limited)} / ${num(t.median.failed)}`]);
+  }
+  out.push(table(["set-up", "messages accepted (median round)", "each round (other work on the machine, cores)", "send median / p99", "accepted per instance", "÷ SQLite, 1 instance", "429 / failed (all rounds)"], rows));
+  const met2 = p2.median.messages_per_second >= sqlite.median.messages_per_second;
+  out.push(`**Target: Postgres with 2 instances at least as many messages/s as SQLite with 1 — ${met2 ? "met" : "not met"}**
+(${num(p2.median.messages_per_second)}/s against ${num(sqlite.median.messages_per_second)}/s, ${ratio(p2.median.messages_per_second, sqlite.median.messages_per_second)}).`);
+
+  // Where the CPU went, and what Postgres was doing.
+  const sum = sumCores;
+  const serverCores = (c) => sum(c, (k) => k.startsWith("server"));
+  const workCores = (c) => serverCores(c) + (c.postgresThisDatabase ?? 0);
+  const cpuMsPerMessage = (t) => {
+    const c = quoted(t).cpu?.cores;
+    return c ? (1000 * workCores(c)) / quoted(t).messages_per_second : NaN;
+  };
+  const cpuRows = [];
+  for (const t of all) {
+    const c = quoted(t).cpu?.cores;
+    if (!c) continue;
+    const servers = Object.entries(c).filter(([k]) => k.startsWith("server")).map(([, v]) => v);
+    cpuRows.push([t.label, `${cores(serverCores(c))}${servers.length > 1 ? ` (${servers.map(cores).join(" + ")})` : ""}`,
+      cores(c.postgresThisDatabase), cores(c.postgresBackground), cores(sum(c, (k) => k.startsWith("load"))), cores(c.everythingElse),
+      `${cores(c.machineBusy)} of ${cores_}`, ms(cpuMsPerMessage(t)), waits(quoted(t).activity)]);
+  }
+  out.push(`Where the time went in the quoted round, over the sending window only (load.rs marks it on stderr): **CPU** in cores (CPU seconds ÷
+wall seconds, \`/proc/<pid>/stat\`), for the server processes, the Postgres backends serving that database, Postgres's own background
+processes (WAL writer, checkpointer, …), the load generator, and the rest of the machine (other work, and the bench's node process);
+**CPU per message** = (servers + that database's backends) ÷ messages/s; **Postgres's active connections** (that database's, sampled every
+50 ms from \`pg_stat_activity\` by one backend on another database): what they were seen waiting on, as shares of all observations of an
+active connection ("on CPU": active with no wait event). \`pg_stat_statements\` is not loaded on this Postgres (loading it needs a restart
+of a server others use); wait events need nothing.`);
+  out.push(table(["set-up", "servers", "Postgres: this database", "Postgres: background", "load generator", "everything else", "machine busy",
+    "CPU per message", "Postgres's active connections were"], cpuRows));
+
+  const q2 = quoted(p2);
+  const a2 = q2.activity;
+  const advisory = a2?.activeBy?.find((w) => w.wait === "Lock:advisory")?.share;
+  const costs = s.commitCost || [];
+  const cost = costs.find((x) => x.round === q2.round);
+  /** What the connection holding the org's lock was seen doing, as "flushing the WAL (IO:WALSync) 40 %, …". */
+  const holderOf = (activity) => {
+    const parts = (activity?.holderBy || []).map((h) => ({
+      share: h.share,
+      what: h.state === "idle in transaction" ? "waiting for the server's next statement (idle in transaction)"
+        : h.state === "active" && h.wait === "on CPU" ? "executing (on CPU)"
+        : h.state === "active" && h.wait === "IO:WALSync" ? "flushing the WAL (IO:WALSync)"
+        : h.state === "active" && h.wait === "Lock:object" ? "queued for the NOTIFY commit lock (Lock:object)"
+        : h.state === "active" && h.wait === "Lock:advisory" ? "still seen waiting for it (granted between the two reads of a sample)"
+        : null,
+    }));
+    const merged = new Map();
+    for (const h of parts) merged.set(h.what ?? "other states", (merged.get(h.what ?? "other states") ?? 0) + h.share);
+    const other = merged.get("other states");
+    merged.delete("other states");
+    return [...[...merged].sort((a, b) => b[1] - a[1]).map(([what, share]) => `${what} ${pct(share)}`),
+      ...(other > 0 ? [`other states ${pct(other)}`] : [])].join(", ") || "not sampled";
+  };
+  const waitingFor = (activity) => {
+    const w = activity?.waitingFor || [];
+    const all = w.reduce((a, x) => a + x.seen, 0);
+    return w.slice(0, 3).map((x) => `\`${x.lock}\` ${pct(x.seen / all)}`).join(", ") || "none";
+  };
+  const objectShare = (t) => t ? (quoted(t).activity?.holderBy || []).filter((h) => h.wait === "Lock:object").reduce((a, h) => a + h.share, 0) : NaN;
+  if (!met2 && Number.isFinite(advisory) && advisory > 0.5) {
+    const perMessage = 1000 / p2.median.messages_per_second;
+    const cpuRatio = ratio(cpuMsPerMessage(p2), cpuMsPerMessage(sqlite));
+    const notes = [`**What dominates: Postgres stores the messages one at a time, and each one costs ${cpuRatio} the CPU it costs on SQLite.**
+Two locks put the messages in single file, both held until the commit has been flushed:
+
+1. **The per-org message lock.** \`chats::insert_message\` takes \`pg_advisory_xact_lock(org)\` so that an org's message ids become visible
+   in the order they are handed out (a long-poll's cursor must never pass an id still being committed). The bench's ${num(s.visitors)}
+   visitors are one site's, so every message of the run queued for it: in the quoted 2-instance round it was held in
+   ${pct(a2.lockHeldShare)} of the samples, ${pct(advisory)} of the observations of an active connection were waiting for it
+   (\`Lock:advisory\`; ${a2.active.mean} of ${a2.connections.median} connections active on average), and the locks waited for were
+   ${waitingFor(a2)}. ${num(p2.median.messages_per_second)}/s is one message every ${ms(perMessage)}.
+2. **Postgres's NOTIFY lock.** The messages trigger sends \`pg_notify\` (how the other instances hear of a message), and Postgres
+   commits a transaction that sent a NOTIFY under one lock for the whole server, \`object pg_database 0\`, held "till after commit" so
+   that notifications are queued in commit order (\`PreCommit_Notify\` in Postgres's \`async.c\`; a known limit, e.g.
+   [Recall.ai, "Postgres LISTEN/NOTIFY does not scale"](https://www.recall.ai/blog/postgres-listen-notify-does-not-scale)).${pOrgs ? ` The
+   diagnostic with the visitors in ${pOrgs.orgs} orgs (${pOrgs.orgs} org locks instead of one, the same pair) ${objectShare(pOrgs) >= 0.1 ? "runs into it" : "tests it"}:
+   ${num(pOrgs.median.messages_per_second)}/s, ${ratio(pOrgs.median.messages_per_second, p2.median.messages_per_second)} of one org (rounds:
+   ${pOrgs.runs.map((x) => num(x.messages_per_second)).join(", ")}); the connections holding an org's lock were ${holderOf(quoted(pOrgs).activity)}.` : ""}
+
+What the connection holding the org's lock was doing in the quoted 2-instance round: ${holderOf(a2)}. So a message's turn is the
+round trips between server and Postgres that follow the grant (the INSERT with its trigger, then COMMIT), each waiting for a CPU that
+${num(s.visitors)} requests in flight and the other backends share, plus the commit's flush. The flush is this machine's disk, and it is not
+steady: a commit alone (200 in a row inside Postgres, nothing else in the way) took ${costs.map((c) => ms(c.flushedMs)).join(", ")} with its
+flush in rounds ${costs.map((c) => c.round).join(", ")}, against ${costs.map((c) => `${round(c.unflushedMs * 1000, 0)} µs`).join(", ")} without; Postgres's
+messages/s moved with it (2 instances: ${p2.runs.map((x) => num(x.messages_per_second)).join(", ")}). A second instance shortens none of
+this: both locks are in the database.`];
+    if (pAsync) {
+      notes.push(`The check on the flush: the pair on a database with **\`synchronous_commit = off\`** (that database only; a commit no longer waits
+for its flush — the durability SQLite's WAL with \`synchronous = NORMAL\` has, and not one to deploy here: an acknowledged message must
+survive a crash) accepted ${num(pAsync.median.messages_per_second)}/s, ${ratio(pAsync.median.messages_per_second, p2.median.messages_per_second)} of the
+default (rounds: ${pAsync.runs.map((x) => num(x.messages_per_second)).join(", ")}); its lock holder was then ${holderOf(quoted(pAsync).activity)}: without
+the flush, the round trips through a busy server are what is left in the queue.`);
+    }
+    const cs = cpuMsPerMessage(sqlite);
+    const cp = cpuMsPerMessage(p2);
+    if (Number.isFinite(cs) && Number.isFinite(cp)) {
+      notes.push(`Behind the locks there is CPU: a message cost ${ms(cp)} of CPU with Postgres and two instances (servers and that database's
+backends), against ${ms(cs)} with SQLite (${ratio(cp, cs)}). Even with both cores to the servers and Postgres, that is a ceiling of about
+${num((1000 * cores_) / cp)} messages/s against ${num((1000 * cores_) / cs)} for SQLite${pOrgs ? ` — which is why ${pOrgs.orgs} orgs, with no single queue, still
+stop at ${num(pOrgs.median.messages_per_second)}/s with the machine ${cores(quoted(pOrgs).cpu?.cores?.machineBusy)} of ${cores_} busy` : ""}.`);
+    }
+    const P = s.profile;
+    if (P && !P.error) {
+      const top = (list, n) => list.slice(0, n).map((x) => `${x.what} ${pct(x.share)}`).join("; ");
+      notes.push(`Where that CPU goes, from one more 2-instance run under \`perf record -a -g\` (${P.frequency} Hz, ${P.seconds} s, ${num(P.samples)} samples
+on both cores, ${num(P.messages_per_second)} messages/s; not among the rounds above): the machine's samples were
+${top(P.processes, 5)}. **Postgres's backends** (each sample put under the first of these found on its stack):
+${top(P.postgres, 9)}. **The servers** (innermost function of a known crate): ${top(P.servers, 6)}.${(P.postgres[0]?.share ?? 1) < 0.4 ? ` No single hot
+spot: the cost is many small statements per message, each a socket round trip, a wake-up of another process and an executor run with
+its visibility checks — work SQLite does inside the server's process, in a function call.` : ""}`);
+    }
+    out.push(notes.join("\n\n"));
+  } else if (!met2) {
+    out.push(`**What dominates**: Postgres's active connections were seen as: ${waits(a2, 6)}; the lock holder: ${holderOf(a2)}; CPU as in the table above.`);
+  }
+
+  // Latency.
+  const same = L.postgresSameInstance;
+  const cross = L.postgresCrossInstance;
+  out.push(`### Reply delivery: stored on one instance, answered on another's long-poll
+
+load.rs starts one visitor on instance A and keeps a widget long-poll (\`GET /widget/v1/updates?after=…&wait=25\`) waiting on A; an agent reply
+(\`POST /api/sessions/{id}/messages\`, secret key) is posted, and timed from before the POST until the long-poll's answer holding it is
+parsed, one reply at a time. On the Postgres pair the replies alternate, ${num(same.replies)} posted through A (**same instance**: A wakes its own
+long-poll) and ${num(cross.replies)} through B (**cross-instance** with \`--reply-url\`: B commits, the trigger's \`NOTIFY\` reaches A's listening
+connection, A wakes the long-poll, which reads from its cursor), so both see the same moments of the machine. SQLite, one instance:
+${num(L.sqliteSameInstance.replies)} replies on the same instance.`);
+  const gap = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? `${a - b >= 0 ? "+" : "−"}${ms(Math.abs(a - b))}` : "—");
+  out.push(table(["", "median", "p90", "p95", "p99", "max"], [
+    ["SQLite, same instance", ms(L.sqliteSameInstance.median_ms), ms(L.sqliteSameInstance.p90_ms), ms(L.sqliteSameInstance.p95_ms), ms(L.sqliteSameInstance.p99_ms), ms(L.sqliteSameInstance.max_ms)],
+    ["Postgres, same instance (reply through A)", ms(same.median_ms), ms(same.p90_ms), ms(same.p95_ms), ms(same.p99_ms), ms(same.max_ms)],
+    ["**Postgres, cross-instance** (reply through B, long-poll on A)", `**${ms(cross.median_ms)}**`, ms(cross.p90_ms), ms(cross.p95_ms), `**${ms(cross.p99_ms)}**`, ms(cross.max_ms)],
+    ["cross − same", gap(cross.median_ms, same.median_ms), gap(cross.p90_ms, same.p90_ms), gap(cross.p95_ms, same.p95_ms), gap(cross.p99_ms, same.p99_ms), gap(cross.max_ms, same.max_ms)],
+  ]));
+  const metL = cross.p99_ms - same.p99_ms <= 10;
+  const lc = L.cpu?.postgres?.cores;
+  const busyNote = lc ? ` While the pair was timed the machine was ${pct(lc.machineBusy / cores_)} busy, ${cores(lc.everythingElse)} cores of it
+other work (this bench's servers, Postgres and load.rs used ${cores(sumCores(lc, (k) => k.startsWith("server") || k.startsWith("load")) + (lc.postgresThisDatabase ?? 0))}).` : "";
+  out.push(`**Target: cross-instance p99 within 10 ms of same-instance — ${metL ? "met" : "not met"}** (${ms(cross.p99_ms)} against ${ms(same.p99_ms)};
+medians ${ms(cross.median_ms)} and ${ms(same.median_ms)}).${busyNote}${metL ? "" : ` The two paths differ by one hop (B's commit → Postgres
+\`NOTIFY\` → A's listening connection → A's notifier); what that hop costs is the gap of the bulk of the replies: ${gap(cross.median_ms, same.median_ms)} at the
+median, ${gap(cross.p90_ms, same.p90_ms)} at p90, ${gap(cross.p95_ms, same.p95_ms)} at p95, against ${gap(cross.p99_ms, same.p99_ms)} at p99, which is the
+${num(Math.ceil(cross.replies / 100))} or so slowest of ${num(cross.replies)} replies on each side.`}
+A reply on Postgres costs more than on SQLite on either path (median ${ms(same.median_ms)} against ${ms(L.sqliteSameInstance.median_ms)}): its
+insert is a transaction of four round trips to another process (BEGIN, the org's lock, the INSERT, COMMIT) and its commit waits for a
+WAL flush, all before the answer and the wake-up.`);
+
+  // Connections.
+  out.push(`### Database connections with ${num(C.longPolls)} long-polls held
+
+One Postgres instance (fresh database and process, pool ${C.poolSize}), warmed up with 50 quick long-polls; then ${num(C.longPolls)} waiting
+\`GET /widget/v1/updates?after=0&wait=30\`, each from its own device id, opened from node over raw sockets 50 at a time (as in section 6).
+\`SELECT count(*) FROM pg_stat_activity WHERE datname = '<database>'\` sampled every ${C.intervalMs} ms for ${C.sampledSeconds} s from just before the first
+socket, by a backend on another database (so the sampler is not counted).`);
+  out.push(table(["long-polls held", "answered early", "connections, idle before", "connections while opening and holding (max)", "while all held (median / max)",
+    "of them active (max)", "pool size + listening connection"], [[
+    num(C.longPolls), num(C.answeredEarly), num(C.idle.median), `**${num(C.whileOpeningAndHeld.max)}**`,
+    C.whileHeld ? `${num(C.whileHeld.median)} / ${num(C.whileHeld.max)}` : "—", num(C.active.max), `${C.poolSize} + ${C.listener} = ${C.poolSize + C.listener}`]]));
+  out.push(`A held long-poll holds no database connection: it waits in memory and borrows one from the pool only to read; so
+${num(C.longPolls)} held (opened in ${ms(C.openedMs)}) used ${C.whileOpeningAndHeld.max <= C.poolSize + C.listener ? "no more than" : "**more than**"} the
+pool and the listening connection. N instances need N × (pool + 1) connections of Postgres's \`max_connections\` (${pg.max_connections} here).`);
+
+  out.push(`Run again: \`BENCH_ONLY=scaleout node bench/run.mjs\` (after \`cargo build --release -p frontdesk-server --bins --examples\`; ~${round(r.timings?.scaleout ?? NaN, 0)} s),
+then \`node bench/run.mjs --write-section scaleout\` to put its results here; \`npm run bench\` runs it with everything else.`);
+  return out.join("\n\n");
+}
+
+/** The summary's scale-out rows (their first cell starts with "Scale-out"). */
+function scaleoutSummaryRows(r) {
+  const s = r.scaleout;
+  if (!s || s.error) return [];
+  const T = s.throughput;
+  const base = `${num(T.sqlite.median.messages_per_second)}/s (${ms(T.sqlite.median.send_p99_ms)}), SQLite 1 instance`;
+  const row = (t) => [`Scale-out: messages/s, ${num(s.visitors)} visitors, ${t.label} (p99)`,
+    `${num(t.median.messages_per_second)}/s (${ms(t.median.send_p99_ms)})`, base, ratio(t.median.messages_per_second, T.sqlite.median.messages_per_second)];
+  const L = s.latency;
+  return [
+    row(T.postgres1),
+    row(T.postgres2),
+    [`Scale-out: reply → long-poll, cross-instance on Postgres, p99 (${num(L.postgresCrossInstance.replies)})`, ms(L.postgresCrossInstance.p99_ms),
+      `${ms(L.postgresSameInstance.p99_ms)} (same instance)`, ratio(L.postgresCrossInstance.p99_ms, L.postgresSameInstance.p99_ms)],
+    [`Scale-out: Postgres connections with ${num(s.connections.longPolls)} long-polls held (max)`, num(s.connections.whileOpeningAndHeld.max),
+      `${s.connections.poolSize + s.connections.listener} (pool + listener)`, ratio(s.connections.whileOpeningAndHeld.max, s.connections.poolSize + s.connections.listener)],
+  ];
+}
+
 function summary(r) {
   const rows = [];
   const f = r.sizes?.frontdesk?.total;
@@ -306,6 +554,7 @@ function summary(r) {
   if (lp && !lp.error) {
     for (const x of lp.results) rows.push([`Server RSS per held long-poll, ${num(x.connections)} held`, bytes(x.longPoll.perConnection), `${bytes(x.idleTcp.perConnection)} (idle TCP connection)`, ratio(x.longPoll.perConnection, x.idleTcp.perConnection)]);
   }
+  rows.push(...scaleoutSummaryRows(r));
   const m = r.memory;
   if (m && !m.error && m.at4x) {
     rows.push([`Open a ${m.messages}-message chat (4× CPU, click → newest line drawn)`, ms(m.at4x.openMs), "100 ms (target)", ratio(m.at4x.openMs, 100)]);
@@ -345,13 +594,58 @@ ${summary(r)}`,
     memorySection(r),
     throughputSection(r),
     longPollSection(r),
+    scaleoutSection(r),
     soakSectionOf(path) ?? "",
     `## How to run
 
 \`npm run bench\` from the repository root (it runs \`scripts/setup.sh\`, \`scripts/build.sh\`, builds the server and its examples in release, then
-\`node bench/run.mjs\`). \`BENCH_ONLY=sizes,startup,latency,memory,throughput,longpolls\` runs a subset and leaves this file alone
-(results in \`bench/out/results.json\`); \`BENCH_QUICK=1\` runs fewer repetitions. The raw results of the run that wrote this file are in
+\`node bench/run.mjs\`). \`BENCH_ONLY=sizes,startup,latency,memory,throughput,longpolls,scaleout\` runs a subset and leaves this file alone
+(results in \`bench/out/results.json\`); \`node bench/run.mjs --write-section scaleout\` then rewrites only that section (and its summary
+rows) from those results; \`BENCH_QUICK=1\` runs fewer repetitions. The scale-out section needs Postgres
+(\`FRONTDESK_TEST_POSTGRES_URL\`, else \`postgres://postgres@127.0.0.1:5432/postgres\`): it makes fresh databases and drops them. The raw results of the run that wrote this file are in
 \`bench/out/results.json\`, the servers' logs in \`bench/out/\` (git-ignored). Section timings (s): ${Object.entries(r.timings || {}).map(([k, v]) => `${k} ${v}`).join(", ")}.`,
   ];
   writeFileSync(path, sections.filter((x) => x).join("\n\n") + "\n");
+}
+
+
+/** Sections a partial run can rewrite alone: the heading each writes, and its summary rows. */
+const PARTIAL = {
+  scaleout: { heading: SCALEOUT_HEADING, section: scaleoutSection, summaryRows: scaleoutSummaryRows, summaryPrefix: "Scale-out" },
+};
+
+/**
+ * Rewrites only the sections `names` of the BENCHMARKS.md at `path` from results `r` (e.g. a BENCH_ONLY run's), and
+ * their rows of the summary table, leaving the rest of the file as it is. A section the file lacks goes before the
+ * Soak section (or "How to run").
+ */
+export function writeSections(path, r, names) {
+  let md = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmarks\n";
+  for (const name of names) {
+    const part = PARTIAL[name];
+    if (!part) throw new Error(`--write-section ${name}: only ${Object.keys(PARTIAL).join(", ")} can be written alone`);
+    if (!r[name]) throw new Error(`--write-section ${name}: bench/out/results.json has no ${name} results`);
+    const text = part.section(r);
+    const soakAt = md.indexOf(`\n${SOAK_HEADING}`);
+    if (sectionOf(md, part.heading) === null && soakAt >= 0) {
+      md = `${md.slice(0, soakAt + 1)}${text.trimEnd()}\n\n${md.slice(soakAt + 1)}`;
+    } else {
+      md = withSection(md, part.heading, text);
+    }
+    md = withSummaryRows(md, part.summaryPrefix, part.summaryRows(r));
+  }
+  writeFileSync(path, md);
+}
+
+/** The summary table of `md` with its rows starting with `prefix` replaced by `rows` (appended at its end). */
+function withSummaryRows(md, prefix, rows) {
+  const summary = sectionOf(md, "## Summary");
+  if (summary === null) return md;
+  const lines = summary.split("\n");
+  const kept = lines.filter((l) => !l.startsWith(`| ${prefix}`));
+  let last = kept.length - 1;
+  while (last >= 0 && !kept[last].startsWith("|")) last--;
+  if (last < 0) return md;
+  kept.splice(last + 1, 0, ...rows.map((row) => `| ${row.join(" | ")} |`));
+  return md.replace(summary, kept.join("\n"));
 }

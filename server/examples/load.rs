@@ -5,13 +5,24 @@
 //! cargo run --release -p frontdesk-server --example load -- [--concurrency 1,100] [--seconds 5] [--replies 200] [--floor]
 //! cargo run --release -p frontdesk-server --example load -- --url http://127.0.0.1:8787 \
 //!     --widget-token wt_… --secret-key sk_…
+//! cargo run --release -p frontdesk-server --example load -- --url http://127.0.0.1:8787,http://127.0.0.1:8788 \
+//!     --reply-url http://127.0.0.1:8788 --widget-token wt_… --secret-key sk_…
 //! ```
 //!
 //! Without `--url` it starts the server in this process on 127.0.0.1:0 over a temporary SQLite file, with the
 //! per-visitor rate limit lifted (it would otherwise measure the limit: 3 messages a second a visitor). Against a
-//! `--url`, the server's own limit applies and refused sends are counted. `--replies 0` skips the latency figures;
-//! `--floor` adds, for each concurrency, the rate of `GET /healthz` (HTTP plus one trivial database query: the
-//! floor a send is compared with). Prints one JSON object.
+//! `--url`, the server's own limit applies and refused sends are counted. `--replies 0` skips the latency figures,
+//! `--concurrency 0` the throughput runs; `--floor` adds, for each concurrency, the rate of `GET /healthz` (HTTP
+//! plus one trivial database query: the floor a send is compared with). Prints one JSON object.
+//!
+//! Several instances of one installation (one shared database): `--url` takes them all (comma-separated or
+//! repeated), and the throughput runs spread the visitors over them round robin, as a load balancer would (each
+//! visitor keeps its instance). The latency figures long-poll on the first `--url`; with `--reply-url` (another
+//! instance) every other reply is posted there instead, so the same waiting widget times a reply stored through its
+//! own instance and one stored through another, alternately, under the same conditions.
+//!
+//! While a throughput run sends, stderr carries `window start <concurrency>` and `window end <concurrency>`, so a
+//! caller can measure CPU over exactly that window.
 
 use std::time::{Duration, Instant};
 
@@ -26,9 +37,14 @@ use tokio::sync::mpsc;
 
 #[derive(Debug, Parser)]
 struct Args {
-    /// A running server; default: start one in this process.
-    #[arg(long, requires_all = ["widget_token", "secret_key"])]
-    url: Option<String>,
+    /// A running server, or several instances of one (comma-separated or repeated); default: start one in this
+    /// process.
+    #[arg(long, value_delimiter = ',', requires_all = ["widget_token", "secret_key"])]
+    url: Vec<String>,
+    /// Another instance (same database) that every other timed reply is posted to, while the widget long-polls the
+    /// first --url: cross-instance delivery beside same-instance delivery.
+    #[arg(long, requires = "url")]
+    reply_url: Option<String>,
     /// The org's widget token (with --url).
     #[arg(long)]
     widget_token: Option<String>,
@@ -38,7 +54,7 @@ struct Args {
     /// Replies timed one at a time for the latency figures.
     #[arg(long, default_value_t = 200)]
     replies: usize,
-    /// Concurrent visitor sessions for the throughput figures, comma-separated (one run each).
+    /// Concurrent visitor sessions for the throughput figures, comma-separated (one run each; 0: no run).
     #[arg(long, value_delimiter = ',', default_value = "1,100")]
     concurrency: Vec<usize>,
     /// Length of each throughput run.
@@ -47,19 +63,24 @@ struct Args {
     /// Also measure `GET /healthz` at each concurrency: the floor of a request that reaches the database.
     #[arg(long)]
     floor: bool,
+    /// In each throughput run, once the visitors exist, print `ready <concurrency>` on stderr and wait for a line on
+    /// stdin before sending, so that several load processes started together send over the same window.
+    #[arg(long)]
+    go_on_stdin: bool,
 }
 
-/// Where to send requests, and with which keys.
+/// Where to send requests (one or more instances of one installation), and with which keys.
 #[derive(Clone)]
 struct Target {
-    url: String,
+    urls: Vec<String>,
     widget_token: String,
     secret_key: String,
     client: reqwest::Client,
 }
 
-/// A visitor on its own device, with one chat.
+/// A visitor on its own device, with one chat, served by one instance.
 struct Visitor {
+    url: String,
     device: String,
     session: String,
 }
@@ -71,10 +92,11 @@ impl Target {
             .header("X-Frontdesk-Device", device)
     }
 
-    async fn visitor(&self) -> Result<Visitor, reqwest::Error> {
+    /// A new visitor on instance `url`.
+    async fn visitor(&self, url: &str) -> Result<Visitor, reqwest::Error> {
         let device = auth::random_hex(16);
         let request = self.widget(
-            self.client.post(format!("{}/widget/v1/sessions", self.url)),
+            self.client.post(format!("{url}/widget/v1/sessions")),
             &device,
         );
         let body: Value = request
@@ -88,7 +110,11 @@ impl Target {
             .as_str()
             .unwrap_or_default()
             .to_owned();
-        Ok(Visitor { device, session })
+        Ok(Visitor {
+            url: url.to_owned(),
+            device,
+            session,
+        })
     }
 
     async fn send(
@@ -98,7 +124,7 @@ impl Target {
     ) -> Result<reqwest::StatusCode, reqwest::Error> {
         let url = format!(
             "{}/widget/v1/sessions/{}/messages",
-            self.url, visitor.session
+            visitor.url, visitor.session
         );
         let body = json!({ "client_id": format!("c_load_{n:08}"), "content": format!("load message {n}") });
         Ok(self
@@ -109,8 +135,9 @@ impl Target {
             .status())
     }
 
-    async fn reply(&self, session: &str, n: usize) -> Result<i64, reqwest::Error> {
-        let url = format!("{}/api/sessions/{session}/messages", self.url);
+    /// An agent reply posted through instance `url`; the stored message's id.
+    async fn reply(&self, url: &str, session: &str, n: usize) -> Result<i64, reqwest::Error> {
+        let url = format!("{url}/api/sessions/{session}/messages");
         let request = self
             .client
             .post(url)
@@ -121,11 +148,16 @@ impl Target {
     }
 }
 
-/// Long-polls as the widget does and reports each message id with the moment it arrived.
-async fn subscribe(target: Target, device: String, seen: mpsc::UnboundedSender<(i64, Instant)>) {
+/// Long-polls `visitor`'s instance as the widget does and reports each message id with the moment it arrived.
+async fn subscribe(
+    target: Target,
+    visitor: (String, String),
+    seen: mpsc::UnboundedSender<(i64, Instant)>,
+) {
+    let (base, device) = visitor;
     let mut cursor = 0;
     loop {
-        let url = format!("{}/widget/v1/updates?after={cursor}&wait=25", target.url);
+        let url = format!("{base}/widget/v1/updates?after={cursor}&wait=25");
         let Ok(response) = target.widget(target.client.get(url), &device).send().await else {
             return;
         };
@@ -163,11 +195,11 @@ async fn healthz_throughput(
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
     let tasks: Vec<_> = (0..concurrency)
-        .map(|_| {
+        .map(|i| {
             let target = target.clone();
             tokio::spawn(async move {
                 let (mut latencies, mut failed) = (Vec::new(), 0usize);
-                let url = format!("{}/healthz", target.url);
+                let url = format!("{}/healthz", target.urls[i % target.urls.len()]);
                 while Instant::now() < deadline {
                     let sent = Instant::now();
                     match target.client.get(&url).send().await {
@@ -204,19 +236,50 @@ async fn healthz_throughput(
     }))
 }
 
+/// Latencies as `{ replies, median_ms, p90_ms, p95_ms, p99_ms, max_ms }`.
+fn latency_figures(mut latencies: Vec<Duration>) -> Value {
+    latencies.sort();
+    json!({
+        "replies": latencies.len(),
+        "median_ms": quantile_ms(&latencies, 0.5),
+        "p90_ms": quantile_ms(&latencies, 0.9),
+        "p95_ms": quantile_ms(&latencies, 0.95),
+        "p99_ms": quantile_ms(&latencies, 0.99),
+        "max_ms": quantile_ms(&latencies, 1.0),
+    })
+}
+
+/// Agent reply posted → seen by a widget long-poll held on the first instance, `replies` times (one at a time). With
+/// `reply_url`, as many more posted through that instance, alternating with the others: `(same, Some(cross))`.
 async fn reply_latency(
     target: &Target,
     replies: usize,
-) -> Result<Value, Box<dyn std::error::Error>> {
-    let visitor = target.visitor().await?;
+    reply_url: Option<&str>,
+) -> Result<(Value, Option<Value>), Box<dyn std::error::Error>> {
+    let home = target.urls[0].as_str();
+    let visitor = target.visitor(home).await?;
     let (seen, mut arrivals) = mpsc::unbounded_channel();
-    let subscriber = tokio::spawn(subscribe(target.clone(), visitor.device.clone(), seen));
+    let subscriber = tokio::spawn(subscribe(
+        target.clone(),
+        (visitor.url.clone(), visitor.device.clone()),
+        seen,
+    ));
     // Let the first poll reach the server and start waiting.
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let mut latencies = Vec::with_capacity(replies);
-    for n in 0..replies {
+    let mut same = Vec::with_capacity(replies);
+    let mut cross = Vec::with_capacity(replies);
+    let posts = if reply_url.is_some() {
+        2 * replies
+    } else {
+        replies
+    };
+    for n in 0..posts {
+        let (through, latencies) = match reply_url {
+            Some(other) if n % 2 == 1 => (other, &mut cross),
+            _ => (home, &mut same),
+        };
         let posted = Instant::now();
-        let id = target.reply(&visitor.session, n).await?;
+        let id = target.reply(through, &visitor.session, n).await?;
         let arrived = loop {
             match tokio::time::timeout(Duration::from_secs(10), arrivals.recv()).await {
                 Ok(Some((seen_id, at))) if seen_id == id => break at,
@@ -227,24 +290,27 @@ async fn reply_latency(
         latencies.push(arrived - posted);
     }
     subscriber.abort();
-    latencies.sort();
-    Ok(json!({
-        "replies": replies,
-        "median_ms": quantile_ms(&latencies, 0.5),
-        "p99_ms": quantile_ms(&latencies, 0.99),
-        "max_ms": quantile_ms(&latencies, 1.0),
-    }))
+    Ok((
+        latency_figures(same),
+        reply_url.map(|_| latency_figures(cross)),
+    ))
 }
 
 async fn throughput(
     target: &Target,
     concurrency: usize,
     seconds: u64,
+    go_on_stdin: bool,
 ) -> Result<Value, Box<dyn std::error::Error>> {
     let mut visitors = Vec::with_capacity(concurrency);
-    for _ in 0..concurrency {
-        visitors.push(target.visitor().await?);
+    for i in 0..concurrency {
+        visitors.push(target.visitor(&target.urls[i % target.urls.len()]).await?);
     }
+    if go_on_stdin {
+        eprintln!("ready {concurrency}");
+        tokio::task::spawn_blocking(|| std::io::stdin().read_line(&mut String::new())).await??;
+    }
+    eprintln!("window start {concurrency}");
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
     let tasks: Vec<_> = visitors
@@ -267,18 +333,23 @@ async fn throughput(
                     }
                     n += 1;
                 }
-                (latencies, refused, failed)
+                (visitor.url, latencies, refused, failed)
             })
         })
         .collect();
     let (mut latencies, mut refused, mut failed) = (Vec::new(), 0, 0);
+    let mut per_instance: Vec<usize> = vec![0; target.urls.len()];
     for task in tasks {
-        let (l, r, f) = task.await?;
+        let (url, l, r, f) = task.await?;
+        if let Some(i) = target.urls.iter().position(|u| *u == url) {
+            per_instance[i] += l.len();
+        }
         latencies.extend(l);
         refused += r;
         failed += f;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    eprintln!("window end {concurrency}");
     latencies.sort();
     Ok(json!({
         "concurrency": concurrency,
@@ -289,6 +360,7 @@ async fn throughput(
         "send_p99_ms": quantile_ms(&latencies, 0.99),
         "rate_limited": refused,
         "failed": failed,
+        "accepted_per_instance": per_instance,
     }))
 }
 
@@ -301,8 +373,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Kept alive until the end: the in-process server's database and shutdown switch.
     let mut local = None;
     let target = match (args.url, args.widget_token, args.secret_key) {
-        (Some(url), Some(widget_token), Some(secret_key)) => Target {
-            url,
+        (urls, Some(widget_token), Some(secret_key)) if !urls.is_empty() => Target {
+            urls,
             widget_token,
             secret_key,
             client,
@@ -341,7 +413,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }));
             local = Some((dir, stop, server));
             Target {
-                url,
+                urls: vec![url],
                 widget_token: org.widget_token,
                 secret_key: org.secret_key,
                 client,
@@ -349,22 +421,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
 
-    let latency = if args.replies > 0 {
-        reply_latency(&target, args.replies).await?
+    let (latency, cross_instance) = if args.replies > 0 {
+        reply_latency(&target, args.replies, args.reply_url.as_deref()).await?
     } else {
-        Value::Null
+        (Value::Null, None)
     };
     let mut runs = Vec::new();
     let mut floor = Vec::new();
-    for &concurrency in &args.concurrency {
-        runs.push(throughput(&target, concurrency, args.seconds).await?);
+    for &concurrency in args.concurrency.iter().filter(|&&c| c > 0) {
+        runs.push(throughput(&target, concurrency, args.seconds, args.go_on_stdin).await?);
         if args.floor {
             floor.push(healthz_throughput(&target, concurrency, args.seconds).await?);
         }
     }
     let report = json!({
-        "server": if local.is_some() { "in-process, temporary SQLite file, rate limit lifted" } else { target.url.as_str() },
+        "server": if local.is_some() { json!("in-process, temporary SQLite file, rate limit lifted") } else { json!(target.urls.join(",")) },
+        "instances": target.urls,
         "reply_to_long_poll_latency": latency,
+        "cross_instance_reply_latency": cross_instance.map_or(Value::Null, |cross| json!({
+            "long_poll_on": target.urls[0],
+            "replies_through": args.reply_url,
+            "figures": cross,
+        })),
         "visitor_send_throughput": runs,
         "healthz_throughput": floor,
     });
