@@ -401,14 +401,14 @@ Two locks put the messages in single file, both held until the commit has been f
    ${waitingFor(a2)}. ${num(p2.median.messages_per_second)}/s is one message every ${ms(perMessage)}.
 2. **Postgres's NOTIFY lock.** The messages trigger sends \`pg_notify\` (how the other instances hear of a message), and Postgres
    commits a transaction that sent a NOTIFY under one lock for the whole server, \`object pg_database 0\`, held "till after commit" so
-   that notifications are queued in commit order (\`PreCommit_Notify\` in Postgres's \`async.c\`; a known limit, e.g.
-   [Recall.ai, "Postgres LISTEN/NOTIFY does not scale"](https://www.recall.ai/blog/postgres-listen-notify-does-not-scale)).${pOrgs ? ` The
+   that notifications are queued in commit order (\`PreCommit_Notify\` in Postgres's \`src/backend/commands/async.c\`: every
+   transaction that notified commits one at a time, whatever its org).${pOrgs ? ` The
    diagnostic with the visitors in ${pOrgs.orgs} orgs (${pOrgs.orgs} org locks instead of one, the same pair) ${objectShare(pOrgs) >= 0.1 ? "runs into it" : "tests it"}:
    ${num(pOrgs.median.messages_per_second)}/s, ${ratio(pOrgs.median.messages_per_second, p2.median.messages_per_second)} of one org (rounds:
    ${pOrgs.runs.map((x) => num(x.messages_per_second)).join(", ")}); the connections holding an org's lock were ${holderOf(quoted(pOrgs).activity)}.` : ""}
 
 What the connection holding the org's lock was doing in the quoted 2-instance round: ${holderOf(a2)}. So a message's turn is the
-round trips between server and Postgres that follow the grant (the INSERT with its trigger, then COMMIT), each waiting for a CPU that
+rest of its statement after the grant (the INSERT with its trigger, then the commit), waiting for a CPU that
 ${num(s.visitors)} requests in flight and the other backends share, plus the commit's flush. The flush is this machine's disk, and it is not
 steady: a commit alone (200 in a row inside Postgres, nothing else in the way) took ${costs.map((c) => ms(c.flushedMs)).join(", ")} with its
 flush in rounds ${costs.map((c) => c.round).join(", ")}, against ${costs.map((c) => `${round(c.unflushedMs * 1000, 0)} µs`).join(", ")} without; Postgres's
@@ -472,8 +472,8 @@ medians ${ms(cross.median_ms)} and ${ms(same.median_ms)}).${busyNote}${metL ? ""
 median, ${gap(cross.p90_ms, same.p90_ms)} at p90, ${gap(cross.p95_ms, same.p95_ms)} at p95, against ${gap(cross.p99_ms, same.p99_ms)} at p99, which is the
 ${num(Math.ceil(cross.replies / 100))} or so slowest of ${num(cross.replies)} replies on each side.`}
 A reply on Postgres costs more than on SQLite on either path (median ${ms(same.median_ms)} against ${ms(L.sqliteSameInstance.median_ms)}): its
-insert is a transaction of four round trips to another process (BEGIN, the org's lock, the INSERT, COMMIT) and its commit waits for a
-WAL flush, all before the answer and the wake-up.`);
+insert is a round trip to another process (one statement that takes the org's lock, inserts and runs the trigger, then commits)
+and its commit waits for a WAL flush, all before the answer and the wake-up.`);
 
   // Connections.
   out.push(`### Database connections with ${num(C.longPolls)} long-polls held
