@@ -2,7 +2,7 @@
 //! 1,000 (and 10,000) messages, once per new message, as the controller calls it.
 //! `cargo run --release --example render_model` (native; a measurement, not a test).
 
-use frontdesk::protocol::{Author, Message, Session};
+use frontdesk::protocol::{Author, Message, MessagePage, Session};
 use frontdesk::state::{ChatState, Screen, ScreenView};
 use std::hint::black_box;
 use std::time::Instant;
@@ -33,7 +33,12 @@ fn main() {
             verified: false,
             last_message: None,
         }]);
-        state.set_messages("s", (1..=size).map(message).collect());
+        // Held whole, as after scrolling back to the start page by page.
+        let page = MessagePage {
+            messages: (1..=size).map(message).collect(),
+            next_before: None,
+        };
+        state.add_page("s", None, page);
         state.set_screen(Screen::Conversation(Some("s".into())));
         state.set_open(true);
         let rounds = 200;

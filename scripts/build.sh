@@ -34,6 +34,8 @@ mkdir -p dist/web dist/npm
 cp dist/wasm/frontdesk.js dist/wasm/frontdesk_bg.wasm dist/web/
 version=$(cat dist/web/frontdesk.js dist/web/frontdesk_bg.wasm | sha256sum | cut -c1-12)
 sed "s/__FRONTDESK_VERSION__/$version/" www/widget.js > dist/web/widget.js
+# The loader draws the closed launcher itself before the wasm arrives, with the launcher's rules of style.css.
+node scripts/inline-launcher-css.mjs dist/web/widget.js
 # Minified after the version is computed from the readable glue, so the version names the same build as
 # before; the .gz/.br siblings below are of the minified files.
 node scripts/minify-js.mjs dist/web/frontdesk.js dist/web/widget.js
@@ -54,5 +56,6 @@ cp dist/wasm/frontdesk.js dist/wasm/frontdesk_bg.wasm npm/* dist/npm/
 # wasm-bindgen declares `[Symbol.dispose]` on the handle, which a TypeScript project without the
 # `esnext.disposable` lib cannot type-check; the method stays in the JS, only its declaration goes.
 grep -v 'Symbol.dispose' dist/wasm/frontdesk.d.ts > dist/npm/frontdesk.d.ts
-# What the script tag loads before the launcher shows, gzip -9 and brotli 11 (the budget is checked in npm test).
+# The first load (what the script tag loads before the launcher shows) and the whole embed, gzip -9 and brotli 11
+# (their budgets are checked in npm test).
 node scripts/check-size.mjs --print

@@ -15,6 +15,20 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
+# nginx: the load balancer of e2e/scale.test.mjs, which runs deploy/nginx.conf as shipped.
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  step "installing nginx (apt)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+fi
+
+# The e2e suite seeds a 10,000-message chat straight into the test server's SQLite file (e2e/history.test.mjs).
+if ! command -v sqlite3 >/dev/null; then
+  step "installing sqlite3 (apt)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null
+fi
+
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   step "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown

@@ -12,13 +12,24 @@ run cargo clippy --workspace --all-targets -- -D warnings
 run cargo clippy -p frontdesk --target wasm32-unknown-unknown --all-targets -- -D warnings
 run cargo test --workspace
 
+# Everything that needs a database to itself from here on shares this clean-up.
+scratch=$(mktemp -d)
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+  rm -rf "$scratch"
+  scripts/postgres.sh down
+}
+trap cleanup EXIT
+
+# The server's integration suite again, on Postgres (a fresh database per test, dropped after), on the server that
+# scripts/postgres.sh finds or starts; the e2e suite's scale-out test uses it too.
+eval "$(scripts/postgres.sh up)"
+run env FRONTDESK_TEST_BACKEND=postgres cargo test -p frontdesk-server --test api
+
 # The widget's browser tests talk to a real server: start one on a free loopback port with a fresh
 # SQLite file and a fresh org, and mint a verified user token the way a site's backend would.
 run cargo build -q -p frontdesk-server
-scratch=$(mktemp -d)
-server_pid=""
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$scratch"; }
-trap cleanup EXIT
 server=target/debug/frontdesk-server
 database="sqlite://$scratch/frontdesk.db"
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
@@ -49,5 +60,5 @@ fi
 # End-to-end: the release build of the widget (script tag and npm package) in headless Chromium, against
 # servers, a customer site and a Vite build that the suite starts itself (e2e/suite.mjs and testkit/).
 run bash scripts/build.sh
-run node scripts/check-size.mjs   # the embed's size budget, size-budget.json
+run node scripts/check-size.mjs   # the size budgets (first load, whole embed), size-budget.json
 run node --test --test-concurrency=2 e2e/

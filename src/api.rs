@@ -149,10 +149,20 @@ impl Api {
         decoded(protocol::decode_session_envelope(&body))
     }
 
-    pub async fn messages(&self, session_id: &str) -> Result<Vec<protocol::Message>, ApiError> {
-        let path = format!("/widget/v1/sessions/{session_id}/messages");
+    /// A page of a chat's history: its latest messages, or (`before`) those just below that id.
+    pub async fn messages(
+        &self,
+        session_id: &str,
+        before: Option<i64>,
+    ) -> Result<protocol::MessagePage, ApiError> {
+        // 30 a page: about three panels full, and what opening a chat decodes and draws (BENCHMARKS.md, memory).
+        let mut path = format!("/widget/v1/sessions/{session_id}/messages?limit=30");
+        if let Some(before) = before {
+            path.push_str("&before=");
+            path.push_str(&decimal(before));
+        }
         let body = self.call(Method::Get, &path, None, None).await?;
-        decoded(protocol::decode_message_list(&body))
+        decoded(protocol::MessagePage::decode(&body))
     }
 
     pub async fn send(

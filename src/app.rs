@@ -34,6 +34,8 @@ struct Inner {
     sync: Engine,
     /// The console has been told why the widget cannot work; once is enough.
     setup_error_reported: Cell<bool>,
+    /// A page of older messages is on its way: scrolling asks for the next one only after it.
+    loading_older: Cell<bool>,
     window_listeners: RefCell<Vec<EventListener>>,
 }
 
@@ -45,6 +47,7 @@ impl App {
         strings: &'static Strings,
         language_code: &str,
         right_to_left: bool,
+        drawn: Option<crate::dom::Drawn>,
     ) -> Result<App, String> {
         let device = DeviceState::new(
             LocalStore,
@@ -80,6 +83,7 @@ impl App {
             view: RefCell::new(None),
             sync: Engine::new(),
             setup_error_reported: Cell::new(false),
+            loading_older: Cell::new(false),
             window_listeners: RefCell::new(Vec::new()),
         });
 
@@ -95,6 +99,7 @@ impl App {
             language_code,
             right_to_left,
             dispatch,
+            drawn,
         )
         .map_err(|e| e.to_string())?;
         *inner.view.borrow_mut() = Some(view);
@@ -149,7 +154,7 @@ impl Inner {
                 }
                 self.render();
                 self.focus_screen();
-                self.load_open_conversation();
+                self.load_page(false);
             }
             ViewEvent::Close => {
                 self.state.borrow_mut().set_open(false);
@@ -161,8 +166,9 @@ impl Inner {
             ViewEvent::NewConversation => self.go_to(Screen::Conversation(None)),
             ViewEvent::SelectSession(id) => {
                 self.go_to(Screen::Conversation(Some(id)));
-                self.load_open_conversation();
+                self.load_page(false);
             }
+            ViewEvent::LoadOlder => self.load_page(true),
             ViewEvent::Send(content) => self.queue(content),
             ViewEvent::Retry(client_id) => {
                 self.state.borrow_mut().retry(&client_id);
@@ -243,7 +249,7 @@ impl Inner {
                         inner.mark_read();
                     }
                     inner.render();
-                    inner.load_open_conversation();
+                    inner.load_page(false);
                 }
                 Err(error) => inner.report(&error),
             }
@@ -256,21 +262,34 @@ impl Inner {
         sync::flush(&inner);
     }
 
-    fn load_open_conversation(self: &Rc<Self>) {
-        let Screen::Conversation(Some(id)) = self.state.borrow().screen() else {
+    /// Fetches a page of the conversation on screen while the panel is open: its latest messages when
+    /// none are loaded, or with `older` the page below those held (the visitor scrolled up to it), one
+    /// such request at a time.
+    fn load_page(self: &Rc<Self>, older: bool) {
+        let state = self.state.borrow();
+        let Screen::Conversation(Some(id)) = state.screen() else {
             return;
         };
-        if self.state.borrow().conversation(&id).is_some() || !self.state.borrow().is_open() {
+        if !state.is_open() {
             return;
         }
+        let before = match (state.conversation(&id), state.older_page(&id)) {
+            (None, _) if !older => None,
+            (Some(_), Some(before)) if older && !self.loading_older.replace(true) => Some(before),
+            _ => return,
+        };
+        drop(state);
         let weak = Rc::downgrade(self);
         let api = self.api.clone();
         spawn_local(async move {
-            let result = api.messages(&id).await;
+            let result = api.messages(&id, before).await;
             let Some(inner) = weak.upgrade() else { return };
+            if before.is_some() {
+                inner.loading_older.set(false);
+            }
             match result {
-                Ok(messages) => {
-                    inner.state.borrow_mut().set_messages(&id, messages);
+                Ok(page) => {
+                    inner.state.borrow_mut().add_page(&id, before, page);
                     inner.mark_read();
                     inner.render();
                 }
@@ -372,7 +391,7 @@ impl sync::Host for Inner {
         match result {
             Ok(Sent::Session(session)) => {
                 self.state.borrow_mut().session_created(session);
-                self.load_open_conversation();
+                self.load_page(false);
                 sync::ensure_polling(self);
             }
             Ok(Sent::Message(message)) => {

@@ -106,19 +106,35 @@ thread_local! {
 /// an `Error` naming the option at fault (and leaves nothing behind).
 #[wasm_bindgen]
 pub async fn init(options: Options) -> Result<FrontdeskHandle, JsValue> {
-    start(options.into(), None)
+    start(options.into(), None, None)
 }
 
-/// The script-tag loader's entry point: `init` with the loader's origin as the default `apiUrl`.
+/// The script-tag loader's entry point: `init` with the loader's origin as the default `apiUrl`, and the
+/// closed launcher the loader drew while the wasm was arriving, `[host, shadowRoot, button]` (undefined
+/// when it drew none), which the widget adopts. It returns the handle or throws, rather than return a
+/// promise: the loader calls it inside its own (and the wasm is smaller without a second async entry).
 #[wasm_bindgen(js_name = initFromScript, skip_typescript)]
-pub async fn init_from_script(
+pub fn init_from_script(
     options: JsValue,
     script_origin: String,
+    drawn: JsValue,
 ) -> Result<FrontdeskHandle, JsValue> {
-    start(options, Some(script_origin))
+    let drawn = (!drawn.is_undefined()).then(|| {
+        let drawn: js_sys::Array = drawn.unchecked_into();
+        dom::Drawn {
+            host: drawn.get(0).unchecked_into(),
+            root: drawn.get(1).unchecked_into(),
+            button: drawn.get(2).unchecked_into(),
+        }
+    });
+    start(options, Some(script_origin), drawn)
 }
 
-fn start(options: JsValue, script_origin: Option<String>) -> Result<FrontdeskHandle, JsValue> {
+fn start(
+    options: JsValue,
+    script_origin: Option<String>,
+    drawn: Option<dom::Drawn>,
+) -> Result<FrontdeskHandle, JsValue> {
     let config = config::parse(&js::to_value(&options)).map_err(|e| js::error(&e.to_string()))?;
     if RUNNING.get() {
         return Err(js::error(
@@ -146,7 +162,14 @@ fn start(options: JsValue, script_origin: Option<String>) -> Result<FrontdeskHan
                 .and_then(Language::from_tag)
         })
         .unwrap_or(Language::English);
-    let token_function = js::TokenFunction::from_options(&options);
+    // Looked up only when the options hold one: for any other identity `user.token` may not be there to
+    // read, and the failed read throws (an exception per start, and its stack trace, for nothing).
+    let token_function = match config.identity {
+        config::Identity::Verified(config::TokenSource::Function) => {
+            js::TokenFunction::from_options(&options)
+        }
+        _ => None,
+    };
     let app = app::App::start(
         config,
         api_url,
@@ -154,6 +177,7 @@ fn start(options: JsValue, script_origin: Option<String>) -> Result<FrontdeskHan
         i18n::strings(language),
         language.code(),
         language.is_right_to_left(),
+        drawn,
     )
     .map_err(|e| js::error(&e))?;
     RUNNING.set(true);

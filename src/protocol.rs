@@ -7,7 +7,9 @@ use crate::value::{write_json_string, Value};
 pub use frontdesk_protocol::headers::{
     DEVICE as DEVICE_HEADER, EXTERNAL_ID as EXTERNAL_ID_HEADER, WIDGET_TOKEN as WIDGET_TOKEN_HEADER,
 };
-pub use frontdesk_protocol::{limits, Author, ErrorBody, ErrorCode, Message, Session, Updates};
+pub use frontdesk_protocol::{
+    limits, Author, ErrorBody, ErrorCode, Message, MessagePage, Session, Updates,
+};
 
 // Decoding is written out over `Value` (the same tree the options use) rather than derived with
 // serde: serde's error paths format floats, and that machinery alone is ~15 KB of wasm.
@@ -115,9 +117,17 @@ pub fn decode_message_envelope(value: &Value) -> Result<Message, DecodeError> {
     Message::decode(field(value, "message")?)
 }
 
-/// `{ "messages": [Message…] }`
-pub fn decode_message_list(value: &Value) -> Result<Vec<Message>, DecodeError> {
-    list_field(value, "messages")
+impl Decode for MessagePage {
+    /// `{ "messages": [Message…], "next_before": n | null }`
+    fn decode(value: &Value) -> Result<MessagePage, DecodeError> {
+        Ok(MessagePage {
+            messages: list_field(value, "messages")?,
+            next_before: match value.get("next_before") {
+                Some(_) => Some(integer_field(value, "next_before")?),
+                None => None,
+            },
+        })
+    }
 }
 
 /// `{ "session": Session }`
@@ -302,6 +312,18 @@ mod tests {
         assert_eq!(err, DecodeError("`id` is not a number".into()));
         let err = decode_session_list(&value(r#"{"items":[]}"#)).unwrap_err();
         assert_eq!(err, DecodeError("missing `sessions`".into()));
+    }
+
+    #[test]
+    fn a_page_of_history_decodes_with_or_without_a_next_page() {
+        let json = r#"{"messages":[{"id":7,"session_id":"s","client_id":"c_12345678","author":"visitor",
+            "author_name":null,"content":"hi","created_at":"2026-11-24T10:00:00Z"}],"next_before":7}"#;
+        let page = MessagePage::decode(&value(json)).unwrap();
+        assert_eq!((page.messages[0].id, page.next_before), (7, Some(7)));
+        let last = MessagePage::decode(&value(r#"{"messages":[],"next_before":null}"#)).unwrap();
+        assert_eq!(last, MessagePage::default());
+        let err = MessagePage::decode(&value(r#"{"messages":[],"next_before":"7"}"#)).unwrap_err();
+        assert_eq!(err, DecodeError("`next_before` is not a number".into()));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! unread count, and what screen is showing. Server data and visitor actions go in; view models come
 //! out. Pure: `app` does the I/O and `dom` draws the view models.
 
-use crate::protocol::{Author, Message, Session};
+use crate::protocol::{Author, Message, MessagePage, Session};
 use crate::storage::Pending;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,9 +20,9 @@ pub enum Screen {
 pub struct ChatState {
     /// Newest activity first.
     sessions: Vec<Session>,
-    /// Conversations whose messages have been fetched, each sorted by id. A list, not a map: a visitor
-    /// opens a handful, and a map type alone costs kilobytes of wasm.
-    messages: Vec<(String, Vec<Message>)>,
+    /// Conversations whose latest page has been fetched. A list, not a map: a visitor opens a
+    /// handful, and a map type alone costs kilobytes of wasm.
+    messages: Vec<Loaded>,
     /// Messages the server has not stored yet, in the order the visitor wrote them.
     outbox: Vec<Pending>,
     /// The next `after` of the updates long-poll; written only by [`ChatState::advance_cursor`].
@@ -34,6 +34,19 @@ pub struct ChatState {
     /// `None` until the visitor or the session list decides; written only by [`ChatState::set_screen`].
     screen: Option<Screen>,
 }
+/// A conversation's messages the widget holds: its latest page, the older pages the visitor scrolled
+/// to, and what arrived since. Every message from the oldest held one to the newest is held (a page is
+/// the messages just below the oldest held one), so a conversation has no gaps, only a start not yet
+/// loaded.
+#[derive(Debug)]
+struct Loaded {
+    session_id: String,
+    /// Sorted by id.
+    list: Vec<Message>,
+    /// The `before` that asks for the page below `list`; `None` once `list` starts with the first message.
+    older: Option<i64>,
+}
+
 /// What applying a batch of server messages changed.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Applied {
@@ -219,32 +232,61 @@ impl ChatState {
         }
     }
 
-    /// A conversation's full history arrived.
-    pub fn set_messages(&mut self, session_id: &str, messages: Vec<Message>) {
-        let list = self.conversation_entry(session_id);
-        *list = Vec::new();
-        for message in messages {
-            insert_sorted(list, message);
+    /// A page of a conversation arrived: its latest messages when it opens (`before` is `None`), or the
+    /// page below what is held (`before` from [`ChatState::older_page`]). Merged by id, so a page that
+    /// overlaps what the long-poll brought meanwhile (or a page fetched twice) shows each message once.
+    pub fn add_page(&mut self, session_id: &str, before: Option<i64>, page: MessagePage) {
+        let was_loaded = self.conversation(session_id).is_some();
+        if before.is_some() && !was_loaded {
+            // Forgotten (`logout`) while the page was on its way: alone it would be a gap.
+            return;
+        }
+        let loaded = self.conversation_entry(session_id);
+        // The page comes sorted (the server's order); what was held is newer, so each of its messages
+        // lands at the end and nothing is shifted.
+        let mut list = page.messages;
+        for message in std::mem::take(&mut loaded.list) {
+            insert_sorted(&mut list, message);
+        }
+        loaded.list = list;
+        // A latest page fetched again (two opens racing) says nothing about what lies below.
+        if before.is_some() || !was_loaded {
+            loaded.older = page.next_before;
         }
     }
 
-    /// The loaded messages of a conversation; `None` when they have not been fetched.
-    pub fn conversation(&self, session_id: &str) -> Option<&Vec<Message>> {
-        self.messages
-            .iter()
-            .find(|(id, _)| id == session_id)
-            .map(|(_, list)| list)
+    /// The `before` of the page below the messages held for `session_id`; `None` when they are not
+    /// loaded or start with the conversation's first message.
+    pub fn older_page(&self, session_id: &str) -> Option<i64> {
+        self.loaded(session_id)?.older
     }
 
-    fn conversation_entry(&mut self, session_id: &str) -> &mut Vec<Message> {
-        let index = match self.messages.iter().position(|(id, _)| id == session_id) {
+    /// The loaded messages of a conversation, sorted by id; `None` when none has been fetched.
+    pub fn conversation(&self, session_id: &str) -> Option<&Vec<Message>> {
+        self.loaded(session_id).map(|loaded| &loaded.list)
+    }
+
+    fn loaded(&self, session_id: &str) -> Option<&Loaded> {
+        self.messages.iter().find(|l| l.session_id == session_id)
+    }
+
+    fn conversation_entry(&mut self, session_id: &str) -> &mut Loaded {
+        let index = match self
+            .messages
+            .iter()
+            .position(|l| l.session_id == session_id)
+        {
             Some(index) => index,
             None => {
-                self.messages.push((session_id.to_owned(), Vec::new()));
+                self.messages.push(Loaded {
+                    session_id: session_id.to_owned(),
+                    list: Vec::new(),
+                    older: None,
+                });
                 self.messages.len() - 1
             }
         };
-        &mut self.messages[index].1
+        &mut self.messages[index]
     }
 
     /// New messages from the long-poll or from a send: deduplicated by id, matched to pending sends
@@ -283,9 +325,9 @@ impl ChatState {
             let loaded = self
                 .messages
                 .iter_mut()
-                .find(|(id, _)| *id == message.session_id);
+                .find(|l| l.session_id == message.session_id);
             let is_new = match loaded {
-                Some((_, list)) => insert_sorted(list, message.clone()),
+                Some(loaded) => insert_sorted(&mut loaded.list, message.clone()),
                 // Not loaded: it will come with the history; new if we have not seen its id.
                 None => message.id > self.last_read,
             };
@@ -313,8 +355,9 @@ impl ChatState {
     pub fn mark_read(&mut self) -> i64 {
         self.unread = 0;
         let mut newest = 0;
-        for (_, list) in &self.messages {
-            for m in list {
+        for loaded in &self.messages {
+            // Sorted: the newest is the last, so this does not grow with the conversation.
+            if let Some(m) = loaded.list.last() {
                 newest = newest.max(m.id);
             }
         }
@@ -529,6 +572,13 @@ mod tests {
         }
     }
 
+    fn page(messages: Vec<Message>, next_before: Option<i64>) -> MessagePage {
+        MessagePage {
+            messages,
+            next_before,
+        }
+    }
+
     fn session(id: &str, last: Option<Message>) -> Session {
         Session {
             id: id.into(),
@@ -578,7 +628,7 @@ mod tests {
     fn duplicates_are_applied_once() {
         let mut state = ChatState::default();
         state.set_sessions(vec![session("s", None)]);
-        state.set_messages("s", vec![]);
+        state.add_page("s", None, MessagePage::default());
         let reply = message(7, "s", Author::Agent, None);
         let first = state.receive(vec![reply.clone()], 7);
         let second = state.receive(vec![reply], 7);
@@ -594,7 +644,7 @@ mod tests {
         state.set_open(true);
         state.set_screen(Screen::Conversation(Some("s".into())));
         state.set_sessions(vec![session("s", None)]);
-        state.set_messages("s", vec![]);
+        state.add_page("s", None, MessagePage::default());
         state.receive(vec![message(4, "s", Author::Agent, None)], 4);
         assert_eq!(state.unread(), 0);
         assert_eq!(state.last_read(), 4);
@@ -604,7 +654,7 @@ mod tests {
     fn a_stored_message_replaces_its_pending_copy_under_the_same_key() {
         let mut state = ChatState::default();
         state.set_sessions(vec![session("s", None)]);
-        state.set_messages("s", vec![]);
+        state.add_page("s", None, MessagePage::default());
         state.set_screen(Screen::Conversation(Some("s".into())));
         state.enqueue("c_1".into(), "hi".into());
         let before = state.items(Some("s"));
@@ -717,7 +767,11 @@ mod tests {
             "s",
             Some(message(1, "s", Author::Visitor, None)),
         )]);
-        state.set_messages("s", vec![message(1, "s", Author::Visitor, None)]);
+        state.add_page(
+            "s",
+            None,
+            page(vec![message(1, "s", Author::Visitor, None)], None),
+        );
         assert_eq!(state.cursor(), 1);
         // Reply 2 and message 3 (a send's answer) are stored; the list is fetched again.
         state.ack(message(3, "s", Author::Visitor, Some("c_3")));
@@ -726,6 +780,84 @@ mod tests {
             Some(message(3, "s", Author::Visitor, None)),
         )]);
         assert_eq!(state.cursor(), 1, "the long-poll must still bring reply 2");
+    }
+
+    fn ids(state: &ChatState, session: &str) -> Vec<i64> {
+        state
+            .conversation(session)
+            .unwrap()
+            .iter()
+            .map(|m| m.id)
+            .collect()
+    }
+
+    /// Messages `from..=to` of conversation "s", agent replies.
+    fn replies(from: i64, to: i64) -> Vec<Message> {
+        (from..=to)
+            .map(|id| message(id, "s", Author::Agent, None))
+            .collect()
+    }
+
+    #[test]
+    fn a_long_conversation_opens_on_its_latest_page_and_grows_upwards_without_gaps_or_repeats() {
+        let mut state = ChatState::default();
+        state.set_open(true);
+        state.set_sessions(vec![session(
+            "s",
+            Some(message(120, "s", Author::Agent, None)),
+        )]);
+        state.set_screen(Screen::Conversation(Some("s".into())));
+        assert_eq!(
+            state.older_page("s"),
+            None,
+            "nothing loaded, nothing to page"
+        );
+        state.add_page("s", None, page(replies(71, 120), Some(71)));
+        assert_eq!(state.items(Some("s")).len(), 50);
+        assert_eq!(state.older_page("s"), Some(71));
+        // A reply arrives live while the visitor reads back.
+        state.receive(replies(121, 121), 121);
+        state.add_page("s", Some(71), page(replies(21, 70), Some(21)));
+        assert_eq!(state.older_page("s"), Some(21));
+        state.add_page("s", Some(21), page(replies(1, 20), None));
+        assert_eq!(state.older_page("s"), None, "the first message is held");
+        assert_eq!(ids(&state, "s"), (1..=121).collect::<Vec<_>>());
+        let items = state.items(Some("s"));
+        assert_eq!(
+            (items.len(), items[0].key, items[120].key),
+            (121, ItemKey::Message(1), ItemKey::Message(121))
+        );
+    }
+
+    #[test]
+    fn a_page_that_overlaps_what_is_held_adds_each_message_once() {
+        let mut state = ChatState::default();
+        state.add_page("s", None, page(replies(11, 20), Some(11)));
+        // The same older page twice (a retry), then one reaching into what is held.
+        state.add_page("s", Some(11), page(replies(6, 10), Some(6)));
+        state.add_page("s", Some(11), page(replies(6, 10), Some(6)));
+        state.add_page("s", Some(13), page(replies(3, 12), Some(3)));
+        assert_eq!(ids(&state, "s"), (3..=20).collect::<Vec<_>>());
+        assert_eq!(state.older_page("s"), Some(3));
+    }
+
+    #[test]
+    fn a_latest_page_fetched_again_keeps_the_place_reached_below() {
+        let mut state = ChatState::default();
+        state.add_page("s", None, page(replies(11, 20), Some(11)));
+        state.add_page("s", Some(11), page(replies(1, 10), None));
+        state.add_page("s", None, page(replies(11, 21), Some(11)));
+        assert_eq!(state.older_page("s"), None);
+        assert_eq!(ids(&state, "s"), (1..=21).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn an_older_page_of_a_forgotten_conversation_is_dropped_not_shown_alone() {
+        let mut state = ChatState::default();
+        state.add_page("s", None, page(replies(11, 20), Some(11)));
+        state.forget();
+        state.add_page("s", Some(11), page(replies(1, 10), None));
+        assert!(state.conversation("s").is_none());
     }
 
     #[test]

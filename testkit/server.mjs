@@ -1,5 +1,6 @@
 // The real Frontdesk server as a child process: `frontdesk-server serve` on a loopback port with a fresh SQLite
-// file, and its CLI (`org create`, `agent create`) against the same database, as an operator would run them.
+// file (or a given database URL, e.g. a Postgres database that several instances share), and its CLI (`org create`,
+// `agent create`) against the same database, as an operator would run them.
 import { spawn, execFile } from "node:child_process";
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,9 +29,11 @@ export class FrontdeskServer {
    * `binary` and `publicDir` default to the debug build and dist/web (`publicDir: null`: no static files). `dir` holds the database and the log (a new
    * temp folder when omitted; `cleanup()` removes it). `args` are appended to `serve`'s (e.g. `--trusted-proxy`);
    * `raiseFileLimit` lifts the child's open-file limit to the hard limit, for thousands of held connections.
+   * `database`: a database URL (e.g. `postgres://…` from testkit/postgres.mjs) in place of the SQLite file in `dir`;
+   * several servers given the same URL are instances of one deployment. The caller owns that database.
    */
   constructor({ binary = serverBinary("debug"), publicDir = WIDGET_DIR, dir, port, tokenTtlSecs, args = [], env = {},
-    raiseFileLimit = false, logPath } = {}) {
+    raiseFileLimit = false, logPath, database } = {}) {
     this.binary = binary;
     this.publicDir = publicDir;
     this.dir = dir ?? mkdtempSync(join(tmpdir(), "frontdesk-server-"));
@@ -39,8 +42,9 @@ export class FrontdeskServer {
     this.args = args;
     this.env = env;
     this.raiseFileLimit = raiseFileLimit;
-    this.databasePath = join(this.dir, "frontdesk.db");
-    this.database = `sqlite://${this.databasePath}`;
+    // null with a `database` URL: there is no file of this server's own.
+    this.databasePath = database ? null : join(this.dir, "frontdesk.db");
+    this.database = database ?? `sqlite://${this.databasePath}`;
     this.logPath = logPath ?? join(this.dir, "server.log");
     this.child = null;
   }
@@ -116,6 +120,15 @@ export class FrontdeskServer {
     const { code, signal } = await this.exited;
     clearTimeout(timer);
     return { code, signal };
+  }
+
+  /** SIGKILL (a crash: no graceful shutdown, held long-polls cut), and wait until the process is gone. */
+  async kill() {
+    if (!this.child) return;
+    const child = this.child;
+    this.child = null;
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    return this.exited;
   }
 
   async restart() {

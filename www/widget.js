@@ -2,6 +2,11 @@
  * Defines `window.Frontdesk` at once, so `Frontdesk.init(…)` can be called before the wasm has loaded:
  * such calls wait on the load (they are queued, not lost). The wasm and its glue are fetched from
  * the folder this script came from, and that folder is the default `apiUrl`.
+ *
+ * `init` also draws the closed launcher here, at once, while the wasm is still arriving: the same host,
+ * shadow root, stylesheet, button and accessible name as the wasm's own, which adopts them when it
+ * starts (the same element: no flash, no second launcher, focus kept). A click before then is kept and
+ * opens the panel as soon as the wasm is ready; if the options are refused, the launcher goes again.
  */
 (function () {
   "use strict";
@@ -12,6 +17,17 @@
   // Replaced by scripts/build.sh with a hash of the glue and the wasm: their URLs change with their
   // content, so the server lets browsers cache them for good while widget.js itself is revalidated.
   var version = "__FRONTDESK_VERSION__";
+  // Replaced by scripts/build.sh with the closed launcher's rules of src/style.css (the part above its
+  // end marker), compacted: the launcher drawn here and the wasm's are styled by the same text. Then the
+  // busy state, which only this launcher has.
+  var css =
+    "__FRONTDESK_LAUNCHER_CSS__" +
+    ".launcher[aria-busy=true]{cursor:progress}.launcher[aria-busy=true] svg{animation:b .6s .15s infinite alternate}@keyframes b{to{opacity:.4}}";
+  // src/i18n.rs's languages and their `open_chat`, and src/dom/launcher.rs's icon (a test there checks
+  // that they agree).
+  var languages = ["en", "fr", "ar"];
+  var names = ["Open chat", "Ouvrir le chat", "افتح الدردشة"];
+  var icon = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z";
   var loading = null;
 
   function load() {
@@ -31,7 +47,18 @@
         : fetch(wasmUrl);
       loading = glue.then(function (glue) {
         return glue.default({ module_or_path: wasm }).then(function () {
-          return glue;
+          // The widget starts in a task of its own, not in the one that instantiated the wasm, and after
+          // one that only opens this origin's localStorage: Chromium loads it with a synchronous call to
+          // the browser process at the first access, which took 20-60 ms at start-up in traces, inside
+          // the widget's start. Three short tasks rather than one long one (BENCHMARKS.md, start-up).
+          return new Promise(function (resolve) {
+            setTimeout(function () {
+              try {
+                localStorage.length;
+              } catch (e) {}
+              setTimeout(resolve, 0, glue);
+            });
+          });
         });
       });
       loading.catch(function (err) {
@@ -41,11 +68,86 @@
     return loading;
   }
 
+  function element(tag, className) {
+    var e = document.createElement(tag);
+    if (className) e.className = className;
+    return e;
+  }
+
+  function svg(tag, attributes) {
+    var e = document.createElementNS("http://www.w3.org/2000/svg", tag);
+    for (var name in attributes) e.setAttribute(name, attributes[name]);
+    return e;
+  }
+
+  // The closed launcher for `options`, as src/dom draws it, on the page: [host, shadow root, button]; or
+  // nothing when the wasm would not draw it either (no <body> yet, a widget already there, or an option
+  // the launcher shows that init will refuse: a flash of a launcher that then goes would be worse).
+  function draw(o) {
+    var body = document.body;
+    if (!o || typeof o.token != "string" || !body || document.querySelector("[data-frontdesk]")) return;
+    var i = languages.indexOf(String(o.language || navigator.language).split(/[-_]/)[0].toLowerCase());
+    if (i < 0) {
+      if (o.language) return;
+      i = 0;
+    }
+    if (o.color != null && !/^#([\da-f]{3}){1,2}$/i.test(o.color)) return;
+    if (o.position != null && o.position != "left" && o.position != "right") return;
+    try {
+      var host = element("div", "");
+      host.setAttribute("data-frontdesk", "");
+      host.lang = languages[i];
+      host.dir = i == 2 ? "rtl" : "ltr";
+      // Attaching a shadow root or building a stylesheet throws in a browser without them: then the wasm's
+      // init rejects with the reason, as it does without this launcher.
+      var root = host.attachShadow({ mode: "open" });
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      root.adoptedStyleSheets = [sheet];
+      var container = element("div", o.position == "left" ? "root left" : "root");
+      container.style.setProperty("--fd-color", o.color || "#2251d1");
+      var button = element("button", "launcher");
+      button.type = "button";
+      button.setAttribute("aria-label", names[i]);
+      button.setAttribute("aria-expanded", "false");
+      var image = svg("svg", { viewBox: "0 0 24 24", "aria-hidden": "true", focusable: "false" });
+      image.append(svg("path", { d: icon }));
+      button.append(image);
+      container.append(button);
+      root.append(container);
+      body.append(host);
+      return [host, root, button];
+    } catch (e) {}
+  }
+
   window.Frontdesk = {
     init: function (options) {
-      return load().then(function (glue) {
-        return glue.initFromScript(options, apiUrl);
-      });
+      var drawn = draw(options);
+      var clicked = false;
+      function click() {
+        clicked = true;
+        drawn[2].setAttribute("aria-busy", "true");
+      }
+      if (drawn) drawn[2].addEventListener("click", click);
+      return load()
+        .then(function (glue) {
+          // Adopted only while it is still on the page: if a page script removed it, the wasm draws its own.
+          return glue.initFromScript(options, apiUrl, drawn && drawn[0].isConnected ? drawn : undefined);
+        })
+        .then(
+          function (handle) {
+            if (drawn) {
+              drawn[2].removeEventListener("click", click);
+              drawn[2].removeAttribute("aria-busy");
+              if (clicked) handle.open();
+            }
+            return handle;
+          },
+          function (err) {
+            if (drawn) drawn[0].remove();
+            throw err;
+          },
+        );
     },
   };
   load();

@@ -177,7 +177,8 @@ function memorySection(r) {
   if (failed(s)) return [...out, failed(s)].join("\n\n");
   const { blank, closed, chat } = s.stats;
   out.push(`${s.messages} agent replies were posted into one visitor session (agent API), then a page with Frontdesk (that visitor's device id
-seeded) opened the widget and the conversation, and waited until all ${s.messages} \`li.msg.agent\` were in the shadow root. Then two forced
+seeded) opened the widget and the conversation, and waited until its newest message was the last line in the shadow root (the widget
+draws a long chat's latest page and loads older ones on scroll). Then two forced
 garbage collections (CDP \`HeapProfiler.collectGarbage\`) and: **JS heap** = CDP \`Runtime.getHeapUsage\` \`usedSize\`; **wasm memory** =
 \`memory.buffer.byteLength\` of the module's exported \`WebAssembly.Memory\` — the loader does not expose the module, so a script added before
 any page script (\`addInitScript\`) wraps \`WebAssembly.instantiateStreaming\`/\`instantiate\` and keeps each instance's exported memory;
@@ -190,7 +191,26 @@ the page with no widget. Median of ${s.reps} fresh contexts each, no throttling.
     ["DOM nodes (document)", num(blank.domNodes), num(closed.domNodes), num(chat.domNodes), ratio(chat.domNodes, closed.domNodes), num(chat.domNodes - closed.domNodes)],
     ["JS event listeners", num(blank.jsEventListeners), num(closed.jsEventListeners), num(chat.jsEventListeners), "", ""],
   ]));
-  out.push(`Opening that conversation (click on it in the list → all ${s.messages} messages in the DOM) took **${ms(chat.openMs)}** (median, includes fetching
+  const t4 = s.at4x;
+  const t1 = s.at1x;
+  if (t4 && t1) {
+    out.push(`**Opening it and a new message, timed in the page.** Fresh contexts with the device seeded, the panel open on the list
+(the list's own first render, which builds the first \`Intl\` formatter, is done before the clock starts). *Open* = the click on the
+chat's row → the mutation that puts its newest message in the DOM, read by a \`MutationObserver\` (so right after the task that drew
+it, including the layout the widget forces to scroll to the end; the request and its CORS preflight are included), median of
+${t4.openSamplesMs.length}. *New message* = then, one agent reply at a time (${t4.newMessageSamplesMs.length} of them), from the moment the long-poll's body has
+arrived (\`Response.prototype.text\` wrapped by an init script): *drawn* = until the widget's next \`scrollHeight\` read returns
+(it reads it right after drawing, to scroll to the newest line, so this is JSON parsing, decoding, the state, the read
+marker in localStorage, the render and the layout); *task* = until the same observer sees the line, after the rest of that
+task, which also starts the next long-poll request (\`fetch\`, about half a millisecond of it in a Chromium trace).`);
+    out.push(table(["", "4× CPU throttling", "no throttling"], [
+      [`open the ${s.messages}-message chat (lines drawn)`, `**${ms(t4.openMs)}** (${t4.linesRendered} lines)`, `${ms(t1.openMs)} (${t1.linesRendered} lines)`],
+      ["a new message in it, drawn, median", `**${ms(t4.newMessageMs)}**`, `**${ms(t1.newMessageMs)}**`],
+      ["a new message in it, drawn, max", ms(t4.newMessageMaxMs), ms(t1.newMessageMaxMs)],
+      ["a new message in it, its whole task, median", ms(t4.newMessageTaskMs), ms(t1.newMessageTaskMs)],
+    ]));
+  }
+  out.push(`Opening that conversation (click on it in the list → its newest message in the DOM, no throttling, the panel's first open included) took **${ms(chat.openMs)}** (median, includes fetching
 \`GET /widget/v1/sessions/{id}/messages\`). Where that time went, from one CPU profile of the same action (CDP \`Profiler\`, 100 µs sampling,
 self time; idle excluded; total ${ms(s.openProfile?.totalMs)}):`);
   if (s.openProfile?.top) out.push(table(["function (self time)", "ms", "%"], s.openProfile.top.map((x) => [`\`${x.name}\``, x.ms, x.share])));
@@ -381,28 +401,28 @@ Two locks put the messages in single file, both held until the commit has been f
    ${waitingFor(a2)}. ${num(p2.median.messages_per_second)}/s is one message every ${ms(perMessage)}.
 2. **Postgres's NOTIFY lock.** The messages trigger sends \`pg_notify\` (how the other instances hear of a message), and Postgres
    commits a transaction that sent a NOTIFY under one lock for the whole server, \`object pg_database 0\`, held "till after commit" so
-   that notifications are queued in commit order (\`PreCommit_Notify\` in Postgres's \`async.c\`; a known limit, e.g.
-   [Recall.ai, "Postgres LISTEN/NOTIFY does not scale"](https://www.recall.ai/blog/postgres-listen-notify-does-not-scale)).${pOrgs ? ` The
+   that notifications are queued in commit order (\`PreCommit_Notify\` in Postgres's \`src/backend/commands/async.c\`: every
+   transaction that notified commits one at a time, whatever its org).${pOrgs ? ` The
    diagnostic with the visitors in ${pOrgs.orgs} orgs (${pOrgs.orgs} org locks instead of one, the same pair) ${objectShare(pOrgs) >= 0.1 ? "runs into it" : "tests it"}:
    ${num(pOrgs.median.messages_per_second)}/s, ${ratio(pOrgs.median.messages_per_second, p2.median.messages_per_second)} of one org (rounds:
    ${pOrgs.runs.map((x) => num(x.messages_per_second)).join(", ")}); the connections holding an org's lock were ${holderOf(quoted(pOrgs).activity)}.` : ""}
 
 What the connection holding the org's lock was doing in the quoted 2-instance round: ${holderOf(a2)}. So a message's turn is the
-round trips between server and Postgres that follow the grant (the INSERT with its trigger, then COMMIT), each waiting for a CPU that
+rest of its statement after the grant (the INSERT with its trigger, then the commit), waiting for a CPU that
 ${num(s.visitors)} requests in flight and the other backends share, plus the commit's flush. A commit alone (200 in a row inside Postgres,
 nothing else in the way) took ${costs.map((c) => ms(c.flushedMs)).join(", ")} with its flush in rounds ${costs.map((c) => c.round).join(", ")}, against
 ${costs.map((c) => `${round(c.unflushedMs * 1000, 0)} µs`).join(", ")} without${(() => {
       const f = costs.map((c) => c.flushedMs);
       return Math.max(...f) > 3 * Math.min(...f)
         ? `: the flush is this machine's disk, and it was not steady (Postgres with 2 instances, round by round: ${p2.runs.map((x) => num(x.messages_per_second)).join(", ")}/s)`
-        : `: the disk was steady through the run, so the flush is a small part of a turn next to the round trips`;
+        : `: the disk was steady through the run`;
     })()}. A second instance shortens none of this: both locks are in the database.`];
     if (pAsync) {
       notes.push(`The check on the flush: the pair on a database with **\`synchronous_commit = off\`** (that database only; a commit no longer waits
 for its flush — the durability SQLite's WAL with \`synchronous = NORMAL\` has, and not one to deploy here: an acknowledged message must
 survive a crash) accepted ${num(pAsync.median.messages_per_second)}/s, ${ratio(pAsync.median.messages_per_second, p2.median.messages_per_second)} of the
 default (rounds: ${pAsync.runs.map((x) => num(x.messages_per_second)).join(", ")}); its lock holder was then ${holderOf(quoted(pAsync).activity)}: without
-the flush, the round trips through a busy server are what is left in the queue.`);
+the flush, what is left of a turn is the statement itself on a CPU shared with everything else.`);
     }
     const cs = cpuMsPerMessage(sqlite);
     const cp = cpuMsPerMessage(p2);
@@ -460,8 +480,8 @@ medians ${ms(cross.median_ms)} and ${ms(same.median_ms)}).${busyNote}${metL ? ""
 median, ${gap(cross.p90_ms, same.p90_ms)} at p90, ${gap(cross.p95_ms, same.p95_ms)} at p95, against ${gap(cross.p99_ms, same.p99_ms)} at p99, which is the
 ${num(Math.ceil(cross.replies / 100))} or so slowest of ${num(cross.replies)} replies on each side.`}
 A reply on Postgres costs more than on SQLite on either path (median ${ms(same.median_ms)} against ${ms(L.sqliteSameInstance.median_ms)}): its
-insert is a transaction of four round trips to another process (BEGIN, the org's lock, the INSERT, COMMIT) and its commit waits for a
-WAL flush, all before the answer and the wake-up.`);
+insert is a round trip to another process (one statement that takes the org's lock, inserts and runs the trigger, then commits)
+and its commit waits for a WAL flush, all before the answer and the wake-up.`);
 
   // Connections.
   out.push(`### Database connections with ${num(C.longPolls)} long-polls held
@@ -544,6 +564,10 @@ function summary(r) {
   }
   rows.push(...scaleoutSummaryRows(r));
   const m = r.memory;
+  if (m && !m.error && m.at4x) {
+    rows.push([`Open a ${m.messages}-message chat (4× CPU, click → newest line drawn)`, ms(m.at4x.openMs), "100 ms (target)", ratio(m.at4x.openMs, 100)]);
+    rows.push([`A new message in that chat, drawn (no throttling; 4×: ${ms(m.at4x.newMessageMs)})`, ms(m.at1x.newMessageMs), "2 ms (target)", ratio(m.at1x.newMessageMs, 2)]);
+  }
   if (m && !m.error) {
     rows.push([`JS heap, ${m.messages}-message chat open`, mb(m.stats.chat.jsHeapUsed), `${mb(m.stats.closed.jsHeapUsed)} (widget closed, no chat)`, ratio(m.stats.chat.jsHeapUsed, m.stats.closed.jsHeapUsed)]);
     rows.push([`wasm memory, ${m.messages}-message chat open`, mb(m.stats.chat.wasmMemory), `${mb(m.stats.closed.wasmMemory)} (widget closed, no chat)`, ratio(m.stats.chat.wasmMemory, m.stats.closed.wasmMemory)]);

@@ -22,4 +22,4 @@ pub mod wire;
 
 pub use error_code::{ErrorCode, UnknownErrorCode};
 pub use rules::Invalid;
-pub use wire::{Author, ErrorBody, Message, Session, Updates};
+pub use wire::{Author, ErrorBody, Message, MessagePage, Session, Updates};

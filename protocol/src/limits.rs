@@ -24,3 +24,5 @@ pub const LANGUAGE_MAX_CHARS: usize = 35;
 pub const URL_MAX_CHARS: usize = 2048;
 /// `custom_data` as JSON text, as the server accepts it.
 pub const CUSTOM_DATA_MAX_BYTES: usize = 16 * 1024;
+/// Messages in one page of a chat's history (`limit`), and in a page asked for without a `limit`.
+pub const MESSAGE_PAGE_MAX: i64 = 1000;

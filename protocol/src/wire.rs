@@ -77,11 +77,24 @@ pub struct MessageEnvelope<M = Message> {
     pub message: M,
 }
 
-/// `{ "messages": [Message…] }`: a chat's history.
+/// `{ "messages": [Message…], "next_before": n | null }`: one page of a chat's history, the latest
+/// messages below `before` (or the latest of all), oldest first. `next_before` is the `before` that asks for
+/// the page below this one; `null` when this page starts with the chat's first message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
-pub struct MessageList<M = Message> {
+pub struct MessagePage<M = Message> {
     pub messages: Vec<M>,
+    pub next_before: Option<i64>,
+}
+
+/// An empty last page (by hand: a derive would ask `M: Default`).
+impl<M> Default for MessagePage<M> {
+    fn default() -> Self {
+        MessagePage {
+            messages: Vec::new(),
+            next_before: None,
+        }
+    }
 }
 
 /// `{ "session": Session }`: a chat start's answer. Generic so that each audience's view of a chat travels in
@@ -170,6 +183,19 @@ mod tests {
         let message: Message = serde_json::from_str(json).unwrap();
         assert_eq!(message.author, Author::Agent);
         assert_eq!(serde_json::to_string(&message).unwrap(), json);
+    }
+
+    #[test]
+    fn a_message_page_says_where_the_next_one_starts_or_null() {
+        let page: MessagePage =
+            serde_json::from_str(r#"{"messages":[],"next_before":null}"#).unwrap();
+        assert_eq!(page, MessagePage::default());
+        let json = serde_json::to_string(&MessagePage::<Message> {
+            messages: Vec::new(),
+            next_before: Some(41),
+        })
+        .unwrap();
+        assert_eq!(json, r#"{"messages":[],"next_before":41}"#);
     }
 
     #[test]

@@ -409,19 +409,29 @@ pub async fn device_is_known(
 const MESSAGE_COLUMNS: &str =
     "m.id, m.session_id, m.client_id, m.author, m.author_name, m.content, m.created_at";
 
-/// Most messages a session's history returns: the latest ones, oldest first.
-pub const HISTORY_LIMIT: i64 = 1000;
-
-/// The messages of `session`, oldest first. The caller got `session` from [`find_session`] with its viewer.
-pub async fn messages(db: &AnyPool, session: &Session) -> Result<Vec<MessageRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT * FROM (SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.session_id = $1 ORDER BY m.id DESC LIMIT $2)
-         AS latest ORDER BY id"
+/// A page of `session`'s history: its latest `limit` messages with `id < before` (of all, without `before`), oldest
+/// first, and the `before` of the page below it (`None` when none is older). The caller got `session` from
+/// [`find_session`] with its viewer.
+pub async fn messages(
+    db: &AnyPool,
+    session: &Session,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<(Vec<MessageRow>, Option<i64>), sqlx::Error> {
+    // One more than asked for: whether it comes says whether there is a page below, without a second query.
+    let mut rows: Vec<MessageRow> = sqlx::query_as(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.session_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3"
     ))
     .bind(&session.id)
-    .bind(HISTORY_LIMIT)
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(limit + 1)
     .fetch_all(db)
-    .await
+    .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    rows.reverse();
+    let next_before = more.then(|| rows.first().map(|m| m.id)).flatten();
+    Ok((rows, next_before))
 }
 
 /// Messages with `id > after` in every session `viewer` sees, oldest first, at most `limit`.
@@ -488,36 +498,37 @@ pub async fn insert_message(
 ) -> Result<Stored, sqlx::Error> {
     // A single statement: the UNIQUE (session_id, client_id) constraint, not a prior read, decides whether this is
     // a retry, so two racing retries store one message.
-    let insert = sqlx::query_as(
-        "INSERT INTO messages (session_id, client_id, author, author_name, content, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (session_id, client_id) DO NOTHING
-         RETURNING id, session_id, client_id, author, author_name, content, created_at",
-    )
-    .bind(&session.id)
-    .bind(message.client_id.as_ref().map(ClientId::as_str))
-    .bind(message.author)
-    .bind(&message.author_name)
-    .bind(message.content.as_str())
-    .bind(now());
-    let created: Option<MessageRow> = match crate::db::backend(db) {
+    let sql = match crate::db::backend(db) {
         // One writer at a time: ids commit in the order they are handed out.
-        Backend::Sqlite => insert.fetch_optional(db).await?,
+        Backend::Sqlite => {
+            "INSERT INTO messages (session_id, client_id, author, author_name, content, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (session_id, client_id) DO NOTHING
+             RETURNING id, session_id, client_id, author, author_name, content, created_at"
+        }
+        // A sequence hands out ids at insert time, but they become visible at commit: if a message with a higher id
+        // committed first, a long-poll could move its cursor past a lower id still in flight and never see it. So
+        // one org's inserts take turns: the statement first takes the org's transaction lock (the row it inserts,
+        // and so its id, comes after), and holds it until it commits, so its ids become visible in order. Per org
+        // because every cursor is: a visitor's and an agent's reads never span two orgs. One statement, so the lock
+        // costs no extra round trip.
         Backend::Postgres => {
-            // A sequence hands out ids at insert time, but they become visible at commit: if a message with a
-            // higher id committed first, a long-poll could move its cursor past a lower id still in flight and
-            // never see it. One org's inserts take turns until they commit, so its ids become visible in order.
-            // (Per org because every cursor is: a visitor's and an agent's reads never span two orgs.)
-            let mut tx = db.begin().await?;
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(session.org_id)
-                .execute(&mut *tx)
-                .await?;
-            let created = insert.fetch_optional(&mut *tx).await?;
-            tx.commit().await?;
-            created
+            "INSERT INTO messages (session_id, client_id, author, author_name, content, created_at)
+             SELECT $1, $2, $3, $4, $5, $6 FROM (SELECT pg_advisory_xact_lock($7)) AS turn
+             ON CONFLICT (session_id, client_id) DO NOTHING
+             RETURNING id, session_id, client_id, author, author_name, content, created_at"
         }
     };
+    let created: Option<MessageRow> = sqlx::query_as(sql)
+        .bind(&session.id)
+        .bind(message.client_id.as_ref().map(ClientId::as_str))
+        .bind(message.author)
+        .bind(&message.author_name)
+        .bind(message.content.as_str())
+        .bind(now())
+        .bind(session.org_id)
+        .fetch_optional(db)
+        .await?;
     if let Some(created) = created {
         return Ok(Stored::Created(created));
     }

@@ -79,7 +79,11 @@ pub async fn connect(url: &str, config: PoolConfig) -> Result<AnyPool, DbError> 
         url: url.to_owned(),
         source,
     };
-    let options = AnyPoolOptions::new().max_connections(config.max_connections.max(1));
+    let options = AnyPoolOptions::new()
+        .max_connections(config.max_connections.max(1))
+        // Past this a request answers 503 `database_unavailable` with Retry-After rather than queueing for sqlx's
+        // default 30 s: a pool that stays exhausted that long is overload, and the client retries later.
+        .acquire_timeout(Duration::from_secs(5));
     let pool = match backend {
         Backend::Sqlite => options
             .after_connect(|conn, _meta| {

@@ -5,7 +5,10 @@
 //! - `main.rs` (the binary): the CLI, parsing arguments and calling into this library; no logic of its own.
 //! - [`startup`]: [`startup::Config`] → [`startup::app`] (the `Router`, callable without a socket) and
 //!   [`startup::run`] (serves an already-bound listener until a shutdown future completes).
-//! - [`db`]: opening the SQLite pool (WAL, foreign keys, busy timeout) and running `migrations/`.
+//! - [`db`]: opening the database (SQLite: WAL, foreign keys, busy timeout; Postgres: lock timeout) through sqlx's
+//!   `Any` driver, running `migrations/sqlite/` or `migrations/postgres/`, and what counts as "unavailable".
+//! - [`pg_listen`]: on Postgres, hearing of the messages other instances store (LISTEN/NOTIFY).
+//! - [`migrate_data`]: `migrate-data`, copying a SQLite database into Postgres.
 //! - [`auth`]: keys, hashes and user tokens.
 //! - [`identity`]: extractors that turn headers into who is calling (visitor, site backend, agent).
 //! - [`chats`]: sessions and messages in the database (rows, times in unix seconds), read through the
@@ -28,8 +31,9 @@
 //! - Only [`chats`] reads sessions and messages, and always through its visibility rule (docs/api.md, "Who sees
 //!   which chats"): no handler loads a session by id alone.
 //! - Secrets are stored only as SHA-256 digests; a device id never reaches the database or the log.
-//! - Everything that must survive a restart is in the database; memory holds only the long-poll wake-ups and
-//!   counts and the rate-limit buckets, whose loss costs nothing.
+//! - Everything that must survive a restart, or agree between instances on one database, is in the database;
+//!   memory holds only the long-poll wake-ups and counts and the rate-limit buckets, whose loss costs nothing.
+//! - Every query is written once for both backends; the differences are in the two migration folders.
 //! - Every error response has the body `{ "error": { "code", "message" } }`, its code a
 //!   `frontdesk_protocol::ErrorCode`.
 //! - Routes answer with typed bodies (the protocol's wire types, or [`wire`]'s views of them), never with a row

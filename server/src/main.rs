@@ -1,5 +1,21 @@
 //! `frontdesk-server`: the command line (docs/api.md, "Server CLI"). Parses arguments and calls the library.
 
+// jemalloc, not glibc's malloc, so that the memory of a peak of connections goes back to the system. Measured with
+// `BENCH_ONLY=longpolls node bench/run.mjs` (5,000 held long-polls on a fresh server, then closed): with glibc the
+// server still held 67.4 MiB a minute later, 6.9x its idle 9.7 MiB (two tokio workers' malloc arenas, returned
+// only from their top, which live allocations pin; even `malloc_trim` left 2.8x, and calling it needs `unsafe`);
+// with jemalloc 17.7 MiB, 1.5x its idle 11.8 MiB (21.6 MiB after 10 s), and a held long-poll costs 12.3 KB, not
+// 18.9 KB. Its background threads (Cargo feature `background_threads`: on from the start, without an `unsafe`
+// `malloc_conf`) purge freed pages after jemalloc's 10 s decay while the server is idle; without them it still
+// held 72 MiB after a minute. mimalloc (v3 and v2) gave nothing back within the minute. In-process
+// `--example load` messages/s (concurrency 1 / 100 / 1000, medians of 4 interleaved runs): glibc 1696 / 2720 /
+// 2468, jemalloc 1690 / 2664 / 2664, the same within the run-to-run noise (±10 %).
+// What is left a minute later (~6 MiB above idle): objects in the idle workers' jemalloc thread caches pinning
+// their slabs (`tcache:false` measured 1.26x, but only a `malloc_conf` can set it), the span slab of the log
+// (tracing keeps one slot per request open at the peak: ~1.5 MiB for 5,000) and jemalloc's own metadata.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;

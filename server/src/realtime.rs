@@ -171,6 +171,14 @@ impl Notifier {
             .unwrap_or_else(PoisonError::into_inner)
             .len()
     }
+
+    #[cfg(test)]
+    fn channel_capacity(&self) -> usize {
+        self.channels
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .capacity()
+    }
 }
 
 /// Who holds a long-poll, for the caps on how many one client may hold at once.
@@ -264,6 +272,14 @@ impl PollCounter {
             .unwrap_or_else(PoisonError::into_inner)
             .len()
     }
+
+    #[cfg(test)]
+    fn open_capacity(&self) -> usize {
+        self.open
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .capacity()
+    }
 }
 
 impl Drop for PollPermit<'_> {
@@ -281,6 +297,7 @@ impl Drop for PollPermit<'_> {
                 }
             }
         }
+        shrink_when_mostly_empty(&mut open);
     }
 }
 
@@ -300,7 +317,24 @@ impl Drop for Subscription<'_> {
         // Clones are only made under this lock, so the count cannot change while we look: 2 = the map's and ours.
         if Arc::strong_count(&self.notify) == 2 {
             channels.remove(&self.audience);
+            shrink_when_mostly_empty(&mut channels);
         }
+    }
+}
+
+/// Capacity a map of long-polls keeps however empty it gets: small enough not to matter, large enough that a
+/// quiet server does not reallocate its table for every few polls.
+const KEPT_CAPACITY: usize = 128;
+
+/// Gives a map's table back once three quarters of it are empty. A `HashMap` keeps the capacity of its fullest
+/// moment, so the two maps of held long-polls (audiences here, holders in [`PollCounter`]) kept the memory of a
+/// peak for good: 0.9 MB after 5,000 long-polls had ended (jemalloc's count of live bytes), near half of what the
+/// server may keep above its idle RSS a minute later (20 %: BENCHMARKS.md, "Held long-poll connections").
+/// Shrinking to twice the length leaves room to grow again, and a table is rebuilt only once its length has
+/// halved, so the cost stays proportional to the removals.
+fn shrink_when_mostly_empty<K: Eq + std::hash::Hash, V>(map: &mut HashMap<K, V>) {
+    if map.capacity() > KEPT_CAPACITY && map.len() < map.capacity() / 4 {
+        map.shrink_to((map.len() * 2).max(KEPT_CAPACITY));
     }
 }
 
@@ -441,6 +475,56 @@ mod tests {
         let a3 = counter.hold(visitor(1), home).unwrap();
         drop((a2, b1, a3));
         assert_eq!(counter.open_count(), 0, "counts go with their long-polls");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_maps_give_back_their_memory_when_the_long_polls_end() {
+        let notifier = Arc::new(Notifier::default());
+        let counter = Arc::new(PollCounter::new(PollCaps {
+            per_identity: 1,
+            per_address: 10_000,
+        }));
+        let waiters: Vec<_> = (0..5_000u16)
+            .map(|n| {
+                let (notifier, counter) = (notifier.clone(), counter.clone());
+                tokio::spawn(async move {
+                    let holder = Holder::Visitor(crate::rate_limit::RateKey::Device {
+                        org_id: 1,
+                        device_hash: n.to_be_bytes().to_vec(),
+                    });
+                    let _held = counter.hold(holder, "192.0.2.1".parse().unwrap()).unwrap();
+                    let audience = Audience::Device {
+                        org_id: 1,
+                        device_hash: n.to_be_bytes().to_vec(),
+                        scope: None,
+                    };
+                    notifier
+                        .long_poll(audience, Duration::from_secs(30), || async {
+                            Ok::<Vec<i64>, ()>(vec![])
+                        })
+                        .await
+                })
+            })
+            .collect();
+        while notifier.channel_count() < 5_000 {
+            tokio::task::yield_now().await;
+        }
+        assert!(notifier.channel_capacity() >= 5_000);
+        assert!(counter.open_capacity() >= 5_000);
+        for waiter in waiters {
+            waiter.await.unwrap().unwrap();
+        }
+        assert_eq!((notifier.channel_count(), counter.open_count()), (0, 0));
+        assert!(
+            notifier.channel_capacity() <= 4 * KEPT_CAPACITY,
+            "{}",
+            notifier.channel_capacity()
+        );
+        assert!(
+            counter.open_capacity() <= 4 * KEPT_CAPACITY,
+            "{}",
+            counter.open_capacity()
+        );
     }
 
     #[tokio::test]

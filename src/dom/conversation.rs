@@ -19,9 +19,8 @@ pub struct Conversation {
     screen: HtmlElement,
     greeting: HtmlElement,
     list: HtmlElement,
-    /// What each element of the message list shows that can change in place (its key and status), so
-    /// a new message appends one element and a status change replaces one, without keeping a copy of
-    /// the conversation.
+    /// What each element of the message list was drawn from (its key and status), so a render finds
+    /// what changed without keeping a copy of the conversation.
     rendered: RefCell<Vec<Shown>>,
     _retry: EventListener,
 }
@@ -57,11 +56,14 @@ impl Conversation {
         &self.screen
     }
 
-    /// Draws the conversation when it is the screen, else hides; `true` when something was drawn.
-    /// Only what changed is touched: a new line is inserted where it belongs (appended, or before the
-    /// visitor's pending lines when an agent's reply comes first), a line whose status changed is
-    /// replaced, a line that left is removed. The list is drawn anew only for another conversation
-    /// (its first line differs).
+    /// Draws the conversation when it is the screen, else hides; `true` when lines were added or changed
+    /// at the end, where the newest are (the caller then scrolls there).
+    ///
+    /// Only what changed is touched. The lines that are the same at the start and at the end (same key,
+    /// same status) stay; what is between is removed and drawn anew. So a new message adds one line, a
+    /// status change replaces one, a page of older messages adds its lines at the top (keeping what the
+    /// visitor sees in place), a reply that comes before the visitor's pending lines goes before them,
+    /// and another conversation (nothing in common) is drawn anew.
     pub fn render(&self, model: &ViewModel) -> bool {
         let ScreenView::Conversation(items) = &model.screen else {
             self.screen.set_hidden(true);
@@ -70,59 +72,60 @@ impl Conversation {
         self.screen.set_hidden(false);
         self.greeting.set_hidden(!items.is_empty());
         let mut rendered = self.rendered.borrow_mut();
-        let mut changed = false;
-        if rendered
-            .first()
-            .is_some_and(|first| items.first().is_none_or(|item| !first.key.is(item.key)))
-        {
-            self.list.set_text_content(None);
-            rendered.clear();
-            changed = true;
+        let same =
+            |shown: &Shown, item: &ItemView| shown.key.is(item.key) && shown.status.is(item.status);
+        let mut start = 0;
+        while start < items.len().min(rendered.len()) && same(&rendered[start], &items[start]) {
+            start += 1;
         }
+        let mut end = 0;
+        while end < (items.len() - start).min(rendered.len() - start)
+            && same(
+                &rendered[rendered.len() - 1 - end],
+                &items[items.len() - 1 - end],
+            )
+        {
+            end += 1;
+        }
+        if start + end == items.len() && start + end == rendered.len() {
+            return false;
+        }
+        // Lines added above what stays: the visitor's view keeps its distance from the bottom.
+        let above = start == 0 && end > 0;
+        let scroller = self.screen.parent_element();
+        let from_bottom = match (&scroller, above) {
+            (Some(s), true) => s.scroll_height() - s.scroll_top(),
+            _ => 0,
+        };
         let children = self.list.children();
-        for (index, item) in items.iter().enumerate() {
-            // Lines drawn before that are no longer there (a pending line stored in another order).
-            while rendered.get(index).is_some_and(|shown| {
-                !shown.key.is(item.key) && rendered[index..].iter().any(|s| s.key.is(item.key))
-            }) {
-                rendered.remove(index);
-                if let Some(element) = children.item(index as u32) {
+        if start == 0 && end == 0 {
+            self.list.set_text_content(None);
+        } else {
+            for _ in start..rendered.len() - end {
+                if let Some(element) = children.item(start as u32) {
                     element.remove();
                 }
-                changed = true;
-            }
-            match rendered.get_mut(index) {
-                Some(shown) if shown.key.is(item.key) => {
-                    if !shown.status.is(item.status) {
-                        *shown = Shown::of(item);
-                        if let Some(element) = children.item(index as u32) {
-                            // Unreachable: a child of the list, replaced by a new element.
-                            element
-                                .replace_with_with_node_1(&self.message_element(item))
-                                .unwrap_throw();
-                        }
-                        changed = true;
-                    }
-                }
-                _ => {
-                    rendered.insert(index, Shown::of(item));
-                    let before = children.item(index as u32);
-                    // Unreachable: a new element, before a child of the list or at its end.
-                    self.list
-                        .insert_before(&self.message_element(item), before.as_deref())
-                        .unwrap_throw();
-                    changed = true;
-                }
             }
         }
-        for _ in items.len()..rendered.len() {
-            if let Some(element) = children.item(items.len() as u32) {
-                element.remove();
-            }
-            changed = true;
+        let before = children.item(start as u32);
+        let kept = rendered.len() - end;
+        let mut tail = rendered.split_off(kept);
+        rendered.truncate(start);
+        for item in &items[start..items.len() - end] {
+            // Unreachable: a new element, before a child of the list or at its end.
+            self.list
+                .insert_before(&self.message_element(item), before.as_deref())
+                .unwrap_throw();
+            rendered.push(Shown::of(item));
         }
-        rendered.truncate(items.len());
-        changed
+        rendered.append(&mut tail);
+        match scroller {
+            Some(s) if above => {
+                s.set_scroll_top(s.scroll_height() - from_bottom);
+                false
+            }
+            _ => true,
+        }
     }
 
     /// Scrolls the panel's body (the list's scrolling ancestor) to the newest message.
@@ -133,35 +136,39 @@ impl Conversation {
     }
 
     fn message_element(&self, item: &ItemView) -> HtmlElement {
-        let author = match item.author {
-            Author::Visitor => "visitor",
-            Author::Agent => "agent",
+        // Strings put together by hand rather than with `format!`: this runs for every line drawn.
+        let (class, who) = match item.author {
+            Author::Agent => (
+                "msg agent",
+                item.author_name.unwrap_or(self.strings.support),
+            ),
+            // Only the visitor's own lines wait in the outbox.
+            Author::Visitor => (
+                match item.status {
+                    ItemStatus::Sent => "msg visitor",
+                    ItemStatus::Pending => "msg visitor pending",
+                    ItemStatus::Failed(_) => "msg visitor failed",
+                },
+                self.strings.you,
+            ),
         };
-        let status = match item.status {
-            ItemStatus::Sent => "",
-            ItemStatus::Pending => " pending",
-            ItemStatus::Failed(_) => " failed",
-        };
-        let li = self.doc.element("li", &format!("msg {author}{status}"));
-        let who = match (&item.author, &item.author_name) {
-            (Author::Visitor, _) => self.strings.you,
-            (Author::Agent, Some(name)) => name,
-            (Author::Agent, None) => self.strings.support,
-        };
-        append(
-            &li,
-            &[&self.doc.text("span", "sr-only", &format!("{who}: "))],
-        );
+        let li = self.doc.element("li", class);
+        let mut label = String::from(who);
+        label.push_str(": ");
+        append(&li, &[&self.doc.text("span", "sr-only", &label)]);
         self.append_content(&li, item.content);
-        let meta = match (&item.status, &item.created_at) {
-            (ItemStatus::Pending, _) => self.strings.pending.to_owned(),
-            (ItemStatus::Failed(_), _) => String::new(),
-            (ItemStatus::Sent, Some(at)) => match item.author {
-                Author::Agent => format!("{who} · {}", self.clock.format(at, false)),
-                Author::Visitor => self.clock.format(at, false),
-            },
-            (ItemStatus::Sent, None) => String::new(),
-        };
+        let mut meta = String::new();
+        match (item.status, item.created_at) {
+            (ItemStatus::Pending, _) => meta.push_str(self.strings.pending),
+            (ItemStatus::Sent, Some(at)) => {
+                if item.author == Author::Agent {
+                    meta.push_str(who);
+                    meta.push_str(" · ");
+                }
+                meta.push_str(&self.clock.format(at, false));
+            }
+            _ => {}
+        }
         if !meta.is_empty() {
             append(&li, &[&self.doc.text("span", "meta", &meta)]);
         }

@@ -4,6 +4,7 @@ use super::{append, focus, set_attributes, Dispatch, Doc, ViewEvent};
 use crate::i18n::Strings;
 use crate::state::ViewModel;
 use gloo_events::EventListener;
+use std::cell::Cell;
 use web_sys::HtmlElement;
 
 const CHAT_ICON: &str = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z";
@@ -12,41 +13,50 @@ pub struct Launcher {
     button: HtmlElement,
     badge: HtmlElement,
     strings: &'static Strings,
+    /// The count drawn last (0 as built): the button is touched only when it changes.
+    shown: Cell<u32>,
     _click: EventListener,
 }
 
 impl Launcher {
-    /// A click opens `panel` when it is hidden and closes it when it shows.
+    /// A click opens `panel` when it is hidden and closes it when it shows. `drawn` is the closed
+    /// launcher the script-tag loader already drew (`www/widget.js`, the same button as the one drawn
+    /// here): it is adopted as it is, without its badge, which is added.
     pub fn new(
         doc: &Doc,
         strings: &'static Strings,
         panel: &HtmlElement,
         dispatch: &Dispatch,
+        drawn: Option<HtmlElement>,
     ) -> Launcher {
-        let button = doc.element("button", "launcher");
-        set_attributes(
-            &button,
-            &[
-                ("type", "button"),
-                ("aria-label", strings.open_chat),
-                ("aria-expanded", "false"),
-            ],
-        );
-        let icon = doc.svg("svg");
-        set_attributes(
-            &icon,
-            &[
-                ("viewBox", "0 0 24 24"),
-                ("aria-hidden", "true"),
-                ("focusable", "false"),
-            ],
-        );
-        let path = doc.svg("path");
-        set_attributes(&path, &[("d", CHAT_ICON)]);
-        append(&icon, &[&path]);
+        let button = drawn.unwrap_or_else(|| {
+            let button = doc.element("button", "launcher");
+            set_attributes(
+                &button,
+                &[
+                    ("type", "button"),
+                    ("aria-label", strings.open_chat),
+                    ("aria-expanded", "false"),
+                ],
+            );
+            let icon = doc.svg("svg");
+            set_attributes(
+                &icon,
+                &[
+                    ("viewBox", "0 0 24 24"),
+                    ("aria-hidden", "true"),
+                    ("focusable", "false"),
+                ],
+            );
+            let path = doc.svg("path");
+            set_attributes(&path, &[("d", CHAT_ICON)]);
+            append(&icon, &[&path]);
+            append(&button, &[&icon]);
+            button
+        });
         let badge = doc.element("span", "badge");
         badge.set_hidden(true);
-        append(&button, &[&icon, &badge]);
+        append(&button, &[&badge]);
         let panel = panel.clone();
         let dispatch = dispatch.clone();
         let _click = EventListener::new(&button, "click", move |_| {
@@ -60,6 +70,7 @@ impl Launcher {
             button,
             badge,
             strings,
+            shown: Cell::new(0),
             _click,
         }
     }
@@ -80,6 +91,9 @@ impl Launcher {
     /// The unread count, on the badge and in the button's accessible name.
     pub fn render(&self, model: &ViewModel) {
         let count = model.unread;
+        if self.shown.replace(count) == count {
+            return;
+        }
         self.badge.set_hidden(count == 0);
         let count_text = if count > 99 {
             "99+".to_owned()
@@ -96,5 +110,38 @@ impl Launcher {
             )
         };
         set_attributes(&self.button, &[("aria-label", &label)]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Language;
+
+    /// The script-tag loader draws this same launcher before the wasm arrives, with its own copies of the
+    /// icon, of the languages (in this order) and of each one's name for the launcher, and of which one is
+    /// right to left (`www/widget.js`); the styles it gets from `style.css` at build time.
+    #[test]
+    fn the_loaders_launcher_has_the_same_icon_names_and_direction() {
+        let loader = include_str!("../../www/widget.js");
+        assert!(
+            loader.contains(super::CHAT_ICON),
+            "widget.js lacks the icon"
+        );
+        let (mut codes, mut names, mut rtl) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, (code, language)) in Language::ALL.iter().enumerate() {
+            codes.push(format!("\"{code}\""));
+            names.push(format!("\"{}\"", crate::i18n::strings(*language).open_chat));
+            if language.is_right_to_left() {
+                rtl.push(format!("i == {i} ? \"rtl\""));
+            }
+        }
+        let expected = [
+            format!("var languages = [{}];", codes.join(", ")),
+            format!("var names = [{}];", names.join(", ")),
+            rtl.join(" || "),
+        ];
+        for line in expected {
+            assert!(loader.contains(&line), "widget.js lacks {line}");
+        }
     }
 }

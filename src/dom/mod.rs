@@ -60,12 +60,31 @@ pub enum ViewEvent {
     Back,
     NewConversation,
     SelectSession(String),
+    /// The visitor scrolled near the top of the conversation: the page above is wanted.
+    LoadOlder,
     Send(String),
     Retry(String),
 }
 
 /// Where the components send [`ViewEvent`]s.
 pub type Dispatch = Rc<dyn Fn(ViewEvent)>;
+
+/// The closed launcher the script-tag loader (`www/widget.js`) drew before the wasm arrived: its host
+/// (already on the page), open shadow root and button. [`View::mount`] adopts them instead of drawing
+/// its own, so the visitor sees one launcher throughout, and keeps focus or a press on it.
+pub struct Drawn {
+    pub host: HtmlElement,
+    pub root: ShadowRoot,
+    pub button: HtmlElement,
+}
+
+/// Where the view goes: its host (on the page already when the loader drew it), the open shadow root, and
+/// the loader's launcher button when there is one.
+struct Shell {
+    host: HtmlElement,
+    root: ShadowRoot,
+    button: Option<HtmlElement>,
+}
 
 /// A DOM call failed for a reason the page controls, while mounting: turned into a message at once,
 /// so no `JsValue` travels further.
@@ -109,34 +128,59 @@ struct PanelContents {
     sessions: SessionList,
     conversation: Conversation,
     composer: Composer,
+    /// Scrolling near the top asks for older messages.
+    _older: EventListener,
 }
 
 impl View {
-    /// Builds the launcher and the (closed, empty) panel and attaches them to `<body>`.
+    /// Builds the launcher and the (closed, empty) panel and attaches them to `<body>`; or, given the
+    /// launcher the loader `drawn`, adds the panel beside it. Nothing on the page changes unless it succeeds.
     pub fn mount(
         ui: &UiOptions,
         strings: &'static Strings,
         language_code: &str,
         right_to_left: bool,
         dispatch: Dispatch,
+        drawn: Option<Drawn>,
     ) -> Result<View, DomError> {
         let doc = Doc::of_page()?;
         let body = doc
             .0
             .body()
             .ok_or_else(|| DomError("the page has no <body> yet; call init after load".into()))?;
-        let host = doc.element("div", "");
+        let shell = match drawn {
+            Some(Drawn { host, root, button }) => Shell {
+                host,
+                root,
+                button: Some(button),
+            },
+            None => {
+                let host = doc.element("div", "");
+                let root = host
+                    .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+                    .map_err(dom_error("shadow root"))?;
+                Shell {
+                    host,
+                    root,
+                    button: None,
+                }
+            }
+        };
+        // In place of the loader's, which holds only the closed launcher's rules (the same text as ours).
+        adopt_style(&shell.root)?;
         set_attributes(
-            &host,
+            &shell.host,
             &[
                 (HOST_ATTRIBUTE, ""),
                 ("lang", language_code),
                 ("dir", if right_to_left { "rtl" } else { "ltr" }),
             ],
         );
-        let root = shadow_root(&host)?;
-        let view = View::build(doc, ui, strings, language_code, host, root, dispatch);
-        body.append_child(&view.host).map_err(dom_error("host"))?;
+        let adopted = shell.button.is_some();
+        let view = View::build(doc, ui, strings, language_code, shell, dispatch);
+        if !adopted {
+            body.append_child(&view.host).map_err(dom_error("host"))?;
+        }
         Ok(view)
     }
 
@@ -145,25 +189,38 @@ impl View {
         ui: &UiOptions,
         strings: &'static Strings,
         language_code: &str,
-        host: HtmlElement,
-        root: ShadowRoot,
+        Shell { host, root, button }: Shell,
         dispatch: Dispatch,
     ) -> View {
         let panel = doc.element("section", "panel");
         panel.set_hidden(true);
         set_attributes(&panel, &[("role", "dialog"), ("aria-label", strings.title)]);
-        let launcher = Launcher::new(&doc, strings, &panel, &dispatch);
         let live = doc.element("div", "sr-only");
         set_attributes(&live, &[("aria-live", "polite"), ("aria-atomic", "true")]);
-        let container = doc.element("div", container_class(ui.position));
+        let adopted = button.is_some();
+        let container = match &button {
+            // Unreachable failure: the loader put its button in the container, in the shadow root.
+            Some(button) => button.parent_element().unwrap_throw().unchecked_into(),
+            None => doc.element("div", container_class(ui.position)),
+        };
+        let launcher = Launcher::new(&doc, strings, &panel, &dispatch, button);
         // CSSOM property writes are allowed under a strict CSP, unlike a style attribute in markup.
         // Unreachable: a custom property takes any value.
         container
             .style()
             .set_property("--fd-color", &ui.color)
             .unwrap_throw();
-        append(&container, &[&panel, launcher.element(), &live]);
-        append(&root, &[&container]);
+        if !adopted {
+            append(&container, &[launcher.element()]);
+            append(&root, &[&container]);
+        }
+        // The panel before the launcher and the live region after it, around an adopted launcher too: it is
+        // never moved, which would take focus off it.
+        // Unreachable failure: the launcher is a child of the container.
+        container
+            .insert_before(&panel, Some(launcher.element()))
+            .unwrap_throw();
+        append(&container, &[&live]);
         let escape_dispatch = dispatch.clone();
         let _escape = EventListener::new_with_options(
             &panel,
@@ -205,6 +262,12 @@ impl View {
                 &body_area,
                 &[&notice, sessions.element(), conversation.element()],
             );
+            // Within a panel's height of the top, the page of messages above is asked for, so it is
+            // usually there before the visitor reaches it.
+            let scroller = body_area.clone();
+            let _older = on(&body_area, "scroll", dispatch, move |_| {
+                (scroller.scroll_top() < scroller.client_height()).then_some(ViewEvent::LoadOlder)
+            });
             let composer = Composer::new(doc, strings, dispatch);
             let [hint, composer_row] = composer.elements();
             append(
@@ -217,6 +280,7 @@ impl View {
                 sessions,
                 conversation,
                 composer,
+                _older,
             }
         })
     }
@@ -306,15 +370,13 @@ fn container_class(position: Position) -> &'static str {
     }
 }
 
-/// The open shadow root with the widget's stylesheet adopted: the one step a page can make fail.
-fn shadow_root(host: &HtmlElement) -> Result<ShadowRoot, DomError> {
-    let root = host
-        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
-        .map_err(dom_error("shadow root"))?;
+/// The widget's stylesheet, adopted by `root` (in place of any other): with attaching the shadow root,
+/// the steps a page can make fail.
+fn adopt_style(root: &ShadowRoot) -> Result<(), DomError> {
     let sheet = web_sys::CssStyleSheet::new().map_err(dom_error("stylesheet"))?;
     sheet.replace_sync(STYLE).map_err(dom_error("stylesheet"))?;
     root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
-    Ok(root)
+    Ok(())
 }
 
 /// The page's document, and the element constructors every component uses.

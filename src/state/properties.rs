@@ -1,14 +1,18 @@
 //! Property: whatever the order of sends, acknowledgements (delivered or lost), refusals, long-poll
-//! batches (with repeats and in any order within a batch) and page reloads, once the outbox has drained
-//! and the long-poll has caught up, every conversation shows each of its messages once, in the
-//! server's order, and nothing is left pending.
+//! batches (with repeats and in any order within a batch), pages of older messages and page reloads,
+//! once the outbox has drained, the long-poll has caught up and the visitor has scrolled to the start,
+//! every conversation shows each of its messages once, in the server's order, and nothing is left
+//! pending.
 //!
 //! The server here is a model of the real one's rules that matter to `ChatState`: ids increase, a
-//! `client_id` is stored once (a resend answers the stored message), and an updates batch holds the
-//! messages after a cursor.
+//! `client_id` is stored once (a resend answers the stored message), an updates batch holds the
+//! messages after a cursor, and a page of history holds the latest `PAGE` messages below `before`.
 
 use super::*;
 use proptest::prelude::*;
+
+/// Small, so that conversations of a few messages already span several pages.
+const PAGE: usize = 3;
 
 #[derive(Debug, Clone)]
 enum Step {
@@ -19,6 +23,8 @@ enum Step {
     Reply(usize),
     /// The visitor picks conversation `n` (modulo how many the list has), or the list.
     Open(usize),
+    /// The visitor scrolls to the top of the conversation on screen: the page above is loaded.
+    Older,
     OpenList,
     /// The outbox sends its next message; the answer reaches the widget or is lost on the way.
     Send {
@@ -44,6 +50,7 @@ fn step() -> impl Strategy<Value = Step> {
         3 => Just(Step::Write),
         2 => (0..4usize).prop_map(Step::Reply),
         1 => (0..4usize).prop_map(Step::Open),
+        2 => Just(Step::Older),
         1 => Just(Step::OpenList),
         4 => any::<bool>().prop_map(|answer_arrives| Step::Send { answer_arrives }),
         1 => Just(Step::Refuse),
@@ -129,6 +136,21 @@ impl Server {
             .collect()
     }
 
+    /// `GET …/messages?before=&limit=PAGE`: the latest `PAGE` messages below `before`, oldest first.
+    fn page(&self, session_id: &str, before: Option<i64>) -> MessagePage {
+        let below: Vec<Message> = self
+            .history(session_id)
+            .into_iter()
+            .filter(|m| before.is_none_or(|before| m.id < before))
+            .collect();
+        let messages = below[below.len().saturating_sub(PAGE)..].to_vec();
+        let next_before = (below.len() > PAGE).then(|| messages[0].id);
+        MessagePage {
+            messages,
+            next_before,
+        }
+    }
+
     fn history(&self, session_id: &str) -> Vec<Message> {
         self.messages
             .iter()
@@ -188,6 +210,11 @@ impl Widget {
                     self.load(server, &id);
                 }
             }
+            Step::Older => {
+                if let Screen::Conversation(Some(id)) = self.state.screen() {
+                    self.older(server, &id);
+                }
+            }
             Step::OpenList => self.state.set_screen(Screen::List),
             Step::Send { answer_arrives } => self.send(server, answer_arrives),
             Step::Refuse => {
@@ -229,11 +256,22 @@ impl Widget {
         }
     }
 
-    /// What `app` does when a conversation opens and its history is not loaded.
+    /// What `app` does when a conversation opens and its history is not loaded: its latest page.
     fn load(&mut self, server: &Server, id: &str) {
         if self.state.conversation(id).is_none() {
-            self.state.set_messages(id, server.history(id));
+            self.state.add_page(id, None, server.page(id, None));
         }
+    }
+
+    /// What `app` does when the visitor scrolls to the top: the page above what is held, if any.
+    /// `false` when there is none.
+    fn older(&mut self, server: &Server, id: &str) -> bool {
+        let Some(before) = self.state.older_page(id) else {
+            return false;
+        };
+        self.state
+            .add_page(id, Some(before), server.page(id, Some(before)));
+        true
     }
 
     fn send(&mut self, server: &mut Server, answer_arrives: bool) {
@@ -299,6 +337,7 @@ proptest! {
         prop_assert_eq!(visitor_messages, widget.written, "each message stored once");
         for (id, _) in server.sessions.clone() {
             widget.load(&server, &id);
+            while widget.older(&server, &id) {}
             let shown: Vec<String> = widget
                 .state
                 .items(Some(&id))

@@ -5,11 +5,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
-use frontdesk_protocol::wire::{MessageEnvelope, MessageList, SendMessage, SessionPage, Updates};
+use frontdesk_protocol::wire::{MessageEnvelope, MessagePage, SendMessage, SessionPage, Updates};
 use serde::Deserialize;
 
 use super::{
-    message_fields, send_answer, updates_body, visible_session, UpdatesQuery, UPDATES_LIMIT,
+    message_fields, send_answer, updates_body, visible_session, HistoryQuery, UpdatesQuery,
+    UPDATES_LIMIT,
 };
 use crate::chats::{self, Author, NewMessage, Viewer};
 use crate::client_ip::ClientIp;
@@ -85,8 +86,9 @@ async fn list_messages(
     State(state): State<AppState>,
     AgentKey(agent): AgentKey,
     Path(id): Path<String>,
-) -> Result<axum::Json<MessageList>, ApiError> {
-    super::message_list(&state, Viewer::Org(agent.org_id), &id).await
+    Query(query): Query<HistoryQuery>,
+) -> Result<axum::Json<MessagePage>, ApiError> {
+    super::message_page(&state, Viewer::Org(agent.org_id), &id, &query).await
 }
 
 async fn reply(

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use axum::Json;
-use frontdesk_protocol::wire::{MessageEnvelope, MessageList, Updates};
+use frontdesk_protocol::limits::MESSAGE_PAGE_MAX;
+use frontdesk_protocol::wire::{MessageEnvelope, MessagePage, Updates};
 use serde::Deserialize;
 
 use crate::chats::{MessageRow, Session, Stored};
@@ -32,16 +33,47 @@ async fn visible_session(
         .ok_or(ApiError::SessionNotFound)
 }
 
-/// `GET …/sessions/{id}/messages` for any viewer: the session's messages if the viewer sees it, else 404.
-async fn message_list(
+/// `?before=ID&limit=N` of a chat's history (docs/api.md): the page below message `before`, or the latest.
+#[derive(Debug, Default, Deserialize)]
+struct HistoryQuery {
+    before: Option<i64>,
+    limit: Option<i64>,
+}
+
+impl HistoryQuery {
+    /// `before` and `limit` checked, the limit defaulted: a 422 `invalid_query` names the parameter.
+    fn checked(&self) -> Result<(Option<i64>, i64), ApiError> {
+        if self.before.is_some_and(|before| before < 1) {
+            return Err(ApiError::InvalidQuery(
+                "before: must be a message id (1 or more)".into(),
+            ));
+        }
+        let limit = match self.limit {
+            None => MESSAGE_PAGE_MAX,
+            Some(n @ 1..=MESSAGE_PAGE_MAX) => n,
+            Some(_) => {
+                return Err(ApiError::InvalidQuery(format!(
+                    "limit: must be between 1 and {MESSAGE_PAGE_MAX}"
+                )))
+            }
+        };
+        Ok((self.before, limit))
+    }
+}
+
+/// `GET …/sessions/{id}/messages` for any viewer: a page of the session's messages if the viewer sees it, else 404.
+async fn message_page(
     state: &AppState,
     viewer: crate::chats::Viewer<'_>,
     raw_id: &str,
-) -> Result<Json<MessageList>, ApiError> {
+    query: &HistoryQuery,
+) -> Result<Json<MessagePage>, ApiError> {
+    let (before, limit) = query.checked()?;
     let session = visible_session(state, viewer, raw_id).await?;
-    let rows = crate::chats::messages(&state.db, &session).await?;
-    Ok(Json(MessageList {
+    let (rows, next_before) = crate::chats::messages(&state.db, &session, before, limit).await?;
+    Ok(Json(MessagePage {
         messages: crate::wire::messages(rows),
+        next_before,
     }))
 }
 
@@ -138,6 +170,27 @@ fn updates_body(after: i64, rows: Vec<MessageRow>) -> Updates {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn history_parameters_default_and_name_what_is_wrong() {
+        let q = |before, limit| HistoryQuery { before, limit }.checked();
+        assert_eq!(q(None, None).unwrap(), (None, MESSAGE_PAGE_MAX));
+        assert_eq!(q(Some(1), Some(1)).unwrap(), (Some(1), 1));
+        assert_eq!(q(Some(99), Some(1000)).unwrap(), (Some(99), 1000));
+        for (before, limit, named) in [
+            (Some(0), None, "before: "),
+            (Some(-3), None, "before: "),
+            (None, Some(0), "limit: "),
+            (None, Some(1001), "limit: "),
+        ] {
+            match q(before, limit) {
+                Err(ApiError::InvalidQuery(message)) => {
+                    assert!(message.starts_with(named), "{message}")
+                }
+                other => panic!("{before:?} {limit:?}: {other:?}"),
+            }
+        }
+    }
 
     #[test]
     fn long_poll_parameters_default_and_clamp() {

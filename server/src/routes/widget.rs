@@ -5,13 +5,14 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 use frontdesk_protocol::wire::{
-    MessageEnvelope, MessageList, SendMessage, SessionEnvelope, SessionList, StartSession, Updates,
+    MessageEnvelope, MessagePage, SendMessage, SessionEnvelope, SessionList, StartSession, Updates,
     VisitorFields,
 };
 use serde_json::Value;
 
 use super::{
-    message_fields, send_answer, updates_body, visible_session, UpdatesQuery, UPDATES_LIMIT,
+    message_fields, send_answer, updates_body, visible_session, HistoryQuery, UpdatesQuery,
+    UPDATES_LIMIT,
 };
 use crate::chats::{self, Author, NewMessage, Stored, Viewer, Visitor, VisitorProfile};
 use crate::client_ip::ClientIp;
@@ -158,8 +159,9 @@ async fn list_messages(
     State(state): State<AppState>,
     WidgetVisitor(visitor): WidgetVisitor,
     Path(id): Path<String>,
-) -> Result<axum::Json<MessageList>, ApiError> {
-    super::message_list(&state, Viewer::from(&visitor), &id).await
+    Query(query): Query<HistoryQuery>,
+) -> Result<axum::Json<MessagePage>, ApiError> {
+    super::message_page(&state, Viewer::from(&visitor), &id, &query).await
 }
 
 async fn send_message(

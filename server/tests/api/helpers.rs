@@ -9,7 +9,7 @@ use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use frontdesk_protocol::headers;
-use frontdesk_protocol::wire::{MessageList, SessionEnvelope, SessionList};
+use frontdesk_protocol::wire::{MessagePage, SessionEnvelope, SessionList};
 use frontdesk_server::domain::{AllowedOrigin, Label};
 use frontdesk_server::startup::{self, Config, ServeError};
 use frontdesk_server::{db, orgs};
@@ -458,10 +458,16 @@ impl TestApp {
         .await
     }
 
+    /// `GET /widget/v1/sessions/{id}/messages?{query}`: a page of the history (`before=`, `limit=`).
+    pub async fn history(&self, who: &Identity, session: &str, query: &str) -> Reply {
+        let path = format!("/widget/v1/sessions/{session}/messages?{query}");
+        Self::reply(who.apply(self.client.get(self.url(&path)))).await
+    }
+
     /// The contents of a chat's messages, oldest first.
     pub async fn contents(&self, who: &Identity, session: &str) -> Vec<String> {
         let reply = self.messages(who, session).await;
-        let list: MessageList = reply.decode(200);
+        let list: MessagePage = reply.decode(200);
         list.messages.into_iter().map(|m| m.content).collect()
     }
 
@@ -515,6 +521,12 @@ impl TestApp {
                 .bearer_auth(key),
         )
         .await
+    }
+
+    /// `GET /api/sessions/{id}/messages?{query}`: a page of the history, as an agent.
+    pub async fn agent_history(&self, key: &str, session: &str, query: &str) -> Reply {
+        let path = format!("/api/sessions/{session}/messages?{query}");
+        Self::reply(self.client.get(self.url(&path)).bearer_auth(key)).await
     }
 
     pub async fn agent_reply(&self, key: &str, session: &str, content: &str) -> Reply {

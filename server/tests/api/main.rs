@@ -7,6 +7,7 @@ mod authenticate;
 mod cli;
 mod hardening;
 mod helpers;
+mod history;
 mod http;
 mod messages;
 mod migrate;

@@ -187,3 +187,118 @@ async fn when_the_listening_connection_drops_held_long_polls_still_get_the_messa
         "back again"
     );
 }
+
+/// Runs the real binary's `args` on `app`'s database and returns its stdout.
+fn cli(app: &TestApp, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_frontdesk-server"))
+        .args(args)
+        .args(["--database", &app.db_url])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn a_key_rotation_and_a_new_agent_take_effect_on_every_instance_at_once() {
+    let a = spawn_app().await;
+    let b = spawn_instance_beside(&a).await;
+    let token = a.token_for(json!({ "email": "ada@example.com" })).await;
+    // A token issued by one instance is good on the other: one signing key, in the database.
+    b.sessions(&b.user(&token)).await.assert_status(200);
+
+    cli(&a, &["signing-key", "rotate"]);
+    for instance in [&a, &b] {
+        let message = instance
+            .sessions(&instance.user(&token))
+            .await
+            .assert_error(401, "invalid_user_token")
+            .to_owned();
+        assert!(message.contains("rotated"), "{message}");
+    }
+
+    // An agent key made by the CLI works on both instances without a restart.
+    let made = cli(
+        &a,
+        &[
+            "agent",
+            "create",
+            "--org",
+            &a.org.widget_token,
+            "--name",
+            "Ada",
+            "--json",
+        ],
+    );
+    let key: serde_json::Value = serde_json::from_str(&made).unwrap();
+    let key = key["agent_key"].as_str().unwrap();
+    for instance in [&a, &b] {
+        instance.agent_sessions(key, None).await.assert_status(200);
+    }
+}
+
+#[tokio::test]
+async fn an_agents_cursor_misses_nothing_while_two_instances_store_concurrently() {
+    if !postgres_only("concurrent stores across instances") {
+        return;
+    }
+    let a = spawn_app().await;
+    let b = spawn_instance_beside(&a).await;
+    let visitors: Vec<(Identity, String)> = join_all((0..20).map(|i| {
+        let instance = if i % 2 == 0 { &a } else { &b };
+        async move {
+            let visitor = instance.device();
+            let session = instance.start_session(&visitor).await;
+            (visitor, session)
+        }
+    }))
+    .await;
+    let key = a.org.secret_key.clone();
+    let total = visitors.len() * 10;
+    // The agent follows the org with a cursor (ids are handed out before commit, so a cursor that moved past an id
+    // still in flight would skip it for good) while every visitor sends 10 messages through both instances at once.
+    let following = async {
+        let mut cursor = 0;
+        let mut seen = Vec::new();
+        while seen.len() < total {
+            let body = a.agent_updates(&key, cursor, 25).await;
+            let body = body.assert_status(200);
+            for m in body["messages"].as_array().unwrap() {
+                seen.push(m["id"].as_i64().unwrap());
+            }
+            assert!(
+                !body["messages"].as_array().unwrap().is_empty(),
+                "{} of {total}",
+                seen.len()
+            );
+            cursor = body["cursor"].as_i64().unwrap();
+        }
+        seen
+    };
+    let sending = join_all(visitors.iter().enumerate().map(|(i, (visitor, session))| {
+        let (a, b) = (&a, &b);
+        async move {
+            for n in 0..10 {
+                let instance = if (i + n) % 2 == 0 { a } else { b };
+                instance
+                    .send(visitor, session, &format!("{i}.{n}"))
+                    .await
+                    .assert_status(201);
+            }
+        }
+    }));
+    let (seen, _) = tokio::join!(following, sending);
+    let mut sorted = seen.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted, seen, "in order, each once");
+    assert_eq!(
+        seen.len(),
+        total,
+        "every message reached the agent's cursor"
+    );
+}

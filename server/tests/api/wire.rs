@@ -2,7 +2,7 @@
 //! retyped on the server fails here, not in a visitor's browser.
 
 use frontdesk_protocol::wire::{
-    ErrorEnvelope, MessageEnvelope, MessageList, Session, SessionEnvelope, SessionList, Updates,
+    ErrorEnvelope, MessageEnvelope, MessagePage, Session, SessionEnvelope, SessionList, Updates,
     UserToken,
 };
 use frontdesk_protocol::{Author, ErrorCode};
@@ -52,10 +52,10 @@ async fn widget_answers_decode_into_the_protocol_types() {
     let again = app.send_with(&visitor, &session.id, body).await;
     assert_eq!(again.decode::<MessageEnvelope>(200).message, sent);
 
-    let MessageList { messages } = app
+    let MessagePage { messages, .. } = app
         .messages(&visitor, &session.id)
         .await
-        .decode::<MessageList>(200);
+        .decode::<MessagePage>(200);
     assert_eq!(messages, vec![sent.clone()]);
 
     let SessionList { sessions } = app.sessions(&visitor).await.decode::<SessionList>(200);
