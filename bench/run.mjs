@@ -8,8 +8,9 @@
 //   memory    — JS heap and wasm memory with a 1,000-message chat open vs the widget closed / no widget
 //   throughput, longpolls — load.rs against the real server and in-process; held long-polls and RSS per connection
 //   scaleout  — Postgres with 1 and 2 instances beside SQLite with 1: messages/s with 1,000 visitors, reply latency
-//               across instances, database connections with 5,000 held long-polls (needs Postgres: FRONTDESK_TEST_POSTGRES_URL
-//               or postgres://postgres@127.0.0.1:5432/postgres; a fresh database per run, dropped at the end)
+//               across instances, database connections with 5,000 held long-polls (needs Postgres: FRONTDESK_TEST_POSTGRES_URL,
+//               e.g. from `eval "$(scripts/postgres.sh up)"`, else postgres://postgres@127.0.0.1:5432/postgres; fresh
+//               databases by testkit/postgres.mjs, dropped at the end)
 //
 // Environment: BENCH_ONLY=sizes,startup (a subset), BENCH_QUICK=1 (fewer repetitions, for working on the bench).
 // `node bench/run.mjs --write-section scaleout` rewrites only that section of BENCHMARKS.md (and its summary rows)

@@ -301,7 +301,7 @@ function scaleoutSection(r) {
 binary (\`frontdesk-server serve\`, a process of its own, request logging at \`info\` to a file) with the bench's per-address and per-org limits
 lifted (every bench visitor is 127.0.0.1) and \`--database-max-connections ${s.poolSize}\` (the default pool). **SQLite**: its own file. **Postgres**:
 ${pg.server_version?.split(" ")[0]} at \`${s.postgresUrl}\`${s.postgresOnThisMachine ? ", on this same machine" : ""}, a fresh database per installation
-(\`frontdesk_bench_<random>\`, made with \`psql\` and dropped at the end), its settings as found: \`synchronous_commit = ${pg.synchronous_commit}\`,
+(\`frontdesk_bench_…\`, made by \`testkit/postgres.mjs\` and dropped at the end), its settings as found: \`synchronous_commit = ${pg.synchronous_commit}\`,
 \`fsync = ${pg.fsync}\`, \`wal_sync_method = ${pg.wal_sync_method}\`, \`shared_buffers = ${pg.shared_buffers}\`, \`commit_delay = ${pg.commit_delay}\`.
 "2 instances" are two processes on one database; they hear of each other's messages through \`LISTEN\`/\`NOTIFY\`.
 **The load generator, the servers and Postgres all share the ${cores_} cores**: the CPU table below says who used them.`);
@@ -365,21 +365,26 @@ of a server others use); wait events need nothing.`);
   const cost = costs.find((x) => x.round === q2.round);
   /** What the connection holding the org's lock was seen doing, as "flushing the WAL (IO:WALSync) 40 %, …". */
   const holderOf = (activity) => {
-    const parts = (activity?.holderBy || []).map((h) => ({
-      share: h.share,
+    // A sample reads pg_stat_activity, then pg_locks: when the lock changed hands in between, its new holder is still
+    // seen waiting for it. Those observations say nothing about the turn; they are counted apart.
+    const all = activity?.holderBy || [];
+    const skewed = all.filter((h) => h.wait === "Lock:advisory").reduce((a, h) => a + h.seen, 0);
+    const seen = all.reduce((a, h) => a + h.seen, 0) - skewed;
+    const parts = all.filter((h) => h.wait !== "Lock:advisory").map((h) => ({
+      share: h.seen / seen,
       what: h.state === "idle in transaction" ? "waiting for the server's next statement (idle in transaction)"
         : h.state === "active" && h.wait === "on CPU" ? "executing (on CPU)"
         : h.state === "active" && h.wait === "IO:WALSync" ? "flushing the WAL (IO:WALSync)"
         : h.state === "active" && h.wait === "Lock:object" ? "queued for the NOTIFY commit lock (Lock:object)"
-        : h.state === "active" && h.wait === "Lock:advisory" ? "still seen waiting for it (granted between the two reads of a sample)"
         : null,
     }));
     const merged = new Map();
     for (const h of parts) merged.set(h.what ?? "other states", (merged.get(h.what ?? "other states") ?? 0) + h.share);
     const other = merged.get("other states");
     merged.delete("other states");
-    return [...[...merged].sort((a, b) => b[1] - a[1]).map(([what, share]) => `${what} ${pct(share)}`),
-      ...(other > 0 ? [`other states ${pct(other)}`] : [])].join(", ") || "not sampled";
+    const list = [...[...merged].sort((a, b) => b[1] - a[1]).map(([what, share]) => `${what} ${pct(share)}`),
+      ...(other > 0 ? [`other states ${pct(other)}`] : [])].join(", ");
+    return list ? `${list}${skewed ? ` (leaving out the ${pct(skewed / (seen + skewed))} of its observations where the lock changed hands between the two reads of a sample)` : ""}` : "not sampled";
   };
   const waitingFor = (activity) => {
     const w = activity?.waitingFor || [];
@@ -415,7 +420,7 @@ ${costs.map((c) => `${round(c.unflushedMs * 1000, 0)} µs`).join(", ")} without$
       const f = costs.map((c) => c.flushedMs);
       return Math.max(...f) > 3 * Math.min(...f)
         ? `: the flush is this machine's disk, and it was not steady (Postgres with 2 instances, round by round: ${p2.runs.map((x) => num(x.messages_per_second)).join(", ")}/s)`
-        : `: the disk was steady through the run`;
+        : `: the disk was steady through the run (under load a flush takes longer than alone, queued behind the WAL writes of the others, as the holder's samples show)`;
     })()}. A second instance shortens none of this: both locks are in the database.`];
     if (pAsync) {
       notes.push(`The check on the flush: the pair on a database with **\`synchronous_commit = off\`** (that database only; a commit no longer waits
@@ -440,6 +445,16 @@ that is a ceiling of about **${num(ceiling)} messages/s, against ${num((1000 * c
     const P = s.profile;
     if (P && !P.error) {
       const top = (list, n) => list.slice(0, n).map((x) => `${x.what} ${pct(x.share)}`).join("; ");
+      const st = s.tables?.sessions;
+      if (st && st.updates > 0) {
+        const firstLast = (t) => `${num(t.runs[0].messages_per_second)} → ${num(t.runs[t.runs.length - 1].messages_per_second)}/s`;
+        notes.push(`One cost grows as a run goes on: the messages trigger moves the session's \`activity_seq\`, an indexed column, so every message
+rewrites its session's row with new entries in all of the table's indexes (Postgres's HOT update, which skips them, needs no indexed
+column to change): of the pair's ${num(st.updates)} session updates ${num(st.hotUpdates)} were HOT, and after the rounds its sessions table held
+${num(st.dead)} dead row versions beside ${num(st.live)} live ones (autovacuum runs: ${num(st.autovacuums)}). A session looked up by an index walks
+past the dead versions, checking each one's visibility — the heap fetches of the profile below. Round by round, Postgres with one
+instance went ${firstLast(p1)} and with two ${firstLast(p2)}, SQLite ${firstLast(sqlite)}.`);
+      }
       notes.push(`Where that CPU goes, from one more 2-instance run under \`perf record -a -g\` (${P.frequency} Hz, ${P.seconds} s, ${num(P.samples)} samples
 on both cores, ${num(P.messages_per_second)} messages/s; not among the rounds above): the machine's samples were
 ${top(P.processes, 5)}. **Postgres's backends** (each sample put under the first of these found on its stack):

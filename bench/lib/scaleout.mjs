@@ -9,45 +9,33 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { FrontdeskServer } from "../../testkit/server.mjs";
+import { PostgresDatabase, postgresAdminUrl } from "../../testkit/postgres.mjs";
 import { fdCount } from "../../testkit/proc.mjs";
 import { randomHex, sleep } from "../../testkit/util.mjs";
 import { run, round, log, median, commandOutput } from "./util.mjs";
 
-// ---- Postgres for the bench: a fresh database per run, made and dropped with psql. ----------------------------------
-// Kept apart on purpose: testkit/postgres.mjs (create/drop with the `pg` package) replaces these three functions, and
-// `onDatabase` the `database` option of testkit/server.mjs, once they are on main.
+// ---- Postgres for the bench -----------------------------------------------------------------------------------------
 
-/** The Postgres the bench makes its databases on: FRONTDESK_TEST_POSTGRES_URL, else the local default. */
-export const ADMIN_URL = process.env.FRONTDESK_TEST_POSTGRES_URL || "postgres://postgres@127.0.0.1:5432/postgres";
+/** The Postgres the bench makes its databases on: FRONTDESK_TEST_POSTGRES_URL (as `scripts/postgres.sh up` exports it),
+ * else the local default. */
+export const ADMIN_URL = postgresAdminUrl() || "postgres://postgres@127.0.0.1:5432/postgres";
 
-/** `sql` run by psql on `url` (a script: each statement in its own transaction); its unaligned output. */
-async function psql(sql, url = ADMIN_URL) {
-  return new Promise((resolve, reject) => {
-    const child = spawn("psql", [url, "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"], { stdio: ["pipe", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`psql exited ${code}: ${err.slice(-1000)}`))));
-    child.stdin.end(sql);
-  });
-}
+/** A fresh database (testkit/postgres.mjs), named `frontdesk_bench_…`; `drop()` when done. */
+const createDatabase = () => PostgresDatabase.create({ adminUrl: ADMIN_URL, prefix: "frontdesk_bench" });
 
-/** A new empty database `frontdesk_bench_<random>` on ADMIN_URL's server: `{ name, url, drop() }`. */
-export async function createDatabase() {
-  const name = `frontdesk_bench_${randomHex(6)}`;
-  await psql(`CREATE DATABASE ${name};`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return { name, url: url.toString(), drop: () => psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE);`) };
-}
-
-/** Points a FrontdeskServer (created, not started) at `databaseUrl`: its CLI and `serve` both read `database`. */
-function onDatabase(server, databaseUrl) {
-  server.database = databaseUrl;
-  return server;
+/** Runs `statements` one after another (each its own transaction) on one connection to `url`; the last one's first row. */
+async function query(statements, url = ADMIN_URL) {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    let last = null;
+    for (const statement of [statements].flat()) last = await client.query(statement);
+    return last?.rows?.[0] ?? null;
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 // ---- Where the CPU goes --------------------------------------------------------------------------------------------
@@ -82,7 +70,7 @@ function machineTicks() {
 /** The postmaster's pid when Postgres runs on this machine (the parent of its checkpointer), else null. */
 async function postmasterPid() {
   try {
-    const pid = Number(await psql("SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer';"));
+    const pid = Number((await query("SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'"))?.pid);
     return procStat(pid)?.ppid ?? null;
   } catch {
     return null;
@@ -156,15 +144,15 @@ class CpuWindow {
 // ---- What Postgres's connections are doing --------------------------------------------------------------------------
 
 /**
- * Samples pg_stat_activity for `database` every `intervalMs` for `seconds`, inside Postgres (one psql, one backend on
+ * Samples pg_stat_activity for `database` every `intervalMs` for `seconds`, inside Postgres (one connection, to
  * the maintenance database, so the sampler is not among what it counts): per sample the connections by state, and
  * over all samples how often each (state, wait event) was seen. An active connection with no wait event is on CPU.
  */
 function sampleActivity(database, seconds, intervalMs = 50) {
   const n = Math.max(1, Math.round((seconds * 1000) / intervalMs));
-  const sql = `
-CREATE TEMP TABLE samples (t int, state text, wait text, backend_type text, holder boolean, waiting_for text);
-DO $$
+  const statements = [
+    "CREATE TEMP TABLE samples (t int, state text, wait text, backend_type text, holder boolean, waiting_for text)",
+    `DO $$
 BEGIN
   FOR i IN 1..${n} LOOP
     PERFORM pg_stat_clear_snapshot();
@@ -181,8 +169,8 @@ BEGIN
       FROM pg_stat_activity a WHERE a.datname = '${database}' AND a.pid <> pg_backend_pid();
     PERFORM pg_sleep(${intervalMs / 1000});
   END LOOP;
-END $$;
-SELECT json_build_object(
+END $$`,
+    `SELECT json_build_object(
   'samples', ${n},
   'intervalMs', ${intervalMs},
   'perSample', (SELECT json_agg(json_build_object('total', coalesce(c.total, 0), 'active', coalesce(c.active, 0)) ORDER BY g)
@@ -195,9 +183,9 @@ SELECT json_build_object(
   'heldSamples', (SELECT count(DISTINCT t) FROM samples WHERE holder),
   'waitingFor', (SELECT coalesce(json_agg(e ORDER BY e.seen DESC), '[]') FROM
                (SELECT waiting_for AS lock, count(*) AS seen FROM samples WHERE waiting_for IS NOT NULL GROUP BY waiting_for) e)
-);`;
-  return psql(sql).then((out) => {
-    const r = JSON.parse(out);
+) AS r`,
+  ];
+  return query(statements).then(({ r }) => {
     const totals = r.perSample.map((s) => s.total);
     const actives = r.perSample.map((s) => s.active);
     const activeSeen = r.events.filter((e) => e.state === "active").reduce((a, e) => a + e.seen, 0);
@@ -223,8 +211,8 @@ SELECT json_build_object(
 /** Postgres settings that decide what a commit costs, as the server reports them. */
 async function postgresSettings() {
   const names = ["server_version", "max_connections", "shared_buffers", "synchronous_commit", "fsync", "wal_sync_method", "commit_delay"];
-  const out = await psql(`SELECT json_object_agg(name, setting || coalesce(unit, '')) FROM pg_settings WHERE name IN (${names.map((n) => `'${n}'`).join(", ")});`);
-  return JSON.parse(out);
+  return (await query(`SELECT json_object_agg(name, setting || coalesce(unit, '')) AS s FROM pg_settings
+    WHERE name IN (${names.map((n) => `'${n}'`).join(", ")})`)).s;
 }
 
 /**
@@ -234,10 +222,10 @@ async function postgresSettings() {
  * so this is measured beside each round.
  */
 async function commitCost(databaseUrl, n = 200) {
-  const out = await psql(`
-CREATE TABLE IF NOT EXISTS bench_commit_probe (x int);
-CREATE TEMP TABLE probe_result (sync text, seconds float8);
-DO $$
+  const { r } = await query([
+    "CREATE TABLE IF NOT EXISTS bench_commit_probe (x int)",
+    "CREATE TEMP TABLE probe_result (sync text, seconds float8)",
+    `DO $$
 DECLARE t0 timestamptz;
 BEGIN
   FOR round IN 1..2 LOOP
@@ -250,10 +238,10 @@ BEGIN
     INSERT INTO probe_result VALUES (current_setting('synchronous_commit'), extract(epoch FROM clock_timestamp() - t0));
     COMMIT;
   END LOOP;
-END $$;
-SELECT json_object_agg(sync, seconds) FROM probe_result;
-DROP TABLE bench_commit_probe;`, databaseUrl);
-  const r = JSON.parse(out);
+END $$`,
+    "SELECT json_object_agg(sync, seconds) AS r FROM probe_result",
+  ], databaseUrl);
+  await query("DROP TABLE bench_commit_probe", databaseUrl);
   return { commits: n, flushedMs: round((r.on * 1000) / n, 3), unflushedMs: round((r.off * 1000) / n, 3) };
 }
 
@@ -397,12 +385,11 @@ export async function scaleout({ serverBinary, loadBin, tmp, outDir, serveArgs, 
   const loadavg = () => os.loadavg().map((x) => round(x, 2));
   const results = { startedAt: new Date().toISOString(), loadavgAtStart: loadavg(), visitors, seconds, rounds, replies, longPolls,
     poolSize, postgresUrl: redact(ADMIN_URL) };
-  const serve = async (name, databaseUrl) => {
+  const serve = async (name, database) => {
     const dir = join(tmp, `scaleout-${name}`);
     mkdirSync(dir);
-    const s = await FrontdeskServer.create({ binary: serverBinary, publicDir: null, dir, raiseFileLimit: true,
+    const s = await FrontdeskServer.create({ binary: serverBinary, publicDir: null, dir, raiseFileLimit: true, database,
       args: [...serveArgs, "--database-max-connections", String(poolSize)], logPath: join(outDir, `server-scaleout-${name}.log`) });
-    if (databaseUrl) onDatabase(s, databaseUrl);
     servers.push(s);
     return s;
   };
@@ -445,7 +432,7 @@ export async function scaleout({ serverBinary, loadBin, tmp, outDir, serveArgs, 
     // how much of a message's cost is the flush.
     const db4 = await createDatabase();
     databases.push(db4);
-    await psql(`ALTER DATABASE ${db4.name} SET synchronous_commit = off;`);
+    await query(`ALTER DATABASE ${db4.name} SET synchronous_commit = off`);
     const asyncA = await serve("pg-async-a", db4.url);
     const asyncB = await serve("pg-async-b", db4.url);
     const asyncOrg = await withOrg(asyncA);
@@ -559,6 +546,12 @@ export async function scaleout({ serverBinary, loadBin, tmp, outDir, serveArgs, 
         rate_limited: s.runs.reduce((a, x) => a + x.rate_limited, 0), failed: s.runs.reduce((a, x) => a + x.failed, 0) };
     }
     await stopAll();
+    // What the rounds left in the pair's tables (read after the servers stopped: each backend reports its counts when it
+    // ends). A message's trigger updates its session's activity_seq, an indexed column, so that update cannot be HOT.
+    await sleep(500);
+    results.tables = (await query(`SELECT json_object_agg(relname, json_build_object('live', n_live_tup, 'dead', n_dead_tup,
+        'updates', n_tup_upd, 'hotUpdates', n_tup_hot_upd, 'inserts', n_tup_ins, 'autovacuums', autovacuum_count))
+      AS t FROM pg_stat_user_tables WHERE relname IN ('sessions', 'messages')`, db2.url)).t;
 
     // 3. Connections in use while `longPolls` long-polls are held on one Postgres instance (a fresh database and process).
     const db3 = await createDatabase();
