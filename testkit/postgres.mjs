@@ -36,7 +36,7 @@ async function withClient(url, fn) {
 }
 
 /** The URL without its password, for messages. */
-function redact(url) {
+export function redact(url) {
   try {
     const u = new URL(url);
     if (u.password) u.password = "***";

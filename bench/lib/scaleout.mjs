@@ -11,7 +11,7 @@ import os from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { FrontdeskServer } from "../../testkit/server.mjs";
-import { PostgresDatabase, postgresAdminUrl } from "../../testkit/postgres.mjs";
+import { PostgresDatabase, postgresAdminUrl, redact } from "../../testkit/postgres.mjs";
 import { fdCount } from "../../testkit/proc.mjs";
 import { randomHex, sleep } from "../../testkit/util.mjs";
 import { run, round, log, median, commandOutput } from "./util.mjs";
@@ -598,16 +598,5 @@ export async function scaleout({ serverBinary, loadBin, tmp, outDir, serveArgs, 
   } finally {
     await stopAll().catch(() => {});
     for (const db of databases) await db.drop().catch((e) => log(`scaleout: could not drop ${db.name}: ${e.message}`));
-  }
-}
-
-/** A URL without its password. */
-function redact(url) {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return url;
   }
 }
