@@ -565,14 +565,7 @@ impl TestApp {
     pub async fn restart(mut self) -> TestApp {
         self.shutdown().await;
         assert!(self.db.is_closed(), "run() closes the pool on the way out");
-        let db = connect(&self.db_url).await;
-        serve(
-            self.database.clone(),
-            db,
-            self.org.clone(),
-            self.config.clone(),
-        )
-        .await
+        spawn_instance_beside(&self).await
     }
 }
 
