@@ -59,6 +59,8 @@ error_codes! {
     BodyTimeout => "body_timeout",
     UriTooLong => "uri_too_long",
     SessionNotFound => "session_not_found",
+    NotResolved => "not_resolved",
+    AlreadyRated => "already_rated",
     NotFound => "not_found",
     MethodNotAllowed => "method_not_allowed",
     Internal => "internal",

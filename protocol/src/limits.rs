@@ -26,3 +26,12 @@ pub const URL_MAX_CHARS: usize = 2048;
 pub const CUSTOM_DATA_MAX_BYTES: usize = 16 * 1024;
 /// Messages in one page of a chat's history (`limit`), and in a page asked for without a `limit`.
 pub const MESSAGE_PAGE_MAX: i64 = 1000;
+/// A rating's comment, in characters (Unicode scalar values) after trimming.
+pub const RATING_COMMENT_MAX_CHARS: usize = 1000;
+/// A rating's score: 1 to 5.
+pub const RATING_SCORE_MIN: i64 = 1;
+pub const RATING_SCORE_MAX: i64 = 5;
+/// How long a typing signal shows without a fresh one, in seconds; the sender refreshes it every
+/// [`TYPING_REFRESH_SECS`] while typing goes on.
+pub const TYPING_SHOWN_SECS: u32 = 6;
+pub const TYPING_REFRESH_SECS: u32 = 2;

@@ -34,6 +34,77 @@ impl Author {
     }
 }
 
+/// What a stored message is: a visitor's or agent's text, or an event in the chat's life, which travels on the same
+/// cursor as the text so that every tab and device learns of it live and after a reconnect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+pub enum MessageKind {
+    Text,
+    /// The chat was resolved by its `author` (an agent, or the visitor ending it). `content` is empty.
+    Resolved,
+    /// The chat was reopened: by an agent, or by the visitor writing in it. `content` is empty.
+    Reopened,
+    /// The visitor rated the chat's current resolution: `score`, and the comment as `content` (maybe empty).
+    Rated,
+}
+
+impl MessageKind {
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            MessageKind::Text => "text",
+            MessageKind::Resolved => "resolved",
+            MessageKind::Reopened => "reopened",
+            MessageKind::Rated => "rated",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<MessageKind> {
+        match text {
+            "text" => Some(MessageKind::Text),
+            "resolved" => Some(MessageKind::Resolved),
+            "reopened" => Some(MessageKind::Reopened),
+            "rated" => Some(MessageKind::Rated),
+            _ => None,
+        }
+    }
+}
+
+/// A chat's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+pub enum Status {
+    Open,
+    Resolved,
+}
+
+impl Status {
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Resolved => "resolved",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Status> {
+        match text {
+            "open" => Some(Status::Open),
+            "resolved" => Some(Status::Resolved),
+            _ => None,
+        }
+    }
+}
+
+/// The visitor's rating of a resolution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct Rating {
+    /// 1 to 5.
+    pub score: u8,
+    pub comment: Option<String>,
+}
+
 /// A stored message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
@@ -46,7 +117,12 @@ pub struct Message {
     pub author: Author,
     /// An agent's name; `None` for a visitor.
     pub author_name: Option<String>,
+    /// The agent's avatar when it wrote this, if it has one; `None` for a visitor.
+    pub author_avatar_url: Option<String>,
+    pub kind: MessageKind,
     pub content: String,
+    /// 1 to 5 on a `rated` event; `None` on everything else.
+    pub score: Option<u8>,
     pub created_at: String,
 }
 
@@ -60,14 +136,73 @@ pub struct Session {
     /// Started by a verified user.
     pub verified: bool,
     pub last_message: Option<Message>,
+    pub status: Status,
+    /// When the current resolution happened; `None` while open.
+    pub resolved_at: Option<String>,
+    /// The rating of the current resolution; `None` while open or not rated yet.
+    pub rating: Option<Rating>,
+    /// The highest message id the visitor reported seeing (`POST …/seen`).
+    pub seen_by_visitor: Option<i64>,
+    /// The highest message id the org's agents reported reading.
+    pub seen_by_agent: Option<i64>,
 }
 
-/// The long-poll answer: the messages after the cursor asked for, and the cursor to ask with next.
+/// The long-poll answer: the messages after the cursor asked for, and the cursor to ask with next; the ephemeral
+/// signals newer than `signals_after`, and the `signals_after` to ask with next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Updates {
     pub messages: Vec<Message>,
     pub cursor: i64,
+    pub signals: Vec<Signal>,
+    pub signals_at: i64,
+}
+
+/// What a [`Signal`] says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+pub enum SignalKind {
+    /// `author` started (`typing: true`) or stopped (`false`) typing.
+    Typing,
+    /// `author` saw the chat up to `message_id`.
+    Seen,
+}
+
+impl SignalKind {
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            SignalKind::Typing => "typing",
+            SignalKind::Seen => "seen",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<SignalKind> {
+        match text {
+            "typing" => Some(SignalKind::Typing),
+            "seen" => Some(SignalKind::Seen),
+            _ => None,
+        }
+    }
+}
+
+/// Something that happened in a chat and is not stored as a message: kept by the server for a few seconds only,
+/// never replayed after that.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct Signal {
+    pub kind: SignalKind,
+    pub session_id: String,
+    pub author: Author,
+    /// The agent's name; `None` for the visitor.
+    pub author_name: Option<String>,
+    /// On `typing`: started or stopped.
+    pub typing: Option<bool>,
+    /// On `seen`: the highest message id seen.
+    pub message_id: Option<i64>,
+    /// Milliseconds since the Unix epoch when the server took it, made unique and increasing by the server that
+    /// took it: the `signals_after` that asks for what came after it.
+    pub at: i64,
 }
 
 /// `{ "message": Message }`: a send's answer.
@@ -154,6 +289,28 @@ pub struct SendMessage {
     pub content: Option<String>,
 }
 
+/// Body of `POST /widget/v1/sessions/{id}/rating`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct RateSession {
+    pub score: Option<i64>,
+    pub comment: Option<String>,
+}
+
+/// Body of `POST …/sessions/{id}/typing`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct TypingBody {
+    pub typing: Option<bool>,
+}
+
+/// Body of `POST …/sessions/{id}/seen`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct SeenBody {
+    pub message_id: Option<i64>,
+}
+
 /// Body of `POST /widget/v1/sessions`. `J` is a JSON object value (`serde_json::Value` on the server).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
@@ -179,7 +336,7 @@ mod tests {
 
     #[test]
     fn messages_read_and_write_the_documented_shape() {
-        let json = r#"{"id":7,"session_id":"s","client_id":null,"author":"agent","author_name":"Ada","content":"hi","created_at":"2026-11-24T10:00:00Z"}"#;
+        let json = r#"{"id":7,"session_id":"s","client_id":null,"author":"agent","author_name":"Ada","author_avatar_url":null,"kind":"text","content":"hi","score":null,"created_at":"2026-11-24T10:00:00Z"}"#;
         let message: Message = serde_json::from_str(json).unwrap();
         assert_eq!(message.author, Author::Agent);
         assert_eq!(serde_json::to_string(&message).unwrap(), json);
@@ -206,11 +363,19 @@ mod tests {
                 created_at: "t".into(),
                 verified: false,
                 last_message: None,
+                status: Status::Resolved,
+                resolved_at: Some("t2".into()),
+                rating: Some(Rating {
+                    score: 4,
+                    comment: None,
+                }),
+                seen_by_visitor: None,
+                seen_by_agent: Some(3),
             },
         };
         assert_eq!(
             serde_json::to_string(&session).unwrap(),
-            r#"{"session":{"id":"s1","created_at":"t","verified":false,"last_message":null}}"#
+            r#"{"session":{"id":"s1","created_at":"t","verified":false,"last_message":null,"status":"resolved","resolved_at":"t2","rating":{"score":4,"comment":null},"seen_by_visitor":null,"seen_by_agent":3}}"#
         );
     }
 }
