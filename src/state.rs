@@ -2,7 +2,10 @@
 //! unread count, and what screen is showing. Server data and visitor actions go in; view models come
 //! out. Pure: `app` does the I/O and `dom` draws the view models.
 
-use crate::protocol::{Author, Message, MessagePage, Session};
+use crate::protocol::limits::{TYPING_REFRESH_SECS, TYPING_SHOWN_SECS};
+use crate::protocol::{
+    Author, Message, MessageKind, MessagePage, Rating, Session, Signal, SignalKind, Status,
+};
 use crate::storage::Pending;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +36,21 @@ pub struct ChatState {
     open: bool,
     /// `None` until the visitor or the session list decides; written only by [`ChatState::set_screen`].
     screen: Option<Screen>,
+    /// The long-poll's next `signals_after`: the `signals_at` of its last answer.
+    signals_at: i64,
+    /// Agents typing now, one per chat. Times here are the caller's clock in milliseconds (`now`), never
+    /// the server's: the two need not agree.
+    typing: Vec<Typing>,
+    /// When the visitor's last `typing: true` went out; `None` while none is showing on the other side.
+    typing_sent: Option<i64>,
+}
+
+#[derive(Debug)]
+struct Typing {
+    session_id: String,
+    name: Option<String>,
+    /// Shown until then, unless a fresh signal moves it.
+    until: i64,
 }
 /// A conversation's messages the widget holds: its latest page, the older pages the visitor scrolled
 /// to, and what arrived since. Every message from the oldest held one to the newest is held (a page is
@@ -68,6 +86,11 @@ pub struct ItemView<'a> {
     pub content: &'a str,
     pub created_at: Option<&'a str>,
     pub status: ItemStatus<'a>,
+    /// A text, or an event of the chat drawn as a divider line.
+    pub kind: MessageKind,
+    pub score: Option<u8>,
+    /// The visitor's last message that the agents have read: "Seen" goes under it.
+    pub seen: bool,
 }
 
 /// What identifies a line across renders: the client id the widget gave it (while pending, and after
@@ -86,12 +109,15 @@ pub enum ItemStatus<'a> {
     Failed(&'a str),
 }
 
+/// One chat of the list. It borrows from the state, like [`ItemView`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionRow {
-    pub id: String,
-    pub preview: String,
-    pub time: String,
+pub struct SessionRow<'a> {
+    pub id: &'a str,
+    /// The last message: its text (its start, see [`preview`]) or its event is the row's line.
+    pub last: Option<&'a Message>,
+    pub time: &'a str,
     pub unread: bool,
+    pub resolved: bool,
 }
 
 /// Which of the two screens shows: what the view needs to place focus and hide the other one.
@@ -106,12 +132,35 @@ pub enum ScreenKind {
 pub struct ViewModel<'a> {
     pub screen: ScreenView<'a>,
     pub unread: u32,
+    /// The chat on screen; all empty on the list and in a chat not created yet.
+    pub chat: ChatView<'a>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScreenView<'a> {
-    List(Vec<SessionRow>),
+    List(Vec<SessionRow<'a>>),
     Conversation(Vec<ItemView<'a>>),
+}
+
+/// What the header, the rating prompt and the typing line show of the chat on screen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChatView<'a> {
+    /// Open and with messages: the visitor may end it.
+    pub can_end: bool,
+    pub rating: RatingView,
+    /// An agent is typing: its name, `""` when it has none.
+    pub typing: Option<&'a str>,
+    /// The agent's message that last answered: its name and avatar head the chat.
+    pub agent: Option<&'a Message>,
+}
+
+/// The rating prompt of a resolved chat: asked until its current resolution is rated, then thanked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RatingView {
+    #[default]
+    Hidden,
+    Ask,
+    Thanks,
 }
 
 impl ScreenView<'_> {
@@ -174,6 +223,10 @@ impl ChatState {
         &self.outbox
     }
 
+    pub fn signals_at(&self) -> i64 {
+        self.signals_at
+    }
+
     /// The only writer of `cursor`: it never moves back, so a late or repeated batch cannot make the
     /// long-poll ask again for what it already has.
     fn advance_cursor(&mut self, seen: i64) {
@@ -202,7 +255,7 @@ impl ChatState {
         let (mut newest, mut unread) = (0, 0);
         for m in sessions.iter().filter_map(|s| s.last_message.as_ref()) {
             newest = newest.max(m.id);
-            if m.author == Author::Agent && m.id > self.last_read {
+            if is_unread(m, self.last_read) {
                 unread += 1;
             }
         }
@@ -311,7 +364,7 @@ impl ChatState {
                         .as_ref()
                         .is_none_or(|m| m.id <= message.id)
                     {
-                        session.last_message = Some(message.clone());
+                        follow(&mut session, &message);
                     }
                     self.sessions.insert(0, session);
                 }
@@ -319,7 +372,19 @@ impl ChatState {
                     // Listed at once (the refetched list replaces it), so the conversation is known
                     // to have history: `session_created` must not then declare it empty.
                     applied.unknown_session = true;
-                    self.sessions.insert(0, session_of(&message));
+                    let mut session = Session {
+                        id: message.session_id.clone(),
+                        created_at: message.created_at.clone(),
+                        verified: false,
+                        last_message: None,
+                        status: Status::Open,
+                        resolved_at: None,
+                        rating: None,
+                        seen_by_visitor: None,
+                        seen_by_agent: None,
+                    };
+                    follow(&mut session, &message);
+                    self.sessions.insert(0, session);
                 }
             }
             let loaded = self
@@ -336,9 +401,11 @@ impl ChatState {
             }
             applied.changed = true;
             if message.author == Author::Agent {
+                // Whatever an agent sends ends its "is typing…".
+                self.typing.retain(|t| t.session_id != message.session_id);
                 if self.is_in_view(&message.session_id) {
                     self.last_read = self.last_read.max(message.id);
-                } else if message.id > self.last_read {
+                } else if is_unread(&message, self.last_read) {
                     self.unread += 1;
                 }
                 applied.new_agent_messages.push(message);
@@ -368,18 +435,64 @@ impl ChatState {
         self.last_read
     }
 
-    pub fn rows(&self) -> Vec<SessionRow> {
+    pub fn rows(&self) -> Vec<SessionRow<'_>> {
         let mut rows = Vec::with_capacity(self.sessions.len());
         for s in &self.sessions {
             let last = s.last_message.as_ref();
             rows.push(SessionRow {
-                id: s.id.clone(),
-                preview: last.map_or(String::new(), |m| m.content.chars().take(80).collect()),
-                time: last.map_or(&s.created_at, |m| &m.created_at).clone(),
-                unread: last.is_some_and(|m| m.author == Author::Agent && m.id > self.last_read),
+                id: &s.id,
+                last,
+                time: last.map_or(&s.created_at, |m| &m.created_at),
+                unread: last.is_some_and(|m| is_unread(m, self.last_read)),
+                resolved: s.status == Status::Resolved,
             });
         }
         rows
+    }
+
+    fn session(&self, session_id: &str) -> Option<&Session> {
+        self.sessions.iter().find(|s| s.id == session_id)
+    }
+
+    fn session_mut(&mut self, session_id: &str) -> Option<&mut Session> {
+        self.sessions.iter_mut().find(|s| s.id == session_id)
+    }
+
+    /// What the header, rating prompt and typing line show of `session_id`.
+    pub fn chat(&self, session_id: Option<&str>) -> ChatView<'_> {
+        let mut chat = ChatView::default();
+        let Some(session) = session_id.and_then(|id| self.session(id)) else {
+            return chat;
+        };
+        chat.can_end = session.status == Status::Open && session.last_message.is_some();
+        chat.rating = match (session.status, &session.rating) {
+            (Status::Open, _) => RatingView::Hidden,
+            (Status::Resolved, None) => RatingView::Ask,
+            (Status::Resolved, Some(_)) => RatingView::Thanks,
+        };
+        for t in &self.typing {
+            if t.session_id == session.id {
+                chat.typing = Some(t.name.as_deref().unwrap_or(""));
+            }
+        }
+        chat.agent = self.last_answer(session);
+        chat
+    }
+
+    /// The agent's text that answered last in `session`: from the loaded messages, else the list's last one.
+    fn last_answer<'a>(&'a self, session: &'a Session) -> Option<&'a Message> {
+        let held = self
+            .conversation(&session.id)
+            .map_or(&[][..], |l| l.as_slice());
+        for m in held.iter().rev() {
+            if m.author == Author::Agent && m.kind == MessageKind::Text {
+                return Some(m);
+            }
+        }
+        session
+            .last_message
+            .as_ref()
+            .filter(|m| m.author == Author::Agent && m.kind == MessageKind::Text)
     }
 
     /// The conversation's messages followed by what is still in the outbox for it.
@@ -387,6 +500,18 @@ impl ChatState {
         let sent = session_id
             .and_then(|id| self.conversation(id))
             .map_or(&[][..], |list| list.as_slice());
+        // The visitor's last message at or below what the agents read.
+        let read = session_id
+            .and_then(|id| self.session(id))
+            .and_then(|s| s.seen_by_agent)
+            .unwrap_or(0);
+        let mut seen = 0;
+        for m in sent.iter().rev() {
+            if m.id <= read && m.author == Author::Visitor && m.kind == MessageKind::Text {
+                seen = m.id;
+                break;
+            }
+        }
         let mut items = Vec::with_capacity(sent.len() + self.outbox.len());
         for m in sent {
             items.push(ItemView {
@@ -399,6 +524,9 @@ impl ChatState {
                 content: &m.content,
                 created_at: Some(&m.created_at),
                 status: ItemStatus::Sent,
+                kind: m.kind,
+                score: m.score,
+                seen: m.id == seen,
             });
         }
         for p in &self.outbox {
@@ -413,6 +541,9 @@ impl ChatState {
                         Some(reason) => ItemStatus::Failed(reason),
                         None => ItemStatus::Pending,
                     },
+                    kind: MessageKind::Text,
+                    score: None,
+                    seen: false,
                 });
             }
         }
@@ -485,14 +616,116 @@ impl ChatState {
 
     /// What the view draws now.
     pub fn view_model(&self) -> ViewModel<'_> {
-        let screen = match self.screen() {
-            Screen::List => ScreenView::List(self.rows()),
-            Screen::Conversation(id) => ScreenView::Conversation(self.items(id.as_deref())),
+        let (screen, chat) = match &self.screen() {
+            Screen::List => (ScreenView::List(self.rows()), ChatView::default()),
+            Screen::Conversation(id) => (
+                ScreenView::Conversation(self.items(id.as_deref())),
+                self.chat(id.as_deref()),
+            ),
         };
         ViewModel {
             screen,
             unread: self.unread,
+            chat,
         }
+    }
+
+    /// The server's answer to ending or rating a chat: the chat as it is now, unless the long-poll already
+    /// brought something newer of it.
+    pub fn session_changed(&mut self, session: Session) {
+        if let Some(known) = self.session_mut(&session.id) {
+            if activity(known).0 <= activity(&session).0 {
+                *known = session;
+            }
+        }
+    }
+
+    /// A long-poll answer's signals: agents typing or not, and what they read. The visitor's own side's
+    /// (another tab's) say nothing new here. `now` is the caller's clock in milliseconds. `true` when
+    /// something shown changed.
+    pub fn receive_signals(&mut self, signals: Vec<Signal>, signals_at: i64, now: i64) -> bool {
+        self.signals_at = signals_at;
+        let mut changed = false;
+        for signal in signals {
+            if signal.author != Author::Agent {
+                continue;
+            }
+            match signal.kind {
+                SignalKind::Typing => {
+                    self.typing.retain(|t| t.session_id != signal.session_id);
+                    if signal.typing == Some(true) {
+                        self.typing.push(Typing {
+                            session_id: signal.session_id,
+                            name: signal.author_name,
+                            until: now + i64::from(TYPING_SHOWN_SECS) * 1000,
+                        });
+                    }
+                    changed = true;
+                }
+                SignalKind::Seen => {
+                    if let Some(session) = self.session_mut(&signal.session_id) {
+                        if session.seen_by_agent < signal.message_id {
+                            session.seen_by_agent = signal.message_id;
+                            changed = true;
+                        }
+                    }
+                }
+            }
+        }
+        changed
+    }
+
+    /// Drops the typing whose time ran out by `now`; `true` when one did.
+    pub fn expire_typing(&mut self, now: i64) -> bool {
+        let before = self.typing.len();
+        self.typing.retain(|t| t.until > now);
+        self.typing.len() != before
+    }
+
+    /// The visitor's text in the composer changed (`has_text`: it is not empty), or was sent (`false`):
+    /// the `typing` report due for the chat on screen, if any — `true` at most once every
+    /// `TYPING_REFRESH_SECS` while there is text, `false` once when it is cleared or sent.
+    pub fn composer_input(&mut self, has_text: bool, now: i64) -> Option<(String, bool)> {
+        let Screen::Conversation(Some(id)) = self.screen() else {
+            return None;
+        };
+        let typing = match (has_text, self.typing_sent) {
+            (true, Some(at)) if now - at < i64::from(TYPING_REFRESH_SECS) * 1000 => return None,
+            (true, _) => {
+                self.typing_sent = Some(now);
+                true
+            }
+            (false, Some(_)) => {
+                self.typing_sent = None;
+                false
+            }
+            (false, None) => return None,
+        };
+        Some((id, typing))
+    }
+
+    /// The newest agent message of the chat on screen, when the panel is open and the visitor has not
+    /// reported it yet: reported from here on (the caller sends it, and only while the page is visible).
+    pub fn take_seen_report(&mut self) -> Option<(String, i64)> {
+        let Screen::Conversation(Some(id)) = self.screen() else {
+            return None;
+        };
+        if !self.open {
+            return None;
+        }
+        let mut newest = None;
+        for m in self.conversation(&id)?.iter().rev() {
+            if m.author == Author::Agent {
+                newest = Some(m.id);
+                break;
+            }
+        }
+        let session = self.session_mut(&id)?;
+        if newest <= session.seen_by_visitor {
+            return None;
+        }
+        session.seen_by_visitor = newest;
+        Some((id, newest?))
     }
 
     /// The server created the conversation that was pending as `None`. It starts empty, unless it is
@@ -513,13 +746,44 @@ impl ChatState {
     }
 }
 
-/// A list entry for a conversation known only from one of its messages.
-fn session_of(message: &Message) -> Session {
-    Session {
-        id: message.session_id.clone(),
-        created_at: message.created_at.clone(),
-        verified: false,
-        last_message: Some(message.clone()),
+/// A message newer than anything known of its chat: it is the chat's last, and an event (or the
+/// visitor writing, which reopens a resolved chat) moves the chat's status and rating with it.
+fn follow(session: &mut Session, message: &Message) {
+    match (message.kind, &message.author) {
+        (MessageKind::Resolved, _) => {
+            session.status = Status::Resolved;
+            session.resolved_at = Some(message.created_at.clone());
+            session.rating = None;
+        }
+        (MessageKind::Reopened, _) | (MessageKind::Text, Author::Visitor) => {
+            session.status = Status::Open;
+            session.resolved_at = None;
+            session.rating = None;
+        }
+        (MessageKind::Rated, _) => {
+            if let Some(score) = message.score {
+                session.rating = Some(Rating {
+                    score,
+                    comment: (!message.content.is_empty()).then(|| message.content.clone()),
+                });
+            }
+        }
+        (MessageKind::Text, Author::Agent) => {}
+    }
+    session.last_message = Some(message.clone());
+}
+
+/// An agent's text the visitor has not had in front of them: what the unread count counts (events are
+/// not replies).
+fn is_unread(message: &Message, last_read: i64) -> bool {
+    message.author == Author::Agent && message.kind == MessageKind::Text && message.id > last_read
+}
+
+/// A list row's line for a text: its first 80 characters.
+pub fn preview(content: &str) -> &str {
+    match content.char_indices().nth(80) {
+        Some((end, _)) => &content[..end],
+        None => content,
     }
 }
 
@@ -567,7 +831,10 @@ mod tests {
             client_id: client_id.map(Into::into),
             author,
             author_name: None,
+            author_avatar_url: None,
+            kind: MessageKind::Text,
             content: format!("m{id}"),
+            score: None,
             created_at: "2026-11-24T10:00:00Z".into(),
         }
     }
@@ -585,6 +852,11 @@ mod tests {
             created_at: "2026-11-24T09:00:00Z".into(),
             verified: false,
             last_message: last,
+            status: Status::Open,
+            resolved_at: None,
+            rating: None,
+            seen_by_visitor: None,
+            seen_by_agent: None,
         }
     }
 
@@ -620,7 +892,7 @@ mod tests {
                 .map(|(id, m)| session(id, m.map(|m| message(m, id, Author::Visitor, None))))
                 .collect(),
         );
-        let rows: Vec<String> = state.rows().into_iter().map(|r| r.id).collect();
+        let rows: Vec<&str> = state.rows().into_iter().map(|r| r.id).collect();
         assert_eq!(rows, ["i", "g", "e", "c", "a", "none"]);
     }
 
