@@ -1148,4 +1148,312 @@ mod tests {
         assert_eq!(model.unread, 1);
         assert!(matches!(&model.screen, ScreenView::List(rows) if rows.len() == 1));
     }
+
+    // Issue 15: a chat's status, rating, typing and seen state.
+
+    fn event(id: i64, kind: MessageKind, author: Author) -> Message {
+        Message {
+            kind,
+            content: String::new(),
+            author_name: (author == Author::Agent).then(|| "Ada".into()),
+            score: (kind == MessageKind::Rated).then_some(4),
+            ..message(id, "s", author, None)
+        }
+    }
+
+    fn signal(kind: SignalKind, author: Author, typing: Option<bool>, seen: Option<i64>) -> Signal {
+        Signal {
+            kind,
+            session_id: "s".into(),
+            author,
+            author_name: Some("Ada".into()),
+            typing,
+            message_id: seen,
+            at: 1,
+        }
+    }
+
+    /// Chat "s" on screen, the panel open, its history `list` loaded.
+    fn chat_on_screen(list: Vec<Message>) -> ChatState {
+        let mut state = ChatState::default();
+        state.set_open(true);
+        // The state the server's list shows is the one the chat's events lead to.
+        let mut listed = session("s", None);
+        for m in &list {
+            follow(&mut listed, m);
+        }
+        state.set_sessions(vec![listed]);
+        state.set_screen(Screen::Conversation(Some("s".into())));
+        state.add_page("s", None, page(list, None));
+        state
+    }
+
+    fn chat(state: &ChatState) -> ChatView<'_> {
+        state.view_model().chat
+    }
+
+    #[test]
+    fn a_resolved_event_resolves_the_chat_and_asks_for_a_rating() {
+        let mut state = chat_on_screen(vec![message(1, "s", Author::Visitor, None)]);
+        assert_eq!(chat(&state).rating, RatingView::Hidden);
+        assert!(chat(&state).can_end);
+        state.receive(vec![event(2, MessageKind::Resolved, Author::Agent)], 2);
+        assert_eq!(chat(&state).rating, RatingView::Ask);
+        assert!(!chat(&state).can_end, "a resolved chat is not ended again");
+        assert!(state.rows()[0].resolved);
+        let items = state.items(Some("s"));
+        assert_eq!(
+            (items[1].kind, items[1].author_name),
+            (MessageKind::Resolved, Some("Ada"))
+        );
+    }
+
+    #[test]
+    fn reopening_or_a_visitor_writing_opens_the_chat_again() {
+        let mut state = chat_on_screen(vec![
+            message(1, "s", Author::Visitor, None),
+            event(2, MessageKind::Resolved, Author::Visitor),
+        ]);
+        assert_eq!(chat(&state).rating, RatingView::Ask);
+        state.receive(vec![event(3, MessageKind::Reopened, Author::Agent)], 3);
+        assert_eq!(chat(&state).rating, RatingView::Hidden);
+        assert!(chat(&state).can_end && !state.rows()[0].resolved);
+        state.receive(vec![event(4, MessageKind::Resolved, Author::Agent)], 4);
+        // The visitor writes in the resolved chat: the send's answer is enough to show it open.
+        state.enqueue("c_1".into(), "one more thing".into());
+        state.ack(message(6, "s", Author::Visitor, Some("c_1")));
+        assert_eq!(chat(&state).rating, RatingView::Hidden);
+        assert!(!state.rows()[0].resolved);
+        // The server's `reopened` event (5, just before the message) comes later and changes nothing.
+        state.receive(
+            vec![
+                event(5, MessageKind::Reopened, Author::Visitor),
+                message(6, "s", Author::Visitor, Some("c_1")),
+            ],
+            6,
+        );
+        assert!(!state.rows()[0].resolved);
+    }
+
+    #[test]
+    fn a_rating_thanks_once_per_resolution_and_a_new_resolution_asks_again() {
+        let mut state = chat_on_screen(vec![
+            message(1, "s", Author::Visitor, None),
+            event(2, MessageKind::Resolved, Author::Agent),
+        ]);
+        state.receive(vec![event(3, MessageKind::Rated, Author::Visitor)], 3);
+        assert_eq!(chat(&state).rating, RatingView::Thanks);
+        assert_eq!(state.items(Some("s"))[2].score, Some(4));
+        state.receive(
+            vec![
+                event(4, MessageKind::Reopened, Author::Agent),
+                event(5, MessageKind::Resolved, Author::Agent),
+            ],
+            5,
+        );
+        assert_eq!(chat(&state).rating, RatingView::Ask);
+    }
+
+    #[test]
+    fn an_event_older_than_what_the_list_says_changes_nothing() {
+        let mut resolved = session("s", Some(event(3, MessageKind::Rated, Author::Visitor)));
+        resolved.status = Status::Resolved;
+        resolved.rating = Some(Rating {
+            score: 4,
+            comment: None,
+        });
+        let mut state = ChatState::default();
+        state.set_sessions(vec![resolved]);
+        state.set_screen(Screen::Conversation(Some("s".into())));
+        assert_eq!(chat(&state).rating, RatingView::Thanks);
+        // A long-poll from an older cursor brings the resolution again.
+        state.receive(vec![event(2, MessageKind::Resolved, Author::Agent)], 3);
+        assert_eq!(chat(&state).rating, RatingView::Thanks);
+    }
+
+    #[test]
+    fn the_answer_to_ending_or_rating_shows_at_once_unless_the_long_poll_brought_newer() {
+        let mut state = chat_on_screen(vec![message(1, "s", Author::Visitor, None)]);
+        let mut ended = session("s", Some(event(2, MessageKind::Resolved, Author::Visitor)));
+        ended.status = Status::Resolved;
+        state.session_changed(ended.clone());
+        assert_eq!(chat(&state).rating, RatingView::Ask);
+        state.receive(vec![event(3, MessageKind::Reopened, Author::Agent)], 3);
+        state.session_changed(ended);
+        assert_eq!(
+            chat(&state).rating,
+            RatingView::Hidden,
+            "a late answer does not undo the reopening"
+        );
+    }
+
+    #[test]
+    fn only_agent_texts_are_unread() {
+        let mut state = ChatState::default();
+        state.set_sessions(vec![session(
+            "s",
+            Some(event(2, MessageKind::Resolved, Author::Agent)),
+        )]);
+        assert_eq!(state.unread(), 0);
+        assert!(!state.rows()[0].unread);
+        state.receive(
+            vec![
+                event(3, MessageKind::Reopened, Author::Agent),
+                message(4, "s", Author::Agent, None),
+                event(5, MessageKind::Resolved, Author::Agent),
+            ],
+            5,
+        );
+        assert_eq!(state.unread(), 1);
+    }
+
+    #[test]
+    fn an_agent_types_until_it_stops_writes_or_goes_quiet_for_six_seconds() {
+        let mut state = chat_on_screen(vec![message(1, "s", Author::Visitor, None)]);
+        let typing = |on| signal(SignalKind::Typing, Author::Agent, Some(on), None);
+        assert!(state.receive_signals(vec![typing(true)], 10, 1_000));
+        assert_eq!(chat(&state).typing, Some("Ada"));
+        assert_eq!(state.signals_at(), 10);
+        state.receive_signals(vec![typing(false)], 11, 2_000);
+        assert_eq!(chat(&state).typing, None);
+        // A reply ends it.
+        state.receive_signals(vec![typing(true)], 12, 3_000);
+        state.receive(vec![message(2, "s", Author::Agent, None)], 2);
+        assert_eq!(chat(&state).typing, None);
+        // Six seconds without a refresh end it; a refresh moves the six seconds.
+        state.receive_signals(vec![typing(true)], 13, 10_000);
+        state.receive_signals(vec![typing(true)], 14, 12_000);
+        assert!(!state.expire_typing(16_500));
+        assert_eq!(chat(&state).typing, Some("Ada"));
+        assert!(state.expire_typing(18_000));
+        assert_eq!(chat(&state).typing, None);
+    }
+
+    #[test]
+    fn the_visitors_own_signals_say_nothing_here() {
+        let mut state = chat_on_screen(vec![message(1, "s", Author::Visitor, None)]);
+        let own = vec![
+            signal(SignalKind::Typing, Author::Visitor, Some(true), None),
+            signal(SignalKind::Seen, Author::Visitor, None, Some(1)),
+        ];
+        assert!(!state.receive_signals(own, 5, 0));
+        assert_eq!(chat(&state).typing, None);
+        assert!(!state.items(Some("s"))[0].seen);
+        assert_eq!(state.signals_at(), 5);
+    }
+
+    #[test]
+    fn seen_goes_under_the_visitors_last_message_the_agents_read() {
+        let mut state = chat_on_screen(vec![
+            message(1, "s", Author::Visitor, None),
+            message(2, "s", Author::Agent, None),
+            message(3, "s", Author::Visitor, None),
+            message(4, "s", Author::Visitor, None),
+        ]);
+        let seen = |state: &ChatState| -> Vec<i64> {
+            let mut ids = Vec::new();
+            for item in state.items(Some("s")) {
+                if item.seen {
+                    ids.push(match item.key {
+                        ItemKey::Message(id) => id,
+                        ItemKey::Client(_) => 0,
+                    });
+                }
+            }
+            ids
+        };
+        assert!(seen(&state).is_empty());
+        state.receive_signals(
+            vec![signal(SignalKind::Seen, Author::Agent, None, Some(3))],
+            1,
+            0,
+        );
+        assert_eq!(seen(&state), [3]);
+        // An older report does not move it back; the list's `seen_by_agent` says the same as signals.
+        state.receive_signals(
+            vec![signal(SignalKind::Seen, Author::Agent, None, Some(2))],
+            2,
+            0,
+        );
+        assert_eq!(seen(&state), [3]);
+        let mut listed = session("s", Some(message(4, "s", Author::Visitor, None)));
+        listed.seen_by_agent = Some(4);
+        state.set_sessions(vec![listed]);
+        assert_eq!(seen(&state), [4]);
+    }
+
+    #[test]
+    fn typing_is_reported_at_most_every_two_seconds_and_its_end_once() {
+        let mut state = chat_on_screen(Vec::new());
+        let report = |state: &mut ChatState, has_text, now| {
+            state
+                .composer_input(has_text, now)
+                .map(|(_, typing)| typing)
+        };
+        assert_eq!(report(&mut state, false, 0), None, "nothing to stop yet");
+        assert_eq!(report(&mut state, true, 1_000), Some(true));
+        assert_eq!(report(&mut state, true, 2_500), None);
+        assert_eq!(report(&mut state, true, 3_000), Some(true));
+        assert_eq!(report(&mut state, false, 3_100), Some(false));
+        assert_eq!(report(&mut state, false, 3_200), None);
+        assert_eq!(report(&mut state, true, 3_300), Some(true), "typing again");
+        // A chat not created yet has nobody to tell.
+        state.set_screen(Screen::Conversation(None));
+        assert_eq!(report(&mut state, true, 9_000), None);
+    }
+
+    #[test]
+    fn what_the_visitor_saw_is_reported_once_it_is_on_screen_and_only_when_it_grows() {
+        let mut state = chat_on_screen(vec![
+            message(1, "s", Author::Agent, None),
+            message(2, "s", Author::Visitor, None),
+        ]);
+        assert_eq!(state.take_seen_report(), Some(("s".into(), 1)));
+        assert_eq!(state.take_seen_report(), None);
+        state.set_open(false);
+        state.receive(vec![message(3, "s", Author::Agent, None)], 3);
+        assert_eq!(state.take_seen_report(), None, "the panel is closed");
+        state.set_open(true);
+        state.set_screen(Screen::List);
+        assert_eq!(state.take_seen_report(), None, "the list is on screen");
+        state.set_screen(Screen::Conversation(Some("s".into())));
+        assert_eq!(state.take_seen_report(), Some(("s".into(), 3)));
+        state.receive(vec![message(4, "s", Author::Visitor, None)], 4);
+        assert_eq!(state.take_seen_report(), None, "only agent messages count");
+    }
+
+    #[test]
+    fn the_header_names_the_agent_who_answered_last() {
+        let mut state = chat_on_screen(vec![message(1, "s", Author::Visitor, None)]);
+        assert_eq!(chat(&state).agent, None);
+        let mut reply = message(2, "s", Author::Agent, None);
+        reply.author_name = Some("Ada".into());
+        reply.author_avatar_url = Some("https://example.com/ada.png".into());
+        state.receive(
+            vec![reply, event(3, MessageKind::Resolved, Author::Agent)],
+            3,
+        );
+        let agent = chat(&state).agent.unwrap();
+        assert_eq!(
+            (agent.id, agent.author_avatar_url.as_deref()),
+            (2, Some("https://example.com/ada.png"))
+        );
+    }
+
+    #[test]
+    fn an_empty_chat_cannot_be_ended_and_the_list_has_no_chat_view() {
+        let mut state = ChatState::default();
+        state.set_sessions(vec![session("s", None)]);
+        state.set_screen(Screen::Conversation(Some("s".into())));
+        assert!(!chat(&state).can_end);
+        state.set_screen(Screen::List);
+        assert_eq!(chat(&state), ChatView::default());
+    }
+
+    #[test]
+    fn a_rows_line_is_the_start_of_its_text() {
+        assert_eq!(preview("short"), "short");
+        let long = "é".repeat(100);
+        assert_eq!(preview(&long).chars().count(), 80);
+    }
 }

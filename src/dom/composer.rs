@@ -21,7 +21,8 @@ pub struct Composer {
     textarea: HtmlTextAreaElement,
     /// Says the text was cut at the limit; hidden otherwise.
     hint: HtmlElement,
-    /// "Ada is typing…": a polite live region, so it is on the page (empty) before it has anything to say.
+    /// "Ada is typing…": a polite live region (`status`, so that the panel keeps one `aria-live` element, the
+    /// announcer), on the page (empty) before it has anything to say.
     typing: HtmlElement,
     strings: &'static Strings,
     _listeners: [EventListener; 4],
@@ -44,7 +45,7 @@ impl Composer {
         set_attributes(&hint, &[("role", "status")]);
         hint.set_hidden(true);
         let typing = doc.element("p", "typing");
-        set_attributes(&typing, &[("aria-live", "polite")]);
+        set_attributes(&typing, &[("role", "status")]);
         append(&element, &[&textarea, &send_button]);
         let _listeners = [
             send_on_click(&send_button, &textarea, &hint, dispatch),
