@@ -2,29 +2,27 @@
 //! pressed when chosen), an optional comment, Send rating; then a thank-you. Asked again after a chat is
 //! reopened and resolved anew.
 
-use super::{append, closest_data, focus, on, set_attributes, Dispatch, Doc, ViewEvent};
+use super::{append, closest_data, focus, set_attributes, Dispatch, Doc, ViewEvent};
 use crate::i18n::Strings;
 use crate::protocol::limits::RATING_COMMENT_MAX_CHARS;
 use crate::state::RatingView;
-use crate::text::decimal;
+use crate::text::{decimal, parse_decimal};
 use gloo_events::EventListener;
 use std::cell::Cell;
-use std::rc::Rc;
 use wasm_bindgen::{JsCast, UnwrapThrowExt};
 use web_sys::{HtmlButtonElement, HtmlElement, HtmlTextAreaElement};
 
 pub struct Csat {
     element: HtmlElement,
     ask: HtmlElement,
-    scores: Vec<HtmlElement>,
+    scores: HtmlElement,
     comment: HtmlTextAreaElement,
     send: HtmlButtonElement,
     thanks: HtmlElement,
     strings: &'static Strings,
-    /// The score chosen, 0 for none.
-    chosen: Rc<Cell<u8>>,
     shown: Cell<RatingView>,
-    _listeners: [EventListener; 2],
+    /// One listener for the scores and Send (`data-act`).
+    _click: EventListener,
 }
 
 impl Csat {
@@ -33,12 +31,11 @@ impl Csat {
         let ask = doc.element("div", "");
         ask.set_hidden(true);
         let question = doc.text("p", "", strings.rate_question);
-        let group = doc.element("div", "scores");
+        let scores = doc.element("div", "scores");
         set_attributes(
-            &group,
+            &scores,
             &[("role", "group"), ("aria-label", strings.rate_question)],
         );
-        let mut scores = Vec::with_capacity(5);
         for score in 1..=5 {
             let n = decimal(score);
             let mut name = n.clone();
@@ -49,11 +46,10 @@ impl Csat {
                 &[
                     ("aria-label", &name),
                     ("aria-pressed", "false"),
-                    ("data-score", &n),
+                    ("data-act", &n),
                 ],
             );
-            append(&group, &[&button]);
-            scores.push(button);
+            append(&scores, &[&button]);
         }
         let comment: HtmlTextAreaElement = doc.element("textarea", "").unchecked_into();
         comment.set_rows(2);
@@ -67,29 +63,28 @@ impl Csat {
             ],
         );
         let send: HtmlButtonElement = doc.button("primary", strings.send_rating).unchecked_into();
+        set_attributes(&send, &[("data-act", "send")]);
         send.set_disabled(true);
-        append(&ask, &[&question, &group, &comment, &send]);
+        append(&ask, &[&question, &scores, &comment, &send]);
         let thanks = doc.element("p", "notice");
         set_attributes(&thanks, &[("role", "status"), ("tabindex", "-1")]);
         append(&element, &[&ask, &thanks]);
 
-        let chosen = Rc::new(Cell::new(0));
-        let choose = {
-            let (chosen, scores, send) = (chosen.clone(), scores.clone(), send.clone());
-            EventListener::new(&group, "click", move |e| {
-                let Some(score) = closest_data(e, "data-score", "[data-score]") else {
+        let _click = {
+            let (scores, comment, send) = (scores.clone(), comment.clone(), send.clone());
+            let dispatch = dispatch.clone();
+            EventListener::new(&ask, "click", move |e| {
+                let Some(act) = closest_data(e, "data-act", "[data-act]") else {
                     return;
                 };
-                let score = crate::text::parse_decimal(&score).unwrap_or(0) as u8;
-                chosen.set(score);
-                press(&scores, score);
-                send.set_disabled(false);
-            })
-        };
-        let rate = {
-            let (chosen, comment) = (chosen.clone(), comment.clone());
-            on(&send, "click", dispatch, move |_| {
-                (chosen.get() > 0).then(|| ViewEvent::Rate(chosen.get(), comment.value()))
+                if act == "send" {
+                    if let Some(score) = pressed(&scores) {
+                        dispatch(ViewEvent::Rate(score, comment.value()));
+                    }
+                } else {
+                    press(&scores, parse_decimal(&act).unwrap_or(0) as u8);
+                    send.set_disabled(false);
+                }
             })
         };
         Csat {
@@ -100,9 +95,8 @@ impl Csat {
             send,
             thanks,
             strings,
-            chosen,
             shown: Cell::new(RatingView::Hidden),
-            _listeners: [choose, rate],
+            _click,
         }
     }
 
@@ -118,7 +112,6 @@ impl Csat {
             return;
         }
         if rating == RatingView::Ask {
-            self.chosen.set(0);
             press(&self.scores, 0);
             self.comment.set_value("");
             self.send.set_disabled(true);
@@ -137,14 +130,33 @@ impl Csat {
     }
 }
 
-/// Marks `score`'s button pressed and the others not (0: none).
-fn press(scores: &[HtmlElement], score: u8) {
-    let mut n = 0;
-    for button in scores {
-        n += 1;
-        set_attributes(
-            button,
-            &[("aria-pressed", if n == score { "true" } else { "false" })],
-        );
+/// Marks the button of `score` pressed and the others not (0: none).
+fn press(scores: &HtmlElement, score: u8) {
+    let buttons = scores.children();
+    for i in 0..buttons.length() {
+        if let Some(button) = buttons.item(i) {
+            set_attributes(
+                &button,
+                &[(
+                    "aria-pressed",
+                    if i + 1 == u32::from(score) {
+                        "true"
+                    } else {
+                        "false"
+                    },
+                )],
+            );
+        }
     }
+}
+
+/// The score whose button is pressed.
+fn pressed(scores: &HtmlElement) -> Option<u8> {
+    let buttons = scores.children();
+    for i in 0..buttons.length() {
+        if buttons.item(i)?.get_attribute("aria-pressed").as_deref() == Some("true") {
+            return Some(i as u8 + 1);
+        }
+    }
+    None
 }

@@ -1,7 +1,7 @@
 //! The panel's title bar: Back (in a conversation), the agent who last answered (name and avatar), End
 //! chat with its inline confirmation, and Close.
 
-use super::{append, focus, on, set_attributes, Dispatch, Doc, ViewEvent};
+use super::{append, closest_data, focus, set_attributes, Dispatch, Doc, ViewEvent};
 use crate::i18n::Strings;
 use crate::state::{ScreenKind, ViewModel};
 use gloo_events::EventListener;
@@ -14,18 +14,20 @@ pub struct Header {
     avatar: HtmlElement,
     title: HtmlElement,
     end: HtmlElement,
-    /// "End this chat?" End / Cancel, under the bar; hidden until End chat is pressed.
+    /// "End this chat?" End / Cancel, a row of the bar of its own; hidden until End chat is pressed.
     confirm: HtmlElement,
     close: HtmlElement,
     strings: &'static Strings,
-    _listeners: [EventListener; 5],
+    /// One listener for every button of the bar, told apart by `data-act`: each listener is its own
+    /// code in the wasm.
+    _click: EventListener,
 }
 
 impl Header {
     pub fn new(doc: &Doc, strings: &'static Strings, dispatch: &Dispatch) -> Header {
         let element = doc.element("div", "header");
         let back = doc.button("", "‹");
-        set_attributes(&back, &[("aria-label", strings.back)]);
+        set_attributes(&back, &[("aria-label", strings.back), ("data-act", "back")]);
         back.set_hidden(true);
         // Decorative: the name beside it says who it is.
         let avatar = doc.element("img", "");
@@ -33,11 +35,13 @@ impl Header {
         avatar.set_hidden(true);
         let title = doc.text("h2", "", strings.title);
         let end = doc.button("end", strings.end_chat);
+        set_attributes(&end, &[("data-act", "end")]);
         end.set_hidden(true);
         let close = doc.button("", "×");
-        set_attributes(&close, &[("aria-label", strings.close_chat)]);
-        append(&element, &[&back, &avatar, &title, &end, &close]);
-
+        set_attributes(
+            &close,
+            &[("aria-label", strings.close_chat), ("data-act", "close")],
+        );
         let confirm = doc.element("div", "confirm");
         set_attributes(
             &confirm,
@@ -45,37 +49,34 @@ impl Header {
         );
         confirm.set_hidden(true);
         let yes = doc.button("primary", strings.end);
+        set_attributes(&yes, &[("data-act", "yes")]);
         let cancel = doc.button("", strings.cancel);
+        set_attributes(&cancel, &[("data-act", "cancel")]);
         append(
             &confirm,
             &[&doc.text("p", "", strings.end_confirm), &yes, &cancel],
         );
-        // Focus goes to Cancel, the choice that loses nothing (chatwoot 5241: chats ended by mistake).
-        let ask = {
-            let (confirm, cancel) = (confirm.clone(), cancel.clone());
-            EventListener::new(&end, "click", move |_| {
-                confirm.set_hidden(false);
-                focus(&cancel);
+        append(&element, &[&back, &avatar, &title, &end, &close, &confirm]);
+        let _click = {
+            let (dispatch, confirm, end) = (dispatch.clone(), confirm.clone(), end.clone());
+            EventListener::new(&element, "click", move |e| {
+                let act = closest_data(e, "data-act", "[data-act]");
+                let act = act.as_deref().unwrap_or("");
+                // The confirmation shows only after End chat, with focus on Cancel, the choice that loses
+                // nothing (chatwoot 5241: chats ended by mistake).
+                if !act.is_empty() {
+                    confirm.set_hidden(act != "end");
+                }
+                match act {
+                    "back" => dispatch(ViewEvent::Back),
+                    "close" => dispatch(ViewEvent::Close),
+                    "end" => focus(&cancel),
+                    "cancel" => focus(&end),
+                    "yes" => dispatch(ViewEvent::EndChat),
+                    _ => {}
+                }
             })
         };
-        let dismiss = {
-            let (confirm, end) = (confirm.clone(), end.clone());
-            EventListener::new(&cancel, "click", move |_| {
-                confirm.set_hidden(true);
-                focus(&end);
-            })
-        };
-        let confirmed = confirm.clone();
-        let _listeners = [
-            on(&close, "click", dispatch, |_| Some(ViewEvent::Close)),
-            on(&back, "click", dispatch, |_| Some(ViewEvent::Back)),
-            on(&yes, "click", dispatch, move |_| {
-                confirmed.set_hidden(true);
-                Some(ViewEvent::EndChat)
-            }),
-            ask,
-            dismiss,
-        ];
         Header {
             element,
             back,
@@ -85,13 +86,12 @@ impl Header {
             confirm,
             close,
             strings,
-            _listeners,
+            _click,
         }
     }
 
-    /// The bar, then the confirmation under it.
-    pub fn elements(&self) -> [&HtmlElement; 2] {
-        [&self.element, &self.confirm]
+    pub fn element(&self) -> &HtmlElement {
+        &self.element
     }
 
     /// Back shows only in a conversation, End chat only in an open one with messages; the title is the
@@ -105,11 +105,11 @@ impl Header {
             self.confirm.set_hidden(true);
         }
         let agent = chat.agent;
-        let name = agent.and_then(|m| m.author_name.as_deref());
-        let title = name.unwrap_or(self.strings.title);
-        if self.title.text_content().as_deref() != Some(title) {
-            self.title.set_text_content(Some(title));
-        }
+        self.title.set_text_content(Some(
+            agent
+                .and_then(|m| m.author_name.as_deref())
+                .unwrap_or(self.strings.title),
+        ));
         // Only http(s): the URL is the agent's, set by the site owner, but an `<img>` is no place for others.
         let avatar = agent
             .and_then(|m| m.author_avatar_url.as_deref())

@@ -285,10 +285,9 @@ impl View {
             });
             let composer = Composer::new(doc, strings, dispatch);
             let [typing, hint, composer_row] = composer.elements();
-            let [bar, confirm] = header.elements();
             append(
                 &self.panel,
-                &[bar, confirm, &body_area, typing, hint, composer_row],
+                &[header.element(), &body_area, typing, hint, composer_row],
             );
             PanelContents {
                 header,
