@@ -172,21 +172,21 @@ impl Api {
         content: &str,
     ) -> Result<protocol::Message, ApiError> {
         let body = protocol::send_message_body(client_id, content);
-        let body = self.post(session_id, "/messages", body).await?;
+        let body = self
+            .post(&session_path(session_id, "/messages"), body)
+            .await?;
         decoded(protocol::decode_message_envelope(&body))
     }
 
-    /// A `POST /widget/v1/sessions/{id}{action}`: `/typing` and `/seen` answer 204, the others a body.
-    pub async fn post(
-        &self,
-        session_id: &str,
-        action: &str,
+    /// `POST /widget/v1/sessions/{id}{action}`: `/typing` and `/seen` answer 204 (`Value::Null`), the others a
+    /// body. A plain function around [`Api::call`], not an `async fn`: each async layer is a state machine of
+    /// its own in the wasm.
+    pub fn post<'a>(
+        &'a self,
+        path: &'a str,
         body: String,
-    ) -> Result<Value, ApiError> {
-        let mut path = String::from("/widget/v1/sessions/");
-        path.push_str(session_id);
-        path.push_str(action);
-        self.call(Method::Post, &path, Some(body), None).await
+    ) -> impl std::future::Future<Output = Result<Value, ApiError>> + 'a {
+        self.call(Method::Post, path, Some(body), None)
     }
 
     /// Long-poll: answers when there is something after `after`, or after `wait_seconds` with nothing.
@@ -329,6 +329,14 @@ impl Api {
         }
         parsed
     }
+}
+
+/// `/widget/v1/sessions/{id}{action}`.
+pub fn session_path(session_id: &str, action: &str) -> String {
+    let mut path = String::from("/widget/v1/sessions/");
+    path.push_str(session_id);
+    path.push_str(action);
+    path
 }
 
 #[wasm_bindgen]

@@ -251,7 +251,8 @@ impl Inner {
         let weak = Rc::downgrade(self);
         let api = self.api.clone();
         spawn_local(async move {
-            let result = api.post(&id, action, body).await;
+            let path = crate::api::session_path(&id, action);
+            let result = api.post(&path, body).await;
             let Some(inner) = weak.upgrade() else { return };
             match result.map(|answer| protocol::decode_session_envelope(&answer)) {
                 Ok(Ok(session)) => {
