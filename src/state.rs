@@ -280,9 +280,34 @@ impl ChatState {
     }
 
     fn add_session(&mut self, session: Session) {
-        if !self.sessions.iter().any(|s| s.id == session.id) {
+        if self.session_index(&session.id).is_none() {
             self.sessions.insert(0, session);
         }
+    }
+
+    /// Where `session_id` is in the list. One loop that every lookup by id shares (and the same for
+    /// conversations, [`ChatState::loaded_index`]): each `find`/`position`/`any` closure is its own code in
+    /// the wasm.
+    fn session_index(&self, session_id: &str) -> Option<usize> {
+        let mut i = 0;
+        while i < self.sessions.len() {
+            if self.sessions[i].id == session_id {
+                return Some(i);
+            }
+            i += 1;
+        }
+        None
+    }
+
+    fn loaded_index(&self, session_id: &str) -> Option<usize> {
+        let mut i = 0;
+        while i < self.messages.len() {
+            if self.messages[i].session_id == session_id {
+                return Some(i);
+            }
+            i += 1;
+        }
+        None
     }
 
     /// A page of a conversation arrived: its latest messages when it opens (`before` is `None`), or the
@@ -320,15 +345,11 @@ impl ChatState {
     }
 
     fn loaded(&self, session_id: &str) -> Option<&Loaded> {
-        self.messages.iter().find(|l| l.session_id == session_id)
+        self.loaded_index(session_id).map(|i| &self.messages[i])
     }
 
     fn conversation_entry(&mut self, session_id: &str) -> &mut Loaded {
-        let index = match self
-            .messages
-            .iter()
-            .position(|l| l.session_id == session_id)
-        {
+        let index = match self.loaded_index(session_id) {
             Some(index) => index,
             None => {
                 self.messages.push(Loaded {
@@ -352,11 +373,7 @@ impl ChatState {
                     self.outbox.remove(index);
                 }
             }
-            match self
-                .sessions
-                .iter()
-                .position(|s| s.id == message.session_id)
-            {
+            match self.session_index(&message.session_id) {
                 Some(index) => {
                     let mut session = self.sessions.remove(index);
                     if session
@@ -387,12 +404,8 @@ impl ChatState {
                     self.sessions.insert(0, session);
                 }
             }
-            let loaded = self
-                .messages
-                .iter_mut()
-                .find(|l| l.session_id == message.session_id);
-            let is_new = match loaded {
-                Some(loaded) => insert_sorted(&mut loaded.list, message.clone()),
+            let is_new = match self.loaded_index(&message.session_id) {
+                Some(i) => insert_sorted(&mut self.messages[i].list, message.clone()),
                 // Not loaded: it will come with the history; new if we have not seen its id.
                 None => message.id > self.last_read,
             };
@@ -451,11 +464,11 @@ impl ChatState {
     }
 
     fn session(&self, session_id: &str) -> Option<&Session> {
-        self.sessions.iter().find(|s| s.id == session_id)
+        self.session_index(session_id).map(|i| &self.sessions[i])
     }
 
     fn session_mut(&mut self, session_id: &str) -> Option<&mut Session> {
-        self.sessions.iter_mut().find(|s| s.id == session_id)
+        self.session_index(session_id).map(|i| &mut self.sessions[i])
     }
 
     /// What the header, rating prompt and typing line show of `session_id`.
@@ -751,7 +764,7 @@ impl ChatState {
         for pending in self.outbox.iter_mut().filter(|p| p.session_id.is_none()) {
             pending.session_id = Some(id.clone());
         }
-        if !self.sessions.iter().any(|s| s.id == id) {
+        if self.session_index(&id).is_none() {
             self.conversation_entry(&id);
         }
         if matches!(self.screen(), Screen::Conversation(None)) {
