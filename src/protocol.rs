@@ -24,16 +24,23 @@ pub trait Decode: Sized {
     fn decode(value: &Value) -> Result<Self, DecodeError>;
 }
 
+/// "`key` is not …", put together by hand: each `format!` is its own code in the wasm.
+fn wrong(key: &str, what: &str) -> DecodeError {
+    let mut text = String::from("`");
+    text.push_str(key);
+    text.push_str("` ");
+    text.push_str(what);
+    DecodeError(text)
+}
+
 fn field<'a>(object: &'a Value, key: &str) -> Result<&'a Value, DecodeError> {
-    object
-        .get(key)
-        .ok_or_else(|| DecodeError(format!("missing `{key}`")))
+    object.get(key).ok_or_else(|| wrong(key, "is missing"))
 }
 
 fn string_field(object: &Value, key: &str) -> Result<String, DecodeError> {
     match field(object, key)? {
         Value::String(s) => Ok(s.clone()),
-        _ => Err(DecodeError(format!("`{key}` is not a string"))),
+        _ => Err(wrong(key, "is not a string")),
     }
 }
 
@@ -41,15 +48,15 @@ fn optional_string_field(object: &Value, key: &str) -> Result<Option<String>, De
     match object.get(key) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(DecodeError(format!("`{key}` is not a string"))),
+        Some(_) => Err(wrong(key, "is not a string")),
     }
 }
 
 fn integer_field(object: &Value, key: &str) -> Result<i64, DecodeError> {
     match field(object, key)? {
         Value::Number(text) => crate::text::parse_decimal(text)
-            .ok_or_else(|| DecodeError(format!("`{key}` is not an integer"))),
-        _ => Err(DecodeError(format!("`{key}` is not a number"))),
+            .ok_or_else(|| wrong(key, "is not an integer")),
+        _ => Err(wrong(key, "is not a number")),
     }
 }
 
@@ -84,7 +91,7 @@ fn list_field<T: Decode>(object: &Value, key: &str) -> Result<Vec<T>, DecodeErro
             }
             Ok(decoded)
         }
-        _ => Err(DecodeError(format!("`{key}` is not a list"))),
+        _ => Err(wrong(key, "is not a list")),
     }
 }
 
@@ -395,7 +402,7 @@ mod tests {
         let err = Message::decode(&value(r#"{"id":"7","session_id":"s"}"#)).unwrap_err();
         assert_eq!(err, DecodeError("`id` is not a number".into()));
         let err = decode_session_list(&value(r#"{"items":[]}"#)).unwrap_err();
-        assert_eq!(err, DecodeError("missing `sessions`".into()));
+        assert_eq!(err, DecodeError("`sessions` is missing".into()));
     }
 
     #[test]
