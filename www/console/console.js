@@ -161,7 +161,7 @@
         : (m.author === 'agent' ? (m.author_name || 'Agent') + ': ' : '') + clip(m.content, 80);
       const st = el('span', 'row status-row');
       st.append(statusBadge(s));
-      if (s.rating) st.append(ratingText(s.rating, 'rating'));
+      if (s.rating) st.append(ratingText(s.rating, 'rating', 60));
       b.append(head,
         el('span', 'meta', `${wsLabel(s)} · ${fmtTime(m ? m.created_at : s.created_at)}`),
         st,
@@ -177,12 +177,12 @@
   const resolved = (s) => s.status === 'resolved';
   const statusBadge = (s) => el('span', 'badge status ' + (resolved(s) ? 'resolved' : 'open'), resolved(s) ? 'Resolved' : 'Open');
   // "★4 Quick and friendly": the star is for the eye, "Rated 4 of 5" for screen readers.
-  function ratingText(r, cls) {
+  function ratingText(r, cls, max = 1000) {
     const e = el('span', cls);
     const star = el('span', 'stars', stars(r));
     star.setAttribute('aria-hidden', 'true');
     e.append(star, el('span', 'sr-only', `Rated ${r.score} of 5`));
-    if (r.comment) e.append(' ', el('span', 'comment', r.comment));
+    if (r.comment) e.append(' ', el('span', 'comment', clip(r.comment, max)));
     return e;
   }
 
@@ -199,10 +199,12 @@
     if (wasFocused) $(resolved(s) ? 'reopen' : 'resolve').focus(); // the pressed button is gone: keep focus here
   }
 
+  let statusBusy = false; // not `disabled`: disabling the focused button would drop keyboard focus to the page
   async function setStatus(action) {
     const id = openId, btn = $(action);
-    if (!id || btn.disabled) return;
-    btn.disabled = true;
+    if (!id || statusBusy) return;
+    statusBusy = true;
+    btn.setAttribute('aria-busy', 'true');
     say('status-error');
     try {
       const r = await api(`/api/sessions/${encodeURIComponent(id)}/${action}`, { method: 'POST', body: {} });
@@ -217,7 +219,8 @@
     } catch (e) {
       if (openId === id) fail('status-error')(e);
     } finally {
-      btn.disabled = false;
+      statusBusy = false;
+      btn.removeAttribute('aria-busy');
     }
   }
 
