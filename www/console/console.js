@@ -190,7 +190,7 @@
   // The open chat's status bar: its status (and rating), and Resolve or Reopen.
   function renderStatus(s) {
     const p = $('view-status');
-    p.replaceChildren(statusBadge(s));
+    p.replaceChildren(el('span', 'sr-only', 'Status: '), statusBadge(s));
     if (resolved(s) && s.resolved_at) p.append(' ', el('span', 'muted', 'since ' + fmtShort(s.resolved_at)));
     if (s.rating) p.append(' ', ratingText(s.rating, 'rating'));
     const wasFocused = document.activeElement === $('resolve') || document.activeElement === $('reopen');
