@@ -94,6 +94,8 @@ pub struct Agent {
     pub org_id: i64,
     /// Shown to visitors as the author of replies.
     pub name: String,
+    /// Shown to visitors beside the name, when the agent has one.
+    pub avatar_url: Option<String>,
 }
 
 /// The name replies carry when they are sent with the org's secret key rather than an agent key.
@@ -106,20 +108,25 @@ pub async fn agent_for_key(db: &AnyPool, key: &str) -> Result<Option<Agent>, sql
         return Ok(org.map(|org_id| Agent {
             org_id,
             name: SECRET_KEY_AGENT_NAME.to_owned(),
+            avatar_url: None,
         }));
     }
     if !key.starts_with("ak_") {
         return Ok(None);
     }
     let presented = hash_secret(key);
-    let row: Option<(i64, String, Vec<u8>)> =
-        sqlx::query_as("SELECT org_id, name, key_hash FROM agents WHERE key_hash = $1")
+    let row: Option<(i64, String, Vec<u8>, Option<String>)> =
+        sqlx::query_as("SELECT org_id, name, key_hash, avatar_url FROM agents WHERE key_hash = $1")
             .bind(&presented)
             .fetch_optional(db)
             .await?;
     Ok(row
-        .filter(|(_, _, stored)| same(stored, &presented))
-        .map(|(org_id, name, _)| Agent { org_id, name }))
+        .filter(|(_, _, stored, _)| same(stored, &presented))
+        .map(|(org_id, name, _, avatar_url)| Agent {
+            org_id,
+            name,
+            avatar_url,
+        }))
 }
 
 /// The key that signs user tokens. `id` goes into each token as `kid`.

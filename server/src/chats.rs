@@ -142,6 +142,11 @@ pub struct MessageRow {
     pub content: String,
     /// Unix seconds.
     pub created_at: i64,
+    /// `text`, or the event this row is (`frontdesk_protocol::wire::MessageKind`, as stored).
+    pub kind: String,
+    pub author_avatar_url: Option<String>,
+    /// 1 to 5 on a `rated` event.
+    pub score: Option<i64>,
 }
 
 /// A session with what both audiences need to show it.
@@ -160,6 +165,29 @@ pub struct Session {
     pub last_message: Option<MessageRow>,
     /// Position in the order of latest activity (higher = more recent); the agent list's paging cursor.
     pub activity_seq: i64,
+    pub status: Status,
+    /// Unix seconds; set while resolved.
+    pub resolved_at: Option<i64>,
+    /// The rating of the current resolution.
+    pub rating: Option<(i64, Option<String>)>,
+    pub seen_by_visitor: Option<i64>,
+    pub seen_by_agent: Option<i64>,
+}
+
+/// `sessions.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Open,
+    Resolved,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Resolved => "resolved",
+        }
+    }
 }
 
 impl Session {
@@ -208,7 +236,16 @@ struct SessionRow {
     lm_author_name: Option<String>,
     lm_content: Option<String>,
     lm_created_at: Option<i64>,
+    lm_kind: Option<String>,
+    lm_author_avatar_url: Option<String>,
+    lm_score: Option<i64>,
     activity_seq: i64,
+    status: String,
+    resolved_at: Option<i64>,
+    rating_score: Option<i64>,
+    rating_comment: Option<String>,
+    seen_by_visitor: Option<i64>,
+    seen_by_agent: Option<i64>,
 }
 
 impl From<SessionRow> for Session {
@@ -228,6 +265,9 @@ impl From<SessionRow> for Session {
                 author_name: r.lm_author_name,
                 content,
                 created_at,
+                kind: r.lm_kind.unwrap_or_else(|| "text".to_owned()),
+                author_avatar_url: r.lm_author_avatar_url,
+                score: r.lm_score,
             }),
             _ => None,
         };
@@ -246,6 +286,15 @@ impl From<SessionRow> for Session {
             },
             last_message,
             activity_seq: r.activity_seq,
+            status: if r.status == "resolved" {
+                Status::Resolved
+            } else {
+                Status::Open
+            },
+            resolved_at: r.resolved_at,
+            rating: r.rating_score.map(|score| (score, r.rating_comment)),
+            seen_by_visitor: r.seen_by_visitor,
+            seen_by_agent: r.seen_by_agent,
         }
     }
 }
@@ -260,10 +309,14 @@ const SESSION_SELECT: &str = "SELECT s.id, s.org_id, s.external_id, s.created_at
         s.visitor_name, s.visitor_email, s.visitor_avatar_url, s.non_verified_custom_data,
         c.email AS contact_email, c.name AS contact_name, c.custom_data AS contact_custom_data,
         m.id AS lm_id, m.client_id AS lm_client_id, m.author AS lm_author, m.author_name AS lm_author_name,
-        m.content AS lm_content, m.created_at AS lm_created_at, s.activity_seq
+        m.content AS lm_content, m.created_at AS lm_created_at, m.kind AS lm_kind,
+        m.author_avatar_url AS lm_author_avatar_url, m.score AS lm_score, s.activity_seq,
+        s.status, s.resolved_at, r.score AS rating_score, r.comment AS rating_comment,
+        s.seen_by_visitor, s.seen_by_agent
     FROM sessions s
     LEFT JOIN contacts c ON c.id = s.contact_id
     LEFT JOIN messages m ON m.id = (SELECT MAX(id) FROM messages WHERE session_id = s.id)
+    LEFT JOIN ratings r ON r.session_id = s.id AND r.resolution_id = s.resolution_id
     WHERE ";
 
 /// Most sessions a list returns (newest first).
@@ -407,7 +460,11 @@ pub async fn device_is_known(
 }
 
 const MESSAGE_COLUMNS: &str =
-    "m.id, m.session_id, m.client_id, m.author, m.author_name, m.content, m.created_at";
+    "m.id, m.session_id, m.client_id, m.author, m.author_name, m.content, m.created_at,
+    m.kind, m.author_avatar_url, m.score";
+/// The same columns as `RETURNING` gives them (no table alias).
+const RETURNED_COLUMNS: &str =
+    "id, session_id, client_id, author, author_name, content, created_at, kind, author_avatar_url, score";
 
 /// A page of `session`'s history: its latest `limit` messages with `id < before` (of all, without `before`), oldest
 /// first, and the `before` of the page below it (`None` when none is older). The caller got `session` from
@@ -464,6 +521,7 @@ pub struct NewMessage {
     pub client_id: Option<ClientId>,
     pub author: Author,
     pub author_name: Option<String>,
+    pub author_avatar_url: Option<String>,
     pub content: MessageContent,
 }
 
@@ -490,36 +548,42 @@ pub async fn message_by_client_id(
     .await
 }
 
-/// Stores `message` in `session` (which the caller found with its viewer), once per client id.
+/// Stores `message` in `session` (which the caller found with its viewer), once per client id. A visitor's message
+/// in a resolved chat reopens it: a `reopened` event is stored just before it, in the same transaction.
 pub async fn insert_message(
     db: &AnyPool,
     session: &Session,
     message: NewMessage,
 ) -> Result<Stored, sqlx::Error> {
     // A single statement: the UNIQUE (session_id, client_id) constraint, not a prior read, decides whether this is
-    // a retry, so two racing retries store one message.
+    // a retry, so two racing retries store one message. A visitor's message goes in this way only while the chat is
+    // open (checked in the statement, so a resolve that committed after the caller read the session is seen); else
+    // it takes the reopening path below.
+    let only_while_open = message.author == Author::Visitor;
     let sql = match crate::db::backend(db) {
         // One writer at a time: ids commit in the order they are handed out.
-        Backend::Sqlite => {
-            "INSERT INTO messages (session_id, client_id, author, author_name, content, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)
+        Backend::Sqlite => format!(
+            "INSERT INTO messages (session_id, client_id, author, author_name, content, created_at, author_avatar_url)
+             SELECT $1, $2, $3, $4, $5, $6, $8 WHERE $7 = $7 AND ($9 = 0 OR
+                 (SELECT status FROM sessions WHERE id = $1) = 'open')
              ON CONFLICT (session_id, client_id) DO NOTHING
-             RETURNING id, session_id, client_id, author, author_name, content, created_at"
-        }
+             RETURNING {RETURNED_COLUMNS}"
+        ),
         // A sequence hands out ids at insert time, but they become visible at commit: if a message with a higher id
         // committed first, a long-poll could move its cursor past a lower id still in flight and never see it. So
         // one org's inserts take turns: the statement first takes the org's transaction lock (the row it inserts,
         // and so its id, comes after), and holds it until it commits, so its ids become visible in order. Per org
         // because every cursor is: a visitor's and an agent's reads never span two orgs. One statement, so the lock
         // costs no extra round trip.
-        Backend::Postgres => {
-            "INSERT INTO messages (session_id, client_id, author, author_name, content, created_at)
-             SELECT $1, $2, $3, $4, $5, $6 FROM (SELECT pg_advisory_xact_lock($7)) AS turn
+        Backend::Postgres => format!(
+            "INSERT INTO messages (session_id, client_id, author, author_name, content, created_at, author_avatar_url)
+             SELECT $1, $2, $3, $4, $5, $6, $8 FROM (SELECT pg_advisory_xact_lock($7)) AS turn
+             WHERE $9 = 0 OR (SELECT status FROM sessions WHERE id = $1) = 'open'
              ON CONFLICT (session_id, client_id) DO NOTHING
-             RETURNING id, session_id, client_id, author, author_name, content, created_at"
-        }
+             RETURNING {RETURNED_COLUMNS}"
+        ),
     };
-    let created: Option<MessageRow> = sqlx::query_as(sql)
+    let created: Option<MessageRow> = sqlx::query_as(&sql)
         .bind(&session.id)
         .bind(message.client_id.as_ref().map(ClientId::as_str))
         .bind(message.author)
@@ -527,17 +591,309 @@ pub async fn insert_message(
         .bind(message.content.as_str())
         .bind(now())
         .bind(session.org_id)
+        .bind(&message.author_avatar_url)
+        .bind(i64::from(only_while_open))
         .fetch_optional(db)
         .await?;
     if let Some(created) = created {
         return Ok(Stored::Created(created));
     }
-    // Only a client id can conflict, and the message holding it is never deleted on its own.
-    let client_id = message.client_id.ok_or(sqlx::Error::RowNotFound)?;
-    let existing = message_by_client_id(db, session, &client_id).await?;
-    existing
-        .map(Stored::AlreadyThere)
-        .ok_or(sqlx::Error::RowNotFound)
+    if let Some(client_id) = &message.client_id {
+        if let Some(existing) = message_by_client_id(db, session, client_id).await? {
+            return Ok(Stored::AlreadyThere(existing));
+        }
+    }
+    if !only_while_open {
+        // Only a client id can conflict, and the message holding it is never deleted on its own.
+        return Err(sqlx::Error::RowNotFound);
+    }
+    // The chat is resolved: reopen it and store the message, together.
+    let mut tx = db.begin().await?;
+    take_turn(db, &mut tx, session.org_id).await?;
+    let reopened = sqlx::query(
+        "UPDATE sessions SET status = 'open', resolved_at = NULL, resolution_id = NULL
+         WHERE id = $1 AND status = 'resolved'",
+    )
+    .bind(&session.id)
+    .execute(&mut *tx)
+    .await?;
+    if reopened.rows_affected() > 0 {
+        insert_event(&mut tx, session, Event::Reopened, &EventAuthor::visitor()).await?;
+    }
+    let created: Option<MessageRow> = sqlx::query_as(&format!(
+        "INSERT INTO messages (session_id, client_id, author, author_name, content, created_at, author_avatar_url)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (session_id, client_id) DO NOTHING
+         RETURNING {RETURNED_COLUMNS}"
+    ))
+    .bind(&session.id)
+    .bind(message.client_id.as_ref().map(ClientId::as_str))
+    .bind(message.author)
+    .bind(&message.author_name)
+    .bind(message.content.as_str())
+    .bind(now())
+    .bind(&message.author_avatar_url)
+    .fetch_optional(&mut *tx)
+    .await?;
+    match created {
+        Some(created) => {
+            tx.commit().await?;
+            Ok(Stored::Created(created))
+        }
+        None => {
+            // A racing retry stored it meanwhile (it reopened the chat too).
+            tx.rollback().await?;
+            let client_id = message.client_id.ok_or(sqlx::Error::RowNotFound)?;
+            message_by_client_id(db, session, &client_id)
+                .await?
+                .map(Stored::AlreadyThere)
+                .ok_or(sqlx::Error::RowNotFound)
+        }
+    }
+}
+
+/// On Postgres, takes the org's insert lock until the transaction ends (see [`insert_message`]); SQLite's one
+/// writer needs none.
+async fn take_turn(
+    db: &AnyPool,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    org_id: i64,
+) -> Result<(), sqlx::Error> {
+    if crate::db::backend(db) == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(org_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// An event in a chat's life, stored as a message of its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Event {
+    Resolved,
+    Reopened,
+    Rated(i64),
+}
+
+/// Who caused an event: the visitor, or an agent with its name and avatar.
+#[derive(Debug, Clone)]
+pub struct EventAuthor {
+    pub author: Author,
+    pub name: Option<String>,
+    pub avatar_url: Option<String>,
+}
+
+impl EventAuthor {
+    pub fn visitor() -> Self {
+        Self {
+            author: Author::Visitor,
+            name: None,
+            avatar_url: None,
+        }
+    }
+}
+
+async fn insert_event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    session: &Session,
+    event: Event,
+    by: &EventAuthor,
+) -> Result<MessageRow, sqlx::Error> {
+    let (kind, score, content) = match event {
+        Event::Resolved => ("resolved", None, ""),
+        Event::Reopened => ("reopened", None, ""),
+        Event::Rated(score) => ("rated", Some(score), ""),
+    };
+    sqlx::query_as(&format!(
+        "INSERT INTO messages (session_id, client_id, author, author_name, content, created_at, kind, score,
+                               author_avatar_url)
+         VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8)
+         RETURNING {RETURNED_COLUMNS}"
+    ))
+    .bind(&session.id)
+    .bind(by.author)
+    .bind(&by.name)
+    .bind(content)
+    .bind(now())
+    .bind(kind)
+    .bind(score)
+    .bind(&by.avatar_url)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Resolves or reopens `session` (found by the caller with its viewer): stores the event and changes the status,
+/// together. `None` when the chat already had that status (nothing is stored: a retry is safe).
+pub async fn set_status(
+    db: &AnyPool,
+    session: &Session,
+    to: Status,
+    by: &EventAuthor,
+) -> Result<Option<MessageRow>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    take_turn(db, &mut tx, session.org_id).await?;
+    // The write comes first: on SQLite it takes the write lock at once (a read first could not upgrade to a write
+    // while another connection writes), and on Postgres its row lock orders two racing changes of one chat.
+    let changed = sqlx::query("UPDATE sessions SET status = $2 WHERE id = $1 AND status <> $2")
+        .bind(&session.id)
+        .bind(to.as_str())
+        .execute(&mut *tx)
+        .await?;
+    if changed.rows_affected() == 0 {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    let event = match to {
+        Status::Resolved => Event::Resolved,
+        Status::Open => Event::Reopened,
+    };
+    let row = insert_event(&mut tx, session, event, by).await?;
+    let (resolved_at, resolution_id) = match to {
+        Status::Resolved => (Some(row.created_at), Some(row.id)),
+        Status::Open => (None, None),
+    };
+    sqlx::query("UPDATE sessions SET resolved_at = $2, resolution_id = $3 WHERE id = $1")
+        .bind(&session.id)
+        .bind(resolved_at)
+        .bind(resolution_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Some(row))
+}
+
+/// Why a rating was not stored.
+#[derive(Debug)]
+pub enum RatingRefused {
+    NotResolved,
+    AlreadyRated,
+    Db(sqlx::Error),
+}
+
+impl From<sqlx::Error> for RatingRefused {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Db(e)
+    }
+}
+
+/// Stores the visitor's rating of `session`'s current resolution, and its `rated` event.
+pub async fn rate(
+    db: &AnyPool,
+    session: &Session,
+    score: i64,
+    comment: Option<&str>,
+) -> Result<MessageRow, RatingRefused> {
+    let mut tx = db.begin().await?;
+    take_turn(db, &mut tx, session.org_id).await?;
+    // The primary key (session, resolution) refuses a second rating, however many race.
+    let inserted = sqlx::query(
+        "INSERT INTO ratings (session_id, resolution_id, org_id, external_id, score, comment, created_at)
+         SELECT s.id, s.resolution_id, s.org_id, s.external_id, $2, $3, $4 FROM sessions s
+         WHERE s.id = $1 AND s.status = 'resolved' AND s.resolution_id IS NOT NULL
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(&session.id)
+    .bind(score)
+    .bind(comment)
+    .bind(now())
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        let status: String = sqlx::query_scalar("SELECT status FROM sessions WHERE id = $1")
+            .bind(&session.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.rollback().await?;
+        return Err(if status == "resolved" {
+            RatingRefused::AlreadyRated
+        } else {
+            RatingRefused::NotResolved
+        });
+    }
+    let mut row = insert_event(
+        &mut tx,
+        session,
+        Event::Rated(score),
+        &EventAuthor::visitor(),
+    )
+    .await?;
+    if let Some(comment) = comment {
+        sqlx::query("UPDATE messages SET content = $2 WHERE id = $1")
+            .bind(row.id)
+            .bind(comment)
+            .execute(&mut *tx)
+            .await?;
+        row.content = comment.to_owned();
+    }
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// Records that one side of `session` saw it up to `message_id` (only ever growing). `false` when `message_id` is
+/// not a message of this chat.
+pub async fn mark_seen(
+    db: &AnyPool,
+    session: &Session,
+    by: Author,
+    message_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let found: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE id = $1 AND session_id = $2) AS found",
+    )
+    .bind(message_id)
+    .bind(&session.id)
+    .fetch_one(db)
+    .await?;
+    if found == 0 {
+        return Ok(false);
+    }
+    let column = match by {
+        Author::Visitor => "seen_by_visitor",
+        Author::Agent => "seen_by_agent",
+    };
+    sqlx::query(&format!(
+        "UPDATE sessions SET {column} = $2 WHERE id = $1 AND ({column} IS NULL OR {column} < $2)"
+    ))
+    .bind(&session.id)
+    .bind(message_id)
+    .execute(db)
+    .await?;
+    Ok(true)
+}
+
+/// `GET /api/csat`: how many ratings of each score (index 0 = score 1) an org got in `[from, to)`.
+pub async fn rating_counts(
+    db: &AnyPool,
+    org_id: i64,
+    scope: Option<&ExternalId>,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Result<[i64; 5], sqlx::Error> {
+    let mut qb = Sql::new("SELECT score, COUNT(*) FROM ratings WHERE org_id = ");
+    qb.push_bind(org_id);
+    if let Some(scope) = scope {
+        qb.push(" AND external_id = ")
+            .push_bind(scope.as_str().to_owned());
+    }
+    if let Some(from) = from {
+        qb.push(" AND created_at >= ").push_bind(from);
+    }
+    if let Some(to) = to {
+        qb.push(" AND created_at < ").push_bind(to);
+    }
+    qb.push(" GROUP BY score");
+    let rows: Vec<(i64, i64)> = qb.fetch_all(db).await?;
+    let mut counts = [0; 5];
+    for (score, count) in rows {
+        if let Some(slot) = usize::try_from(score - 1)
+            .ok()
+            .and_then(|i| counts.get_mut(i))
+        {
+            *slot = count;
+        }
+    }
+    Ok(counts)
 }
 
 fn now() -> i64 {

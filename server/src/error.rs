@@ -116,6 +116,12 @@ pub enum ApiError {
     /// 404 `not_found`
     #[error("no such route")]
     NotFound,
+    /// 409 `not_resolved`
+    #[error("this chat is open: a rating is for a resolved chat")]
+    NotResolved,
+    /// 409 `already_rated`
+    #[error("this chat's resolution is already rated (one rating per resolution)")]
+    AlreadyRated,
     /// Any other bare HTTP error (405 from the router, 416 from static files, …), given our body on the way out.
     #[error("{}", .0.canonical_reason().unwrap_or("request failed"))]
     Status(StatusCode),
@@ -135,6 +141,16 @@ impl From<sqlx::Error> for ApiError {
             Self::DatabaseUnavailable(e)
         } else {
             Self::Database(e)
+        }
+    }
+}
+
+impl From<crate::chats::RatingRefused> for ApiError {
+    fn from(e: crate::chats::RatingRefused) -> Self {
+        match e {
+            crate::chats::RatingRefused::NotResolved => Self::NotResolved,
+            crate::chats::RatingRefused::AlreadyRated => Self::AlreadyRated,
+            crate::chats::RatingRefused::Db(e) => e.into(),
         }
     }
 }
@@ -162,6 +178,7 @@ impl ApiError {
             | Self::InvalidApiKey => StatusCode::UNAUTHORIZED,
             Self::OriginNotAllowed(_) | Self::OriginForbidden => StatusCode::FORBIDDEN,
             Self::SessionNotFound | Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotResolved | Self::AlreadyRated => StatusCode::CONFLICT,
             Self::BodyTooLarge | Self::MessageTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::InvalidExternalId(..) | Self::InvalidBody(_) | Self::InvalidQuery(_) => {
@@ -225,6 +242,8 @@ impl ApiError {
             Self::UriTooLong(_) => ErrorCode::UriTooLong,
             Self::SessionNotFound => ErrorCode::SessionNotFound,
             Self::NotFound => ErrorCode::NotFound,
+            Self::NotResolved => ErrorCode::NotResolved,
+            Self::AlreadyRated => ErrorCode::AlreadyRated,
             Self::Status(StatusCode::METHOD_NOT_ALLOWED) => ErrorCode::MethodNotAllowed,
             Self::Status(status) if status.is_server_error() => ErrorCode::Internal,
             Self::Status(_) => ErrorCode::HttpError,

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use frontdesk_server::client_ip::TrustedProxy;
-use frontdesk_server::domain::{AllowedOrigin, Label};
+use frontdesk_server::domain::{AllowedOrigin, AvatarUrl, Label};
 use frontdesk_server::rate_limit::{AbuseLimitsConfig, RateLimit};
 use frontdesk_server::realtime::PollCaps;
 use frontdesk_server::startup::{self, Config, ConnectionLimits};
@@ -196,6 +196,9 @@ enum AgentCommand {
         /// Shown to visitors as the author of the agent's replies.
         #[arg(long, value_parser = parse_name)]
         name: Label,
+        /// Shown to visitors beside the name in the chat's header (an http(s) URL).
+        #[arg(long = "avatar-url", value_parser = parse_avatar_url)]
+        avatar_url: Option<AvatarUrl>,
         /// Print {"agent_key"} as JSON.
         #[arg(long)]
         json: bool,
@@ -210,6 +213,10 @@ enum SigningKeyCommand {
 
 fn parse_name(raw: &str) -> Result<Label, String> {
     Label::parse(raw, Label::NAME_MAX).map_err(|e| e.to_string())
+}
+
+fn parse_avatar_url(raw: &str) -> Result<AvatarUrl, String> {
+    AvatarUrl::parse(raw).map_err(|e| e.to_string())
 }
 
 fn parse_proxy(raw: &str) -> Result<TrustedProxy, String> {
@@ -285,9 +292,10 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Agent(AgentCommand::Create {
             widget_token,
             name,
+            avatar_url,
             json,
         }) => {
-            let key = orgs::create_agent(&db, &widget_token, &name).await?;
+            let key = orgs::create_agent(&db, &widget_token, &name, avatar_url.as_ref()).await?;
             if json {
                 println!("{}", serde_json::json!({ "agent_key": key }));
             } else {

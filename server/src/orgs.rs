@@ -60,18 +60,22 @@ pub async fn create_agent(
     db: &AnyPool,
     widget_token: &str,
     name: &Label,
+    avatar_url: Option<&crate::domain::AvatarUrl>,
 ) -> Result<String, AdminError> {
     let org = org_for_widget_token(db, widget_token)
         .await?
         .ok_or_else(|| AdminError::UnknownWidgetToken(widget_token.to_owned()))?;
     let key = auth::generate_agent_key();
-    sqlx::query("INSERT INTO agents (org_id, name, key_hash, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(org.id)
-        .bind(name.as_str())
-        .bind(auth::hash_secret(&key))
-        .bind(now())
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "INSERT INTO agents (org_id, name, key_hash, created_at, avatar_url) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(org.id)
+    .bind(name.as_str())
+    .bind(auth::hash_secret(&key))
+    .bind(now())
+    .bind(avatar_url.map(|u| u.as_str().to_owned()))
+    .execute(db)
+    .await?;
     Ok(key)
 }
 

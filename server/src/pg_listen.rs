@@ -17,6 +17,44 @@ use crate::realtime::{Audience, Notifier};
 
 /// The channel the trigger notifies.
 pub const CHANNEL: &str = "frontdesk_message";
+/// The channel typing and seen signals go through (`routes::send_signal`): they are not stored, so the database
+/// only relays them, to every instance, the sender's included.
+pub const SIGNAL_CHANNEL: &str = "frontdesk_signal";
+
+/// A signal's notification: who sees its chat, as in [`Payload`], and the signal.
+#[derive(Debug, Deserialize, serde::Serialize, PartialEq)]
+struct SignalPayload {
+    org: i64,
+    contact: Option<i64>,
+    device: Option<String>,
+    scope: Option<String>,
+    signal: frontdesk_protocol::wire::Signal,
+}
+
+/// The notification payload of `signal` in `session`.
+pub fn signal_payload(
+    session: &crate::chats::Session,
+    signal: &frontdesk_protocol::wire::Signal,
+) -> String {
+    let payload = SignalPayload {
+        org: session.org_id,
+        contact: session.contact.as_ref().map(|c| c.id),
+        device: session.device_hash.as_deref().map(encode_hex),
+        scope: session.external_id.clone(),
+        signal: signal.clone(),
+    };
+    serde_json::to_string(&payload).unwrap_or_default()
+}
+
+fn encode_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        hex.push(char::from(DIGITS[usize::from(b >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    hex
+}
 
 /// A notification's payload: the chat's owner and org (`json_build_object` in the trigger).
 #[derive(Debug, Deserialize, PartialEq)]
@@ -76,6 +114,24 @@ pub async fn listen(url: String, notifier: Arc<Notifier>) {
         notifier.wake_all();
         loop {
             match listener.try_recv().await {
+                Ok(Some(notification)) if notification.channel() == SIGNAL_CHANNEL => {
+                    let parsed = serde_json::from_str::<SignalPayload>(notification.payload())
+                        .ok()
+                        .and_then(|p| {
+                            let audiences = Payload {
+                                org: p.org,
+                                contact: p.contact,
+                                device: p.device,
+                                scope: p.scope,
+                            }
+                            .audiences()?;
+                            Some((audiences, p.signal))
+                        });
+                    // A signal that cannot be read is dropped: it is only ever a hint of the moment.
+                    if let Some((audiences, signal)) = parsed {
+                        notifier.push_signal(audiences, signal);
+                    }
+                }
                 Ok(Some(notification)) => {
                     match serde_json::from_str::<Payload>(notification.payload())
                         .ok()
@@ -102,7 +158,7 @@ pub async fn listen(url: String, notifier: Arc<Notifier>) {
 
 async fn connect(url: &str) -> Result<PgListener, sqlx::Error> {
     let mut listener = PgListener::connect(url).await?;
-    listener.listen(CHANNEL).await?;
+    listener.listen_all([CHANNEL, SIGNAL_CHANNEL]).await?;
     Ok(listener)
 }
 
@@ -135,6 +191,10 @@ mod tests {
                 contact_id: 7,
                 scope: None
             }
+        );
+        assert_eq!(
+            decode_hex(&encode_hex(&[0, 1, 171, 255])),
+            Some(vec![0, 1, 171, 255])
         );
         assert_eq!(decode_hex("0g"), None);
         assert_eq!(decode_hex("abc"), None);

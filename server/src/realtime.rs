@@ -5,12 +5,13 @@
 //! server query the database. Nothing here is state that must survive a restart: a waiter that misses a wake-up
 //! because the server went away asks again with its cursor and gets the message from the database.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use frontdesk_protocol::wire::Signal;
 use tokio::sync::{watch, Notify};
 
 use crate::chats::{Session, Visitor};
@@ -82,6 +83,7 @@ pub struct Notifier {
     channels: Mutex<HashMap<Audience, Arc<Notify>>>,
     /// Set at shutdown so held long-polls answer at once instead of holding the graceful shutdown for `wait` seconds.
     closed: watch::Sender<bool>,
+    signals: Mutex<SignalLog>,
 }
 
 impl Default for Notifier {
@@ -89,6 +91,43 @@ impl Default for Notifier {
         Self {
             channels: Mutex::default(),
             closed: watch::Sender::new(false),
+            signals: Mutex::default(),
+        }
+    }
+}
+
+/// How long a typing or seen signal is kept for the long-polls that were not waiting when it came (a client
+/// between two polls): as long as a typing signal shows. Older ones are gone for good: signals are never replayed.
+pub const SIGNAL_KEPT: Duration =
+    Duration::from_secs(frontdesk_protocol::limits::TYPING_SHOWN_SECS as u64);
+/// Most signals kept at once, whatever their age: a bound on the memory a burst of signals can take (they are
+/// rate-limited per identity and chat, so this is reached only by very many chats at once; the oldest go first).
+const SIGNALS_KEPT_MAX: usize = 10_000;
+
+/// The signals of the last [`SIGNAL_KEPT`], oldest first, each with who sees it.
+#[derive(Debug, Default)]
+struct SignalLog {
+    kept: VecDeque<KeptSignal>,
+    /// The latest `at` handed out here: stamps are unique and increasing on this instance.
+    last_at: i64,
+}
+
+#[derive(Debug)]
+struct KeptSignal {
+    taken: Instant,
+    audiences: [Audience; 2],
+    signal: Signal,
+}
+
+impl SignalLog {
+    fn prune(&mut self, now: Instant) {
+        while self.kept.front().is_some_and(|k| {
+            now.duration_since(k.taken) > SIGNAL_KEPT || self.kept.len() > SIGNALS_KEPT_MAX
+        }) {
+            self.kept.pop_front();
+        }
+        if self.kept.is_empty() && self.kept.capacity() > 64 {
+            self.kept.shrink_to(64);
         }
     }
 }
@@ -113,6 +152,45 @@ impl Notifier {
         }
     }
 
+    /// A stamp for a new signal: the wall clock in milliseconds, made unique and increasing on this instance.
+    pub fn next_signal_at(&self) -> i64 {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
+        let mut log = self.signals.lock().unwrap_or_else(PoisonError::into_inner);
+        log.last_at = (now as i64).max(log.last_at + 1);
+        log.last_at
+    }
+
+    /// Keeps `signal` for [`SIGNAL_KEPT`] and wakes the waiters of `audiences`.
+    pub fn push_signal(&self, audiences: [Audience; 2], signal: Signal) {
+        {
+            let mut log = self.signals.lock().unwrap_or_else(PoisonError::into_inner);
+            let now = Instant::now();
+            // Another instance's stamp may be ahead of ours: ours stay above every stamp seen, so a client's
+            // `signals_after` never hides a later signal of this instance.
+            log.last_at = log.last_at.max(signal.at);
+            log.kept.push_back(KeptSignal {
+                taken: now,
+                audiences: audiences.clone(),
+                signal,
+            });
+            log.prune(now);
+        }
+        self.publish(&audiences);
+    }
+
+    /// The kept signals that `audience` sees with `at > after`, oldest first.
+    fn signals_for(&self, audience: &Audience, after: i64) -> Vec<Signal> {
+        let mut log = self.signals.lock().unwrap_or_else(PoisonError::into_inner);
+        log.prune(Instant::now());
+        let mut found = Vec::new();
+        for kept in &log.kept {
+            if kept.signal.at > after && kept.audiences.contains(audience) {
+                found.push(kept.signal.clone());
+            }
+        }
+        found
+    }
+
     /// Makes every current and future long-poll answer immediately.
     pub fn close(&self) {
         self.closed.send_replace(true);
@@ -124,8 +202,27 @@ impl Notifier {
         &self,
         audience: Audience,
         wait: Duration,
-        mut query: F,
+        query: F,
     ) -> Result<Vec<T>, E>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Vec<T>, E>>,
+    {
+        let (found, _) = self
+            .long_poll_with_signals(audience, wait, i64::MAX, query)
+            .await?;
+        Ok(found)
+    }
+
+    /// [`Self::long_poll`], also answering when a signal newer than `signals_after` that `audience` sees is kept:
+    /// returns what the last query found and those signals.
+    pub async fn long_poll_with_signals<T, E, F, Fut>(
+        &self,
+        audience: Audience,
+        wait: Duration,
+        signals_after: i64,
+        mut query: F,
+    ) -> Result<(Vec<T>, Vec<Signal>), E>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<Vec<T>, E>>,
@@ -140,16 +237,18 @@ impl Notifier {
             // nothing falls between "found nothing" and "started waiting".
             notified.as_mut().enable();
             let found = query().await?;
+            let signals = self.signals_for(&subscription.audience, signals_after);
             if !found.is_empty()
+                || !signals.is_empty()
                 || *closed.borrow_and_update()
                 || tokio::time::Instant::now() >= deadline
             {
-                return Ok(found);
+                return Ok((found, signals));
             }
             tokio::select! {
                 () = &mut notified => {}
-                () = tokio::time::sleep_until(deadline) => return Ok(found),
-                _ = closed.changed() => return Ok(found),
+                () = tokio::time::sleep_until(deadline) => return Ok((found, signals)),
+                _ = closed.changed() => return Ok((found, signals)),
             }
         }
     }
@@ -525,6 +624,64 @@ mod tests {
             "{}",
             counter.open_capacity()
         );
+    }
+
+    fn typing(session: &str, at: i64) -> Signal {
+        Signal {
+            kind: frontdesk_protocol::wire::SignalKind::Typing,
+            session_id: session.into(),
+            author: frontdesk_protocol::wire::Author::Agent,
+            author_name: Some("Ada".into()),
+            typing: Some(true),
+            message_id: None,
+            at,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_signal_wakes_its_audience_and_is_kept_for_the_next_poll_only_if_newer() {
+        let notifier = Arc::new(Notifier::default());
+        let waiter = {
+            let notifier = notifier.clone();
+            tokio::spawn(async move {
+                notifier
+                    .long_poll_with_signals(device(1), Duration::from_secs(10), 0, || async {
+                        Ok::<Vec<i64>, ()>(vec![])
+                    })
+                    .await
+            })
+        };
+        while notifier.channel_count() == 0 {
+            tokio::task::yield_now().await;
+        }
+        let at = notifier.next_signal_at();
+        notifier.push_signal([device(1), Audience::Org(1)], typing("s", at));
+        let (found, signals) = tokio::time::timeout(Duration::from_secs(5), waiter)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert!(found.is_empty());
+        assert_eq!(signals, vec![typing("s", at)]);
+        // A client between polls still gets it; one that has it, or another audience, does not.
+        assert_eq!(notifier.signals_for(&device(1), 0).len(), 1);
+        assert_eq!(notifier.signals_for(&Audience::Org(1), at - 1).len(), 1);
+        assert!(notifier.signals_for(&device(1), at).is_empty());
+        assert!(notifier.signals_for(&device(2), 0).is_empty());
+        assert!(notifier.next_signal_at() > at, "stamps only grow");
+    }
+
+    #[test]
+    fn signals_are_forgotten_after_their_time_and_past_the_cap() {
+        let notifier = Notifier::default();
+        notifier.push_signal([device(1), Audience::Org(1)], typing("s", 5));
+        // Aged by hand rather than by waiting.
+        notifier.signals.lock().unwrap().kept[0].taken -= SIGNAL_KEPT + Duration::from_secs(1);
+        assert!(notifier.signals_for(&device(1), 0).is_empty());
+        for n in 0..(SIGNALS_KEPT_MAX as i64 + 10) {
+            notifier.push_signal([device(1), Audience::Org(1)], typing("s", n + 10));
+        }
+        assert!(notifier.signals.lock().unwrap().kept.len() <= SIGNALS_KEPT_MAX);
     }
 
     #[tokio::test]

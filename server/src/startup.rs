@@ -98,6 +98,8 @@ pub struct AppState {
     /// Wakes long-polls; in memory because a missed wake-up costs nothing (the next poll reads the database).
     pub notifier: Arc<Notifier>,
     pub rate_limiter: Arc<RateLimiter>,
+    /// Typing and seen signals, per sender, chat and kind (docs/api.md "Limits").
+    pub signal_limiter: Arc<RateLimiter<crate::routes::SignalKey>>,
     pub abuse: Arc<AbuseLimits>,
     pub polls: Arc<PollCounter>,
 }
@@ -108,6 +110,12 @@ impl AppState {
             db,
             notifier: Arc::new(Notifier::default()),
             rate_limiter: Arc::new(RateLimiter::new(config.rate_limit)),
+            // A widget sends at most one typing signal every 2 seconds: 10 per 10 seconds leaves room for the
+            // stops and for two tabs, and still bounds what one sender can make every long-poll of a chat do.
+            signal_limiter: Arc::new(RateLimiter::new(RateLimit {
+                burst: 10,
+                window: std::time::Duration::from_secs(10),
+            })),
             abuse: Arc::new(AbuseLimits::new(config.abuse)),
             polls: Arc::new(PollCounter::new(config.long_polls)),
             config: Arc::new(config),

@@ -4,7 +4,7 @@
 //! **Invariant:** no route serialises a row; every answer body is a type of `frontdesk_protocol::wire` or one
 //! of the views below, which are built from those types.
 
-use frontdesk_protocol::wire::{Author, Message, Session};
+use frontdesk_protocol::wire::{Author, Message, MessageKind, Rating, Session, Status};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -35,7 +35,11 @@ pub fn message(row: MessageRow) -> Message {
         client_id: row.client_id,
         author: author(row.author),
         author_name: row.author_name,
+        author_avatar_url: row.author_avatar_url,
+        // The column's CHECK allows only the kinds the protocol names.
+        kind: MessageKind::parse(&row.kind).unwrap_or(MessageKind::Text),
         content: row.content,
+        score: row.score.and_then(|s| u8::try_from(s).ok()),
         created_at: time(row.created_at),
     }
 }
@@ -51,6 +55,17 @@ fn session(s: &chats::Session) -> Session {
         created_at: time(s.created_at),
         verified: s.verified(),
         last_message: s.last_message.clone().map(message),
+        status: match s.status {
+            chats::Status::Open => Status::Open,
+            chats::Status::Resolved => Status::Resolved,
+        },
+        resolved_at: s.resolved_at.map(time),
+        rating: s.rating.as_ref().map(|(score, comment)| Rating {
+            score: u8::try_from(*score).unwrap_or_default(),
+            comment: comment.clone(),
+        }),
+        seen_by_visitor: s.seen_by_visitor,
+        seen_by_agent: s.seen_by_agent,
     }
 }
 
@@ -134,6 +149,11 @@ mod tests {
                 created_at: time(0),
                 verified: true,
                 last_message: None,
+                status: Status::Open,
+                resolved_at: None,
+                rating: None,
+                seen_by_visitor: None,
+                seen_by_agent: None,
             },
             external_id: Some("ws_1".into()),
         };
@@ -141,7 +161,8 @@ mod tests {
         assert_eq!(
             json,
             serde_json::json!({ "id": "s1", "created_at": "1970-01-01T00:00:00Z", "verified": true,
-                                "last_message": null, "external_id": "ws_1" })
+                                "last_message": null, "status": "open", "resolved_at": null, "rating": null,
+                                "seen_by_visitor": null, "seen_by_agent": null, "external_id": "ws_1" })
         );
     }
 }

@@ -3,16 +3,20 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
-use frontdesk_protocol::wire::{MessageEnvelope, MessagePage, SendMessage, SessionPage, Updates};
-use serde::Deserialize;
+use frontdesk_protocol::wire::{
+    self, MessageEnvelope, MessagePage, SeenBody, SendMessage, SessionEnvelope, SessionPage,
+    SignalKind, TypingBody, Updates,
+};
+use serde::{Deserialize, Serialize};
 
 use super::{
-    message_fields, send_answer, updates_body, visible_session, HistoryQuery, UpdatesQuery,
-    UPDATES_LIMIT,
+    message_fields, published, send_answer, send_signal, session_answer, signal_rate_limit,
+    visible_session, HistoryQuery, NoFields, UpdatesQuery, UPDATES_LIMIT,
 };
-use crate::chats::{self, Author, NewMessage, Viewer};
+use crate::auth::Agent;
+use crate::chats::{self, Author, EventAuthor, NewMessage, Status, Viewer};
 use crate::client_ip::ClientIp;
 use crate::domain::ExternalId;
 use crate::error::ApiError;
@@ -29,7 +33,12 @@ pub fn router() -> Router<AppState> {
             "/api/sessions/{id}/messages",
             get(list_messages).post(reply),
         )
+        .route("/api/sessions/{id}/resolve", post(resolve))
+        .route("/api/sessions/{id}/reopen", post(reopen))
+        .route("/api/sessions/{id}/typing", post(typing))
+        .route("/api/sessions/{id}/seen", post(seen))
         .route("/api/updates", get(updates))
+        .route("/api/csat", get(csat))
 }
 
 /// `?external_id=&before=&limit=` of the session list.
@@ -104,6 +113,7 @@ async fn reply(
         client_id,
         author: Author::Agent,
         author_name: Some(agent.name),
+        author_avatar_url: agent.avatar_url,
         content,
     };
     let stored = chats::insert_message(&state.db, &session, message).await?;
@@ -122,11 +132,155 @@ async fn updates(
     };
     let _held = super::hold_long_poll(&state, holder, ip)?;
     let after = query.after();
-    let messages = state
-        .notifier
-        .long_poll(Audience::Org(agent.org_id), query.wait(), || {
-            chats::messages_after(&state.db, Viewer::Org(agent.org_id), after, UPDATES_LIMIT)
+    super::long_poll(&state, Audience::Org(agent.org_id), &query, || {
+        chats::messages_after(&state.db, Viewer::Org(agent.org_id), after, UPDATES_LIMIT)
+    })
+    .await
+}
+
+fn event_author(agent: &Agent) -> EventAuthor {
+    EventAuthor {
+        author: Author::Agent,
+        name: Some(agent.name.clone()),
+        avatar_url: agent.avatar_url.clone(),
+    }
+}
+
+async fn change_status(
+    state: AppState,
+    agent: Agent,
+    id: String,
+    to: Status,
+) -> Result<axum::Json<SessionEnvelope<AgentSession>>, ApiError> {
+    let viewer = Viewer::Org(agent.org_id);
+    let session = visible_session(&state, viewer, &id).await?;
+    if chats::set_status(&state.db, &session, to, &event_author(&agent))
+        .await?
+        .is_some()
+    {
+        published(&state, &session);
+    }
+    session_answer(&state, viewer, &session).await
+}
+
+async fn resolve(
+    State(state): State<AppState>,
+    AgentKey(agent): AgentKey,
+    Path(id): Path<String>,
+    Json(NoFields {}): Json<NoFields>,
+) -> Result<axum::Json<SessionEnvelope<AgentSession>>, ApiError> {
+    change_status(state, agent, id, Status::Resolved).await
+}
+
+async fn reopen(
+    State(state): State<AppState>,
+    AgentKey(agent): AgentKey,
+    Path(id): Path<String>,
+    Json(NoFields {}): Json<NoFields>,
+) -> Result<axum::Json<SessionEnvelope<AgentSession>>, ApiError> {
+    change_status(state, agent, id, Status::Open).await
+}
+
+fn agent_holder(agent: &Agent) -> Holder {
+    Holder::Agent {
+        org_id: agent.org_id,
+        name: agent.name.clone(),
+    }
+}
+
+async fn typing(
+    State(state): State<AppState>,
+    AgentKey(agent): AgentKey,
+    Path(id): Path<String>,
+    Json(body): Json<TypingBody>,
+) -> Result<StatusCode, ApiError> {
+    let session = visible_session(&state, Viewer::Org(agent.org_id), &id).await?;
+    let typing = body
+        .typing
+        .ok_or_else(|| ApiError::InvalidBody("typing: required".into()))?;
+    signal_rate_limit(&state, agent_holder(&agent), &session, SignalKind::Typing)?;
+    send_signal(
+        &state,
+        &session,
+        SignalKind::Typing,
+        wire::Author::Agent,
+        Some(agent.name),
+        Some(typing),
+        None,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn seen(
+    State(state): State<AppState>,
+    AgentKey(agent): AgentKey,
+    Path(id): Path<String>,
+    Json(body): Json<SeenBody>,
+) -> Result<StatusCode, ApiError> {
+    let session = visible_session(&state, Viewer::Org(agent.org_id), &id).await?;
+    super::mark_seen(&state, agent_holder(&agent), &session, Author::Agent, body).await
+}
+
+/// `?from=&to=&external_id=` of the CSAT summary.
+#[derive(Debug, Deserialize)]
+struct CsatQuery {
+    from: Option<String>,
+    to: Option<String>,
+    external_id: Option<String>,
+}
+
+/// `GET /api/csat`: the ratings of a period.
+#[derive(Debug, Serialize)]
+struct CsatSummary {
+    count: i64,
+    /// `null` when there is no rating.
+    average: Option<f64>,
+    /// How many ratings of each score, `"1"` to `"5"`.
+    distribution: std::collections::BTreeMap<String, i64>,
+}
+
+fn query_time(name: &str, raw: Option<&str>) -> Result<Option<i64>, ApiError> {
+    raw.map(|text| {
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            .map(|t| t.unix_timestamp())
+            .map_err(|_| {
+                ApiError::InvalidQuery(format!(
+                    "{name}: expected an RFC 3339 time such as 2026-11-01T00:00:00Z"
+                ))
+            })
+    })
+    .transpose()
+}
+
+async fn csat(
+    State(state): State<AppState>,
+    AgentKey(agent): AgentKey,
+    Query(query): Query<CsatQuery>,
+) -> Result<axum::Json<CsatSummary>, ApiError> {
+    let from = query_time("from", query.from.as_deref())?;
+    let to = query_time("to", query.to.as_deref())?;
+    let scope = query
+        .external_id
+        .as_deref()
+        .map(|raw| {
+            ExternalId::parse(raw).map_err(|e| ApiError::InvalidExternalId("external_id", e))
         })
-        .await?;
-    Ok(axum::Json(updates_body(after, messages)))
+        .transpose()?;
+    let counts = chats::rating_counts(&state.db, agent.org_id, scope.as_ref(), from, to).await?;
+    let mut count = 0;
+    let mut total = 0;
+    let mut distribution = std::collections::BTreeMap::new();
+    for (index, n) in counts.iter().enumerate() {
+        let score = index as i64 + 1;
+        count += n;
+        total += n * score;
+        distribution.insert(score.to_string(), *n);
+    }
+    let average = (count > 0).then(|| (total as f64 / count as f64 * 100.0).round() / 100.0);
+    Ok(axum::Json(CsatSummary {
+        count,
+        average,
+        distribution,
+    }))
 }

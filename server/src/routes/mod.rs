@@ -11,7 +11,9 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use axum::Json;
 use frontdesk_protocol::limits::MESSAGE_PAGE_MAX;
-use frontdesk_protocol::wire::{MessageEnvelope, MessagePage, Updates};
+use frontdesk_protocol::wire::{
+    self, MessageEnvelope, MessagePage, SessionEnvelope, Signal, SignalKind, Updates,
+};
 use serde::Deserialize;
 
 use crate::chats::{MessageRow, Session, Stored};
@@ -135,10 +137,11 @@ fn hold_long_poll(
         })
 }
 
-/// `?after=ID&wait=SECONDS` of the long-poll routes.
+/// `?after=ID&signals_after=N&wait=SECONDS` of the long-poll routes.
 #[derive(Debug, Deserialize)]
 struct UpdatesQuery {
     after: Option<i64>,
+    signals_after: Option<i64>,
     wait: Option<u64>,
 }
 
@@ -153,18 +156,171 @@ impl UpdatesQuery {
         self.after.unwrap_or(0).max(0)
     }
 
+    fn signals_after(&self) -> i64 {
+        self.signals_after.unwrap_or(0)
+    }
+
     fn wait(&self) -> Duration {
         Duration::from_secs(self.wait.unwrap_or(DEFAULT_WAIT).min(MAX_WAIT))
     }
 }
 
-/// The long-poll answer: the messages, and the cursor to pass as the next `after`.
-fn updates_body(after: i64, rows: Vec<MessageRow>) -> Updates {
-    let cursor = rows.last().map_or(after, |m| m.id);
+/// The long-poll answer: the messages and the cursor to pass as the next `after`; the signals and the stamp to
+/// pass as the next `signals_after`.
+fn updates_body(query: &UpdatesQuery, rows: Vec<MessageRow>, signals: Vec<Signal>) -> Updates {
+    let cursor = rows.last().map_or(query.after(), |m| m.id);
+    let mut signals_at = query.signals_after();
+    for signal in &signals {
+        signals_at = signals_at.max(signal.at);
+    }
     Updates {
         messages: crate::wire::messages(rows),
         cursor,
+        signals,
+        signals_at,
     }
+}
+
+/// A long-poll for `audience`: the messages `query` finds after the cursor, or the signals after `signals_after`.
+async fn long_poll<F, Fut>(
+    state: &AppState,
+    audience: Audience,
+    query: &UpdatesQuery,
+    read: F,
+) -> Result<Json<Updates>, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<MessageRow>, sqlx::Error>>,
+{
+    let (rows, signals) = state
+        .notifier
+        .long_poll_with_signals(audience, query.wait(), query.signals_after(), read)
+        .await?;
+    Ok(Json(updates_body(query, rows, signals)))
+}
+
+/// `session` as `viewer` sees it now (after a change of status or a rating), in its envelope.
+async fn session_answer<S: From<Session>>(
+    state: &AppState,
+    viewer: crate::chats::Viewer<'_>,
+    session: &Session,
+) -> Result<Json<SessionEnvelope<S>>, ApiError> {
+    let id = SessionId::parse(&session.id).map_err(|_| ApiError::SessionNotFound)?;
+    let now = crate::chats::find_session(&state.db, viewer, &id)
+        .await?
+        .ok_or(ApiError::SessionNotFound)?;
+    Ok(Json(SessionEnvelope {
+        session: S::from(now),
+    }))
+}
+
+/// Wakes everyone who sees `session` after an event was stored in it (other instances hear of it from the
+/// database's own notification).
+fn published(state: &AppState, session: &Session) {
+    state.notifier.publish(&Audience::of_session(session));
+}
+
+/// A body with no fields (`{}` or none): what a request that only names its session sends.
+/// (Unknown fields are refused by name by `extract::Json`.)
+#[derive(Debug, Deserialize)]
+struct NoFields {}
+
+/// `POST …/seen` for either side: stores how far `by` saw the chat and tells the other side.
+async fn mark_seen(
+    state: &AppState,
+    holder: crate::realtime::Holder,
+    session: &Session,
+    by: crate::chats::Author,
+    body: wire::SeenBody,
+) -> Result<StatusCode, ApiError> {
+    let message_id = body
+        .message_id
+        .ok_or_else(|| ApiError::InvalidBody("message_id: required".into()))?;
+    signal_rate_limit(state, holder, session, SignalKind::Seen)?;
+    if !crate::chats::mark_seen(&state.db, session, by, message_id).await? {
+        return Err(ApiError::InvalidBody(
+            "message_id: not a message of this chat".into(),
+        ));
+    }
+    send_signal(
+        state,
+        session,
+        SignalKind::Seen,
+        crate::wire::author(by),
+        None,
+        None,
+        Some(message_id),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who is sending a signal, for its rate limit.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SignalKey {
+    holder: crate::realtime::Holder,
+    session_id: String,
+    kind: &'static str,
+}
+
+/// Checks the signal limit of `holder` in `session` (docs/api.md "Limits").
+fn signal_rate_limit(
+    state: &AppState,
+    holder: crate::realtime::Holder,
+    session: &Session,
+    kind: SignalKind,
+) -> Result<(), ApiError> {
+    let key = SignalKey {
+        holder,
+        session_id: session.id.clone(),
+        kind: kind.as_str(),
+    };
+    state.signal_limiter.check(key).map_err(|retry_after| {
+        let limit = state.signal_limiter.limit();
+        ApiError::RateLimited {
+            burst: limit.burst,
+            window_secs: limit.window.as_secs(),
+            retry_after_secs: crate::rate_limit::retry_secs(retry_after),
+        }
+    })
+}
+
+/// Sends a typing or seen signal to everyone who sees `session`: through the database's notifications on Postgres
+/// (so every instance's long-polls hear it, this one's included), straight to this instance's long-polls on SQLite.
+async fn send_signal(
+    state: &AppState,
+    session: &Session,
+    kind: SignalKind,
+    author: wire::Author,
+    author_name: Option<String>,
+    typing: Option<bool>,
+    message_id: Option<i64>,
+) -> Result<(), ApiError> {
+    let signal = Signal {
+        kind,
+        session_id: session.id.clone(),
+        author,
+        author_name,
+        typing,
+        message_id,
+        at: state.notifier.next_signal_at(),
+    };
+    match crate::db::backend(&state.db) {
+        crate::db::Backend::Sqlite => {
+            state
+                .notifier
+                .push_signal(Audience::of_session(session), signal);
+        }
+        crate::db::Backend::Postgres => {
+            let payload = crate::pg_listen::signal_payload(session, &signal);
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(crate::pg_listen::SIGNAL_CHANNEL)
+                .bind(payload)
+                .execute(&state.db)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -194,7 +350,11 @@ mod tests {
 
     #[test]
     fn long_poll_parameters_default_and_clamp() {
-        let q = |after, wait| UpdatesQuery { after, wait };
+        let q = |after, wait| UpdatesQuery {
+            after,
+            signals_after: None,
+            wait,
+        };
         assert_eq!(
             (q(None, None).after(), q(None, None).wait()),
             (0, Duration::from_secs(25))

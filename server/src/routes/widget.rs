@@ -2,19 +2,21 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use frontdesk_protocol::wire::{
-    MessageEnvelope, MessagePage, SendMessage, SessionEnvelope, SessionList, StartSession, Updates,
-    VisitorFields,
+    self, MessageEnvelope, MessagePage, RateSession, SeenBody, SendMessage, SessionEnvelope,
+    SessionList, SignalKind, StartSession, TypingBody, Updates, VisitorFields,
 };
 use serde_json::Value;
 
 use super::{
-    message_fields, send_answer, updates_body, visible_session, HistoryQuery, UpdatesQuery,
-    UPDATES_LIMIT,
+    message_fields, published, send_answer, send_signal, session_answer, signal_rate_limit,
+    visible_session, HistoryQuery, NoFields, UpdatesQuery, UPDATES_LIMIT,
 };
-use crate::chats::{self, Author, NewMessage, Stored, Viewer, Visitor, VisitorProfile};
+use crate::chats::{
+    self, Author, EventAuthor, NewMessage, Status, Stored, Viewer, Visitor, VisitorProfile,
+};
 use crate::client_ip::ClientIp;
 use crate::domain::{AvatarUrl, ClientId, CustomData, Email, Label};
 use crate::error::ApiError;
@@ -35,6 +37,10 @@ pub fn router() -> Router<AppState> {
             "/widget/v1/sessions/{id}/messages",
             get(list_messages).post(send_message),
         )
+        .route("/widget/v1/sessions/{id}/resolve", post(resolve))
+        .route("/widget/v1/sessions/{id}/rating", post(rate))
+        .route("/widget/v1/sessions/{id}/typing", post(typing))
+        .route("/widget/v1/sessions/{id}/seen", post(seen))
         .route("/widget/v1/updates", get(updates))
 }
 
@@ -188,6 +194,7 @@ async fn send_message(
         client_id,
         author: Author::Visitor,
         author_name: None,
+        author_avatar_url: None,
         content,
     };
     let stored = chats::insert_message(&state.db, &session, message).await?;
@@ -202,11 +209,123 @@ async fn updates(
 ) -> Result<axum::Json<Updates>, ApiError> {
     let _held = super::hold_long_poll(&state, Holder::Visitor(RateKey::from(&visitor)), ip)?;
     let after = query.after();
-    let messages = state
-        .notifier
-        .long_poll(Audience::of_visitor(&visitor), query.wait(), || {
-            chats::messages_after(&state.db, Viewer::from(&visitor), after, UPDATES_LIMIT)
-        })
-        .await?;
-    Ok(axum::Json(updates_body(after, messages)))
+    super::long_poll(&state, Audience::of_visitor(&visitor), &query, || {
+        chats::messages_after(&state.db, Viewer::from(&visitor), after, UPDATES_LIMIT)
+    })
+    .await
+}
+
+/// The visitor ends the chat (the widget asked them to confirm).
+async fn resolve(
+    State(state): State<AppState>,
+    WidgetVisitor(visitor): WidgetVisitor,
+    Path(id): Path<String>,
+    Json(NoFields {}): Json<NoFields>,
+) -> Result<axum::Json<SessionEnvelope<WidgetSession>>, ApiError> {
+    let session = visible_session(&state, Viewer::from(&visitor), &id).await?;
+    if session.status == Status::Open {
+        rate_limit(&state, &visitor)?;
+        if chats::set_status(
+            &state.db,
+            &session,
+            Status::Resolved,
+            &EventAuthor::visitor(),
+        )
+        .await?
+        .is_some()
+        {
+            published(&state, &session);
+        }
+    }
+    session_answer(&state, Viewer::from(&visitor), &session).await
+}
+
+/// `score` 1–5 and an optional comment, checked.
+fn rating_fields(body: RateSession) -> Result<(i64, Option<String>), ApiError> {
+    use frontdesk_protocol::limits::{
+        RATING_COMMENT_MAX_CHARS, RATING_SCORE_MAX, RATING_SCORE_MIN,
+    };
+    let score = body
+        .score
+        .ok_or_else(|| ApiError::InvalidBody("score: required".into()))?;
+    if !(RATING_SCORE_MIN..=RATING_SCORE_MAX).contains(&score) {
+        return Err(ApiError::InvalidBody(format!(
+            "score: must be an integer from {RATING_SCORE_MIN} to {RATING_SCORE_MAX}"
+        )));
+    }
+    let comment = body
+        .comment
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty());
+    if let Some(comment) = &comment {
+        if comment.chars().count() > RATING_COMMENT_MAX_CHARS {
+            return Err(ApiError::InvalidBody(format!(
+                "comment: at most {RATING_COMMENT_MAX_CHARS} characters"
+            )));
+        }
+        // The same rule as a message's text: no control characters, not only invisible ones.
+        crate::domain::MessageContent::parse(comment).map_err(|e| ApiError::field("comment", e))?;
+    }
+    Ok((score, comment))
+}
+
+async fn rate(
+    State(state): State<AppState>,
+    WidgetVisitor(visitor): WidgetVisitor,
+    Path(id): Path<String>,
+    Json(body): Json<RateSession>,
+) -> Result<(StatusCode, axum::Json<SessionEnvelope<WidgetSession>>), ApiError> {
+    let session = visible_session(&state, Viewer::from(&visitor), &id).await?;
+    let (score, comment) = rating_fields(body)?;
+    rate_limit(&state, &visitor)?;
+    chats::rate(&state.db, &session, score, comment.as_deref()).await?;
+    published(&state, &session);
+    let answer = session_answer(&state, Viewer::from(&visitor), &session).await?;
+    Ok((StatusCode::CREATED, answer))
+}
+
+async fn typing(
+    State(state): State<AppState>,
+    WidgetVisitor(visitor): WidgetVisitor,
+    Path(id): Path<String>,
+    Json(body): Json<TypingBody>,
+) -> Result<StatusCode, ApiError> {
+    let session = visible_session(&state, Viewer::from(&visitor), &id).await?;
+    let typing = body
+        .typing
+        .ok_or_else(|| ApiError::InvalidBody("typing: required".into()))?;
+    signal_rate_limit(
+        &state,
+        Holder::Visitor(RateKey::from(&visitor)),
+        &session,
+        SignalKind::Typing,
+    )?;
+    send_signal(
+        &state,
+        &session,
+        SignalKind::Typing,
+        wire::Author::Visitor,
+        None,
+        Some(typing),
+        None,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn seen(
+    State(state): State<AppState>,
+    WidgetVisitor(visitor): WidgetVisitor,
+    Path(id): Path<String>,
+    Json(body): Json<SeenBody>,
+) -> Result<StatusCode, ApiError> {
+    let session = visible_session(&state, Viewer::from(&visitor), &id).await?;
+    super::mark_seen(
+        &state,
+        Holder::Visitor(RateKey::from(&visitor)),
+        &session,
+        Author::Visitor,
+        body,
+    )
+    .await
 }

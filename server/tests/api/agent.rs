@@ -11,6 +11,7 @@ async fn agent_key(app: &TestApp, name: &str) -> String {
         &app.db,
         &app.org.widget_token,
         &Label::parse(name, 200).unwrap(),
+        None,
     )
     .await
     .unwrap()

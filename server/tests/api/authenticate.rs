@@ -101,6 +101,7 @@ async fn a_missing_or_wrong_key_is_401() {
         &app.db,
         &app.org.widget_token,
         &frontdesk_server::domain::Label::parse("Ada", 200).unwrap(),
+        None,
     )
     .await
     .unwrap();

@@ -545,6 +545,32 @@ impl TestApp {
         Self::reply(self.client.get(url).bearer_auth(key)).await
     }
 
+    /// `POST {path}` from the widget, as `who`.
+    pub async fn widget_post(&self, who: &Identity, path: &str, body: Value) -> Reply {
+        Self::reply(who.apply(self.client.post(self.url(path)).json(&body))).await
+    }
+
+    /// `GET {path}` from the widget, as `who`.
+    pub async fn widget_get(&self, who: &Identity, path: &str) -> Reply {
+        Self::reply(who.apply(self.client.get(self.url(path)))).await
+    }
+
+    /// `POST {path}` with an agent API key.
+    pub async fn agent_post(&self, key: &str, path: &str, body: Value) -> Reply {
+        Self::reply(
+            self.client
+                .post(self.url(path))
+                .bearer_auth(key)
+                .json(&body),
+        )
+        .await
+    }
+
+    /// `GET {path}` with an agent API key.
+    pub async fn agent_get(&self, key: &str, path: &str) -> Reply {
+        Self::reply(self.client.get(self.url(path)).bearer_auth(key)).await
+    }
+
     // --- lifecycle --------------------------------------------------------------------------------------------
 
     /// Stops the server as SIGTERM would, and waits until it has finished and closed the database.

@@ -5,6 +5,7 @@
 mod agent;
 mod authenticate;
 mod cli;
+mod conversation;
 mod hardening;
 mod helpers;
 mod history;

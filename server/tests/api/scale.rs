@@ -302,3 +302,57 @@ async fn an_agents_cursor_misses_nothing_while_two_instances_store_concurrently(
         "every message reached the agent's cursor"
     );
 }
+
+#[tokio::test]
+async fn typing_and_status_changes_on_one_instance_reach_long_polls_held_on_another() {
+    let a = spawn_app().await;
+    if !postgres_only("typing_and_status_changes_on_one_instance_reach_long_polls_held_on_another")
+    {
+        return;
+    }
+    let b = spawn_instance_beside(&a).await;
+    let visitor = a.device();
+    let session = a.start_session(&visitor).await;
+    let key = a.org.secret_key.clone();
+    // The widget's long-poll is held on b; the agent types and then resolves on a.
+    let held = b.widget_get(
+        &visitor,
+        "/widget/v1/updates?after=0&signals_after=0&wait=20",
+    );
+    let typing = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        a.agent_post(
+            &key,
+            &format!("/api/sessions/{session}/typing"),
+            json!({ "typing": true }),
+        )
+        .await
+        .assert_status(204);
+    };
+    let (heard, ()) = tokio::join!(held, typing);
+    let signals = heard.assert_status(200)["signals"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(signals.len(), 1, "{signals:?}");
+    assert_eq!(
+        (&signals[0]["kind"], &signals[0]["author_name"]),
+        (&json!("typing"), &json!("Support"))
+    );
+    let signals_at = heard.body["signals_at"].as_i64().unwrap();
+    let next = format!("/widget/v1/updates?after=0&signals_after={signals_at}&wait=20");
+    let held = b.widget_get(&visitor, &next);
+    let resolving = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        a.agent_post(&key, &format!("/api/sessions/{session}/resolve"), json!({}))
+            .await
+            .assert_status(200);
+    };
+    let (heard, ()) = tokio::join!(held, resolving);
+    let messages = heard.assert_status(200)["messages"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0]["kind"], "resolved");
+}
