@@ -375,7 +375,7 @@
   let csatGen = 0;
   async function loadCsat() {
     const gen = ++csatGen, f = filter;
-    say('csat-scope', f ? `(workspace ${f})` : '(all workspaces)');
+    say('csat-scope', f ? `Workspace ${f}` : 'All workspaces'); // not in the heading: "Workspace" labels the filter
     try {
       const r = await api('/api/csat' + (f ? '?external_id=' + encodeURIComponent(f) : ''));
       if (gen !== csatGen) return;
