@@ -87,6 +87,29 @@ export function agentApi(apiUrl, key) {
     /** The org-wide long-poll: `{ messages, cursor }` (the raw answer, whatever its status, for load tests to count). */
     updates: (after, wait, { signal } = {}) =>
       request(`${apiUrl}/api/updates?after=${after}&wait=${wait}`, { headers: auth, signal }),
+    /** `POST /api/sessions/{id}/resolve` or `…/reopen`: the session as it is after. */
+    async setStatus(sessionId, action) {
+      const r = await request(`${apiUrl}/api/sessions/${sessionId}/${action}`, { method: "POST", headers: auth, body: {} });
+      if (r.status !== 200) throw unexpected(`POST ${action}`, r);
+      return r.json.session;
+    },
+    resolve(sessionId) {
+      return this.setStatus(sessionId, "resolve");
+    },
+    reopen(sessionId) {
+      return this.setStatus(sessionId, "reopen");
+    },
+    /** `POST /api/sessions/{id}/typing` (a bot's "is typing…"). */
+    async typing(sessionId, typing) {
+      const r = await request(`${apiUrl}/api/sessions/${sessionId}/typing`, { method: "POST", headers: auth, body: { typing } });
+      if (r.status !== 204) throw unexpected("POST typing", r);
+    },
+    /** `GET /api/csat?…`: `{ count, average, distribution }`. */
+    async csat(query = "") {
+      const r = await request(`${apiUrl}/api/csat${query ? `?${query}` : ""}`, { headers: auth });
+      if (r.status !== 200) throw unexpected("GET /api/csat", r);
+      return r.json;
+    },
     /** Every message of every session in the scope, flattened (for "exactly once" checks). */
     async allMessages(externalId) {
       const sessions = await this.sessions(externalId);
