@@ -2,7 +2,7 @@
 //! 1,000 (and 10,000) messages, once per new message, as the controller calls it.
 //! `cargo run --release --example render_model` (native; a measurement, not a test).
 
-use frontdesk::protocol::{Author, Message, MessagePage, Session};
+use frontdesk::protocol::{Author, Message, MessageKind, MessagePage, Session, Status};
 use frontdesk::state::{ChatState, Screen, ScreenView};
 use std::hint::black_box;
 use std::time::Instant;
@@ -18,8 +18,11 @@ fn message(id: i64) -> Message {
             Author::Agent
         },
         author_name: (id % 2 == 1).then(|| "Ada from support".to_owned()),
+        author_avatar_url: None,
+        kind: MessageKind::Text,
         content: "Thanks, that helps: the order number is 12345 and it shipped on Monday."
             .repeat(2),
+        score: None,
         created_at: "2026-11-30T09:00:00Z".into(),
     }
 }
@@ -32,6 +35,11 @@ fn main() {
             created_at: "2026-11-30T09:00:00Z".into(),
             verified: false,
             last_message: None,
+            status: Status::Open,
+            resolved_at: None,
+            rating: None,
+            seen_by_visitor: None,
+            seen_by_agent: Some(size - 1),
         }]);
         // Held whole, as after scrolling back to the start page by page.
         let page = MessagePage {

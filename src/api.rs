@@ -171,24 +171,39 @@ impl Api {
         client_id: &str,
         content: &str,
     ) -> Result<protocol::Message, ApiError> {
-        let path = format!("/widget/v1/sessions/{session_id}/messages");
         let body = protocol::send_message_body(client_id, content);
-        let body = self.call(Method::Post, &path, Some(body), None).await?;
+        let body = self
+            .post(&session_path(session_id, "/messages"), body)
+            .await?;
         decoded(protocol::decode_message_envelope(&body))
     }
 
+    /// `POST /widget/v1/sessions/{id}{action}`: `/typing` and `/seen` answer 204 (`Value::Null`), the others a
+    /// body. A plain function around [`Api::call`], not an `async fn`: each async layer is a state machine of
+    /// its own in the wasm.
+    pub fn post<'a>(
+        &'a self,
+        path: &'a str,
+        body: String,
+    ) -> impl std::future::Future<Output = Result<Value, ApiError>> + 'a {
+        self.call(Method::Post, path, Some(body), None)
+    }
+
     /// Long-poll: answers when there is something after `after`, or after `wait_seconds` with nothing.
+    /// Signals newer than `signals_after` come with it.
     pub async fn updates(
         &self,
         after: i64,
+        signals_after: i64,
         wait_seconds: u32,
         signal: &AbortSignal,
     ) -> Result<protocol::Updates, ApiError> {
-        let path = format!(
-            "/widget/v1/updates?after={}&wait={}",
-            decimal(after),
-            decimal(wait_seconds.into())
-        );
+        let mut path = String::from("/widget/v1/updates?after=");
+        path.push_str(&decimal(after));
+        path.push_str("&signals_after=");
+        path.push_str(&decimal(signals_after));
+        path.push_str("&wait=");
+        path.push_str(&decimal(wait_seconds.into()));
         let body = self.call(Method::Get, &path, None, Some(signal)).await?;
         decoded(protocol::Updates::decode(&body))
     }
@@ -289,6 +304,10 @@ impl Api {
             Err(e) => return Err(network_error(e)),
         };
         let text = text.as_string().unwrap_or_default();
+        // `/typing` and `/seen` answer 204 with no body.
+        if status == 204 {
+            return Ok(Value::Null);
+        }
         let parsed = js_sys::JSON::parse(&text)
             .map(|v| crate::js::to_response_value(&v))
             .map_err(|_| {
@@ -310,6 +329,14 @@ impl Api {
         }
         parsed
     }
+}
+
+/// `/widget/v1/sessions/{id}{action}`.
+pub fn session_path(session_id: &str, action: &str) -> String {
+    let mut path = String::from("/widget/v1/sessions/");
+    path.push_str(session_id);
+    path.push_str(action);
+    path
 }
 
 #[wasm_bindgen]

@@ -17,6 +17,7 @@ use crate::state::{ChatState, Screen};
 use crate::storage::{DeviceState, LocalStore, Pending};
 use crate::sync::{self, Engine, Sent};
 use gloo_events::EventListener;
+use gloo_timers::future::TimeoutFuture;
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::JsCast;
@@ -170,6 +171,16 @@ impl Inner {
             }
             ViewEvent::LoadOlder => self.load_page(true),
             ViewEvent::Send(content) => self.queue(content),
+            ViewEvent::Input(has_text) => self.typing(has_text),
+            ViewEvent::Visible => self.report_seen(),
+            ViewEvent::EndChat => {
+                // The confirmation that had focus goes: the visitor carries on in the composer.
+                self.focus_screen();
+                self.change_session("/resolve", "{}".into())
+            }
+            ViewEvent::Rate(score, comment) => {
+                self.change_session("/rating", protocol::rating_body(score, &comment))
+            }
             ViewEvent::Retry(client_id) => {
                 self.state.borrow_mut().retry(&client_id);
                 self.save_outbox();
@@ -198,10 +209,60 @@ impl Inner {
         self.device.set_last_read(last_read);
     }
 
-    fn render(&self) {
-        let view = self.view.borrow();
-        let Some(view) = view.as_ref() else { return };
-        view.render(&self.state.borrow().view_model());
+    fn render(self: &Rc<Self>) {
+        if let Some(view) = self.view.borrow().as_ref() {
+            view.render(&self.state.borrow().view_model());
+        }
+        self.report_seen();
+    }
+
+    /// Tells the agents what the visitor saw: the newest agent message of the chat on screen, once it is
+    /// in front of them (panel open, tab visible) and only when it grew.
+    fn report_seen(self: &Rc<Self>) {
+        if !self.view.borrow().as_ref().is_some_and(View::is_visible) {
+            return;
+        }
+        let seen = self.state.borrow_mut().take_seen_report();
+        if let Some((id, message_id)) = seen {
+            self.act(id, "/seen", protocol::seen_body(message_id));
+        }
+    }
+
+    /// The composer's text changed: `typing` goes out at most every 2 s while there is text, and its end
+    /// once when there is none.
+    fn typing(self: &Rc<Self>, has_text: bool) {
+        let report = self.state.borrow_mut().composer_input(has_text, now());
+        if let Some((id, typing)) = report {
+            self.act(id, "/typing", protocol::typing_body(typing).into());
+        }
+    }
+
+    /// The visitor ended (`/resolve`) or rated (`/rating`) the chat on screen.
+    fn change_session(self: &Rc<Self>, action: &'static str, body: String) {
+        if let Screen::Conversation(Some(id)) = self.state.borrow().screen() {
+            self.act(id, action, body);
+        }
+    }
+
+    /// `POST /widget/v1/sessions/{id}{action}`, once. `/resolve` and `/rating` answer with the chat as it is
+    /// now; `/typing` and `/seen` with nothing. A refusal changes nothing here: the visitor may rate or end
+    /// the chat again, and the next typing or seen report says the same again.
+    fn act(self: &Rc<Self>, id: String, action: &'static str, body: String) {
+        let weak = Rc::downgrade(self);
+        let api = self.api.clone();
+        spawn_local(async move {
+            let path = crate::api::session_path(&id, action);
+            let result = api.post(&path, body).await;
+            let Some(inner) = weak.upgrade() else { return };
+            match result.map(|answer| protocol::decode_session_envelope(&answer)) {
+                Ok(Ok(session)) => {
+                    inner.state.borrow_mut().session_changed(session);
+                    inner.render();
+                }
+                Ok(Err(_)) => {}
+                Err(error) => inner.report(&error),
+            }
+        });
     }
 
     fn listen_to_window(self: &Rc<Self>) {
@@ -301,6 +362,7 @@ impl Inner {
     /// A visitor's message goes to the outbox first (so a reload or a dropped connection loses
     /// nothing), then out.
     fn queue(self: &Rc<Self>, content: String) {
+        self.typing(false);
         if let Auth::Device(id) = &self.api.auth {
             if id.borrow().is_none() {
                 *id.borrow_mut() = Some(self.device.device_id_or_create(|| js::random_hex(16)));
@@ -323,6 +385,22 @@ impl Inner {
             .state
             .borrow_mut()
             .receive(updates.messages, updates.cursor);
+        let signalled =
+            self.state
+                .borrow_mut()
+                .receive_signals(updates.signals, updates.signals_at, now());
+        if signalled {
+            // An agent's "is typing…" goes after 6 s without a fresh one: looked at again then.
+            let weak = Rc::downgrade(self);
+            spawn_local(async move {
+                TimeoutFuture::new(protocol::limits::TYPING_SHOWN_SECS * 1000 + 50).await;
+                if let Some(inner) = weak.upgrade() {
+                    if inner.state.borrow_mut().expire_typing(now()) {
+                        inner.render();
+                    }
+                }
+            });
+        }
         if applied.unknown_session {
             let weak = Rc::downgrade(self);
             let api = self.api.clone();
@@ -336,11 +414,14 @@ impl Inner {
             });
         }
         if let Some(last) = applied.new_agent_messages.last() {
-            let announcement = format!(
-                "{}: {}",
-                last.author_name.as_deref().unwrap_or(self.strings.support),
-                last.content
-            );
+            let name = last.author_name.as_deref();
+            let announcement = match self
+                .strings
+                .event(last.kind, &last.author, name, last.score)
+            {
+                Some(line) => line,
+                None => format!("{}: {}", name.unwrap_or(self.strings.support), last.content),
+            };
             if let Some(view) = self.view.borrow().as_ref() {
                 view.announce(&announcement);
             }
@@ -348,7 +429,7 @@ impl Inner {
                 self.mark_read();
             }
         }
-        if applied.changed || applied.unknown_session {
+        if applied.changed || applied.unknown_session || signalled {
             self.device.set_last_read(self.state.borrow().last_read());
             self.render();
         }
@@ -418,6 +499,10 @@ impl sync::Host for Inner {
         self.state.borrow().cursor()
     }
 
+    fn signals_at(&self) -> i64 {
+        self.state.borrow().signals_at()
+    }
+
     fn receive(self: &Rc<Self>, updates: protocol::Updates) {
         self.apply_updates(updates);
     }
@@ -425,4 +510,9 @@ impl sync::Host for Inner {
     fn poll_refused(&self, error: &ApiError) {
         self.report(error);
     }
+}
+
+/// The page's clock in milliseconds: the `now` of `ChatState`'s typing rules.
+fn now() -> i64 {
+    js_sys::Date::now() as i64
 }

@@ -1,6 +1,7 @@
 //! The widget's words, per language. Pure data: the view reads them, nothing else does.
 
 use crate::config::Language;
+use crate::protocol::{Author, MessageKind};
 
 /// Every string the widget shows or announces. Accessible names live here too, so a
 /// translation never leaves a control unnamed.
@@ -26,6 +27,55 @@ pub struct Strings {
     pub unread: &'static str,
     /// The composer cut a message at the server's limit (`text::MAX_MESSAGE_CHARS`).
     pub too_long: &'static str,
+    /// A chat's status on its list row.
+    pub resolved: &'static str,
+    /// The divider of a chat an agent resolved: this, then the agent's name.
+    pub resolved_by: &'static str,
+    pub you_ended: &'static str,
+    pub reopened: &'static str,
+    /// "You rated" + score + `of_five`.
+    pub you_rated: &'static str,
+    /// After a score: " of 5" (a rating button's name is the score and this).
+    pub of_five: &'static str,
+    /// After an agent's name.
+    pub is_typing: &'static str,
+    pub seen: &'static str,
+    pub end_chat: &'static str,
+    pub end_confirm: &'static str,
+    pub end: &'static str,
+    pub cancel: &'static str,
+    pub rate_question: &'static str,
+    pub comment: &'static str,
+    pub send_rating: &'static str,
+    pub thanks: &'static str,
+}
+
+impl Strings {
+    /// The divider line of a chat's event ("Resolved by Ada", "You rated 4 of 5"); `None` for a text.
+    pub fn event(
+        &self,
+        kind: MessageKind,
+        author: &Author,
+        name: Option<&str>,
+        score: Option<u8>,
+    ) -> Option<String> {
+        let mut line = String::new();
+        match (kind, author) {
+            (MessageKind::Text, _) => return None,
+            (MessageKind::Resolved, Author::Agent) => {
+                line.push_str(self.resolved_by);
+                line.push_str(name.unwrap_or(self.support));
+            }
+            (MessageKind::Resolved, Author::Visitor) => line.push_str(self.you_ended),
+            (MessageKind::Reopened, _) => line.push_str(self.reopened),
+            (MessageKind::Rated, _) => {
+                line.push_str(self.you_rated);
+                line.push(char::from(b'0' + score.unwrap_or(0)));
+                line.push_str(self.of_five);
+            }
+        }
+        Some(line)
+    }
 }
 
 pub fn strings(language: Language) -> &'static Strings {
@@ -55,6 +105,22 @@ static ENGLISH: Strings = Strings {
     new_reply: "New reply",
     unread: "unread",
     too_long: "A message can be at most 4000 characters: the rest was cut off.",
+    resolved: "Resolved",
+    resolved_by: "Resolved by ",
+    you_ended: "You ended the chat",
+    reopened: "Reopened",
+    you_rated: "You rated ",
+    of_five: " of 5",
+    is_typing: " is typing…",
+    seen: "Seen",
+    end_chat: "End chat",
+    end_confirm: "End this chat?",
+    end: "End",
+    cancel: "Cancel",
+    rate_question: "How was this conversation?",
+    comment: "Comment (optional)",
+    send_rating: "Send rating",
+    thanks: "Thank you for your feedback!",
 };
 
 static FRENCH: Strings = Strings {
@@ -76,6 +142,22 @@ static FRENCH: Strings = Strings {
     new_reply: "Nouvelle réponse",
     unread: "non lus",
     too_long: "Un message compte au plus 4000 caractères : la suite a été coupée.",
+    resolved: "Résolue",
+    resolved_by: "Résolue par ",
+    you_ended: "Vous avez terminé le chat",
+    reopened: "Rouverte",
+    you_rated: "Vous avez noté ",
+    of_five: " sur 5",
+    is_typing: " écrit…",
+    seen: "Vu",
+    end_chat: "Terminer le chat",
+    end_confirm: "Terminer ce chat ?",
+    end: "Terminer",
+    cancel: "Annuler",
+    rate_question: "Comment s’est passée cette conversation ?",
+    comment: "Commentaire (facultatif)",
+    send_rating: "Envoyer la note",
+    thanks: "Merci pour votre avis !",
 };
 
 static ARABIC: Strings = Strings {
@@ -97,6 +179,22 @@ static ARABIC: Strings = Strings {
     new_reply: "رد جديد",
     unread: "غير مقروءة",
     too_long: "يمكن أن تحتوي الرسالة على 4000 حرف على الأكثر: حُذف الباقي.",
+    resolved: "تم الحل",
+    resolved_by: "أنهاها ",
+    you_ended: "أنهيت الدردشة",
+    reopened: "أُعيد فتحها",
+    you_rated: "قيّمتها ",
+    of_five: " من 5",
+    is_typing: " يكتب…",
+    seen: "شوهدت",
+    end_chat: "إنهاء الدردشة",
+    end_confirm: "إنهاء هذه الدردشة؟",
+    end: "إنهاء",
+    cancel: "إلغاء",
+    rate_question: "كيف كانت هذه المحادثة؟",
+    comment: "تعليق (اختياري)",
+    send_rating: "إرسال التقييم",
+    thanks: "شكرًا على رأيك!",
 };
 
 #[cfg(test)]
@@ -114,6 +212,12 @@ mod tests {
                 s.send,
                 s.new_conversation,
                 s.back,
+                s.end_chat,
+                s.end,
+                s.cancel,
+                s.comment,
+                s.send_rating,
+                s.rate_question,
             ] {
                 assert!(!text.trim().is_empty(), "{language:?}");
             }
@@ -121,5 +225,46 @@ mod tests {
             assert!(s.too_long.contains(&limit), "{language:?} names the limit");
         }
         assert_eq!(strings(Language::English).open_chat, "Open chat");
+    }
+
+    #[test]
+    fn events_read_as_dividers_in_every_language() {
+        let s = strings(Language::English);
+        let line = |kind, author, name, score| s.event(kind, &author, name, score);
+        assert_eq!(
+            line(MessageKind::Resolved, Author::Agent, Some("Ada"), None).as_deref(),
+            Some("Resolved by Ada")
+        );
+        assert_eq!(
+            line(MessageKind::Resolved, Author::Agent, None, None).as_deref(),
+            Some("Resolved by Support")
+        );
+        assert_eq!(
+            line(MessageKind::Resolved, Author::Visitor, None, None).as_deref(),
+            Some("You ended the chat")
+        );
+        assert_eq!(
+            line(MessageKind::Reopened, Author::Visitor, None, None).as_deref(),
+            Some("Reopened")
+        );
+        assert_eq!(
+            line(MessageKind::Rated, Author::Visitor, None, Some(4)).as_deref(),
+            Some("You rated 4 of 5")
+        );
+        assert_eq!(
+            line(MessageKind::Text, Author::Agent, Some("Ada"), None),
+            None
+        );
+        for (_, language) in Language::ALL {
+            let s = strings(*language);
+            let rated = s
+                .event(MessageKind::Rated, &Author::Visitor, None, Some(3))
+                .unwrap();
+            assert!(rated.contains('3') && rated.contains('5'), "{language:?}");
+            assert!(
+                s.of_five.contains('5') && !s.seen.is_empty(),
+                "{language:?}"
+            );
+        }
     }
 }

@@ -7,6 +7,7 @@ use crate::value::{write_json_string, Value};
 pub use frontdesk_protocol::headers::{
     DEVICE as DEVICE_HEADER, EXTERNAL_ID as EXTERNAL_ID_HEADER, WIDGET_TOKEN as WIDGET_TOKEN_HEADER,
 };
+pub use frontdesk_protocol::wire::{MessageKind, Rating, Signal, SignalKind, Status};
 pub use frontdesk_protocol::{
     limits, Author, ErrorBody, ErrorCode, Message, MessagePage, Session, Updates,
 };
@@ -23,16 +24,23 @@ pub trait Decode: Sized {
     fn decode(value: &Value) -> Result<Self, DecodeError>;
 }
 
+/// "`key` is not …", put together by hand: each `format!` is its own code in the wasm.
+fn wrong(key: &str, what: &str) -> DecodeError {
+    let mut text = String::from("`");
+    text.push_str(key);
+    text.push_str("` ");
+    text.push_str(what);
+    DecodeError(text)
+}
+
 fn field<'a>(object: &'a Value, key: &str) -> Result<&'a Value, DecodeError> {
-    object
-        .get(key)
-        .ok_or_else(|| DecodeError(format!("missing `{key}`")))
+    object.get(key).ok_or_else(|| wrong(key, "is missing"))
 }
 
 fn string_field(object: &Value, key: &str) -> Result<String, DecodeError> {
     match field(object, key)? {
         Value::String(s) => Ok(s.clone()),
-        _ => Err(DecodeError(format!("`{key}` is not a string"))),
+        _ => Err(wrong(key, "is not a string")),
     }
 }
 
@@ -40,15 +48,36 @@ fn optional_string_field(object: &Value, key: &str) -> Result<Option<String>, De
     match object.get(key) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(DecodeError(format!("`{key}` is not a string"))),
+        Some(_) => Err(wrong(key, "is not a string")),
     }
 }
 
 fn integer_field(object: &Value, key: &str) -> Result<i64, DecodeError> {
     match field(object, key)? {
         Value::Number(text) => crate::text::parse_decimal(text)
-            .ok_or_else(|| DecodeError(format!("`{key}` is not an integer"))),
-        _ => Err(DecodeError(format!("`{key}` is not a number"))),
+            .ok_or_else(|| wrong(key, "is not an integer")),
+        _ => Err(wrong(key, "is not a number")),
+    }
+}
+
+fn optional_integer_field(object: &Value, key: &str) -> Result<Option<i64>, DecodeError> {
+    match object.get(key) {
+        None => Ok(None),
+        Some(_) => integer_field(object, key).map(Some),
+    }
+}
+
+fn author_field(object: &Value) -> Result<Author, DecodeError> {
+    Author::parse(&string_field(object, "author")?)
+        .ok_or_else(|| DecodeError("`author` is neither visitor nor agent".into()))
+}
+
+/// A score of 1 to 5 (`None` when absent); anything else is another version's answer.
+fn score_field(object: &Value) -> Result<Option<u8>, DecodeError> {
+    match optional_integer_field(object, "score")? {
+        None => Ok(None),
+        Some(score @ 1..=5) => Ok(Some(score as u8)),
+        Some(_) => Err(DecodeError("`score` is not 1 to 5".into())),
     }
 }
 
@@ -62,7 +91,7 @@ fn list_field<T: Decode>(object: &Value, key: &str) -> Result<Vec<T>, DecodeErro
             }
             Ok(decoded)
         }
-        _ => Err(DecodeError(format!("`{key}` is not a list"))),
+        _ => Err(wrong(key, "is not a list")),
     }
 }
 
@@ -72,10 +101,13 @@ impl Decode for Message {
             id: integer_field(value, "id")?,
             session_id: string_field(value, "session_id")?,
             client_id: optional_string_field(value, "client_id")?,
-            author: Author::parse(&string_field(value, "author")?)
-                .ok_or_else(|| DecodeError("`author` is neither visitor nor agent".into()))?,
+            author: author_field(value)?,
             author_name: optional_string_field(value, "author_name")?,
+            author_avatar_url: optional_string_field(value, "author_avatar_url")?,
+            kind: MessageKind::parse(&string_field(value, "kind")?)
+                .ok_or_else(|| DecodeError("`kind` is not a known kind".into()))?,
             content: string_field(value, "content")?,
+            score: score_field(value)?,
             created_at: string_field(value, "created_at")?,
         })
     }
@@ -88,6 +120,19 @@ impl Decode for Session {
             created_at: string_field(value, "created_at")?,
             verified: matches!(field(value, "verified")?, Value::Bool(true)),
             last_message: value.get("last_message").map(Message::decode).transpose()?,
+            status: Status::parse(&string_field(value, "status")?)
+                .ok_or_else(|| DecodeError("`status` is neither open nor resolved".into()))?,
+            resolved_at: optional_string_field(value, "resolved_at")?,
+            rating: match value.get("rating") {
+                Some(rating) => Some(Rating {
+                    score: score_field(rating)?
+                        .ok_or_else(|| DecodeError("missing `score`".into()))?,
+                    comment: optional_string_field(rating, "comment")?,
+                }),
+                None => None,
+            },
+            seen_by_visitor: optional_integer_field(value, "seen_by_visitor")?,
+            seen_by_agent: optional_integer_field(value, "seen_by_agent")?,
         })
     }
 }
@@ -97,6 +142,25 @@ impl Decode for Updates {
         Ok(Updates {
             messages: list_field(value, "messages")?,
             cursor: integer_field(value, "cursor")?,
+            signals: list_field(value, "signals")?,
+            signals_at: integer_field(value, "signals_at")?,
+        })
+    }
+}
+
+impl Decode for Signal {
+    fn decode(value: &Value) -> Result<Signal, DecodeError> {
+        Ok(Signal {
+            kind: SignalKind::parse(&string_field(value, "kind")?)
+                .ok_or_else(|| DecodeError("`kind` is not a known signal".into()))?,
+            session_id: string_field(value, "session_id")?,
+            author: author_field(value)?,
+            author_name: optional_string_field(value, "author_name")?,
+            typing: value
+                .get("typing")
+                .map(|typing| matches!(typing, Value::Bool(true))),
+            message_id: optional_integer_field(value, "message_id")?,
+            at: integer_field(value, "at")?,
         })
     }
 }
@@ -122,10 +186,7 @@ impl Decode for MessagePage {
     fn decode(value: &Value) -> Result<MessagePage, DecodeError> {
         Ok(MessagePage {
             messages: list_field(value, "messages")?,
-            next_before: match value.get("next_before") {
-                Some(_) => Some(integer_field(value, "next_before")?),
-                None => None,
-            },
+            next_before: optional_integer_field(value, "next_before")?,
         })
     }
 }
@@ -216,6 +277,35 @@ pub fn send_message_body(client_id: &str, content: &str) -> String {
     out
 }
 
+/// Body of `POST /widget/v1/sessions/{id}/rating`: `comment` only when the visitor wrote one.
+pub fn rating_body(score: u8, comment: &str) -> String {
+    let mut out = String::from("{\"score\":");
+    out.push(char::from(b'0' + score));
+    if !comment.trim().is_empty() {
+        out.push_str(",\"comment\":");
+        write_json_string(comment.trim(), &mut out);
+    }
+    out.push('}');
+    out
+}
+
+/// Body of `POST …/typing`.
+pub fn typing_body(typing: bool) -> &'static str {
+    if typing {
+        "{\"typing\":true}"
+    } else {
+        "{\"typing\":false}"
+    }
+}
+
+/// Body of `POST …/seen`.
+pub fn seen_body(message_id: i64) -> String {
+    let mut out = String::from("{\"message_id\":");
+    out.push_str(&crate::text::decimal(message_id));
+    out.push('}');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,7 +384,8 @@ mod tests {
     #[test]
     fn sessions_and_errors_decode_from_the_documented_shape() {
         let sessions = decode_session_list(&value(
-            r#"{"sessions":[{"id":"s1","external_id":null,"created_at":"t","verified":true,"last_message":null}]}"#,
+            r#"{"sessions":[{"id":"s1","external_id":null,"created_at":"t","verified":true,"last_message":null,
+                "status":"open","resolved_at":null,"rating":null,"seen_by_visitor":null,"seen_by_agent":null}]}"#,
         ))
         .unwrap();
         assert_eq!(sessions[0].id, "s1");
@@ -311,13 +402,14 @@ mod tests {
         let err = Message::decode(&value(r#"{"id":"7","session_id":"s"}"#)).unwrap_err();
         assert_eq!(err, DecodeError("`id` is not a number".into()));
         let err = decode_session_list(&value(r#"{"items":[]}"#)).unwrap_err();
-        assert_eq!(err, DecodeError("missing `sessions`".into()));
+        assert_eq!(err, DecodeError("`sessions` is missing".into()));
     }
 
     #[test]
     fn a_page_of_history_decodes_with_or_without_a_next_page() {
         let json = r#"{"messages":[{"id":7,"session_id":"s","client_id":"c_12345678","author":"visitor",
-            "author_name":null,"content":"hi","created_at":"2026-11-24T10:00:00Z"}],"next_before":7}"#;
+            "author_name":null,"author_avatar_url":null,"kind":"text","content":"hi","score":null,
+            "created_at":"2026-11-24T10:00:00Z"}],"next_before":7}"#;
         let page = MessagePage::decode(&value(json)).unwrap();
         assert_eq!((page.messages[0].id, page.next_before), (7, Some(7)));
         let last = MessagePage::decode(&value(r#"{"messages":[],"next_before":null}"#)).unwrap();
@@ -329,10 +421,115 @@ mod tests {
     #[test]
     fn messages_decode_from_the_documented_shape() {
         let json = r#"{"messages":[{"id":7,"session_id":"s","client_id":null,"author":"agent",
-            "author_name":"Ada","content":"hi","created_at":"2026-11-24T10:00:00Z"}],"cursor":7}"#;
+            "author_name":"Ada","author_avatar_url":"https://a.b/ada.png","kind":"text","content":"hi",
+            "score":null,"created_at":"2026-11-24T10:00:00Z"}],"cursor":7,"signals":[],"signals_at":0}"#;
         let updates = Updates::decode(&value(json)).unwrap();
         assert_eq!(updates.cursor, 7);
         assert_eq!(updates.messages[0].author, Author::Agent);
         assert_eq!(updates.messages[0].author_name.as_deref(), Some("Ada"));
+        assert_eq!(
+            updates.messages[0].author_avatar_url.as_deref(),
+            Some("https://a.b/ada.png")
+        );
+        assert_eq!(updates.messages[0].kind, MessageKind::Text);
+    }
+
+    /// The server's own encoding of the new shapes (serde, as the server writes them) reads back the same.
+    #[test]
+    fn events_ratings_and_signals_decode_as_the_server_writes_them() {
+        let event = Message {
+            id: 9,
+            session_id: "s".into(),
+            client_id: None,
+            author: Author::Visitor,
+            author_name: None,
+            author_avatar_url: None,
+            kind: MessageKind::Rated,
+            content: "Quick".into(),
+            score: Some(4),
+            created_at: "t".into(),
+        };
+        let session = Session {
+            id: "s".into(),
+            created_at: "t".into(),
+            verified: false,
+            last_message: Some(event.clone()),
+            status: Status::Resolved,
+            resolved_at: Some("t".into()),
+            rating: Some(Rating {
+                score: 4,
+                comment: Some("Quick".into()),
+            }),
+            seen_by_visitor: Some(8),
+            seen_by_agent: None,
+        };
+        let json = serde_json::to_string(&wire::SessionEnvelope {
+            session: session.clone(),
+        })
+        .unwrap();
+        assert_eq!(decode_session_envelope(&value(&json)).unwrap(), session);
+        let updates = Updates {
+            messages: vec![event],
+            cursor: 9,
+            signals: vec![
+                Signal {
+                    kind: SignalKind::Typing,
+                    session_id: "s".into(),
+                    author: Author::Agent,
+                    author_name: Some("Ada".into()),
+                    typing: Some(false),
+                    message_id: None,
+                    at: 1_764_000_000_123,
+                },
+                Signal {
+                    kind: SignalKind::Seen,
+                    session_id: "s".into(),
+                    author: Author::Agent,
+                    author_name: None,
+                    typing: None,
+                    message_id: Some(9),
+                    at: 1_764_000_000_124,
+                },
+            ],
+            signals_at: 1_764_000_000_124,
+        };
+        let json = serde_json::to_string(&updates).unwrap();
+        assert_eq!(Updates::decode(&value(&json)).unwrap(), updates);
+    }
+
+    #[test]
+    fn a_score_out_of_range_or_an_unknown_kind_is_an_error() {
+        let message = |kind: &str, score: &str| {
+            value(&format!(
+                r#"{{"id":1,"session_id":"s","client_id":null,"author":"visitor","author_name":null,
+                "author_avatar_url":null,"kind":"{kind}","content":"","score":{score},"created_at":"t"}}"#
+            ))
+        };
+        assert!(Message::decode(&message("rated", "5")).is_ok());
+        assert_eq!(
+            Message::decode(&message("rated", "6")).unwrap_err(),
+            DecodeError("`score` is not 1 to 5".into())
+        );
+        assert!(Message::decode(&message("deleted", "null")).is_err());
+    }
+
+    #[test]
+    fn the_new_bodies_read_as_the_protocol_types() {
+        let rating: wire::RateSession =
+            serde_json::from_str(&rating_body(4, " Quick \"and\" kind ")).unwrap();
+        assert_eq!(
+            rating,
+            wire::RateSession {
+                score: Some(4),
+                comment: Some("Quick \"and\" kind".into()),
+            }
+        );
+        assert_eq!(rating_body(1, "  "), r#"{"score":1}"#);
+        let typing: wire::TypingBody = serde_json::from_str(typing_body(true)).unwrap();
+        assert_eq!(typing.typing, Some(true));
+        let typing: wire::TypingBody = serde_json::from_str(typing_body(false)).unwrap();
+        assert_eq!(typing.typing, Some(false));
+        let seen: wire::SeenBody = serde_json::from_str(&seen_body(42)).unwrap();
+        assert_eq!(seen.message_id, Some(42));
     }
 }

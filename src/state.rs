@@ -2,7 +2,10 @@
 //! unread count, and what screen is showing. Server data and visitor actions go in; view models come
 //! out. Pure: `app` does the I/O and `dom` draws the view models.
 
-use crate::protocol::{Author, Message, MessagePage, Session};
+use crate::protocol::limits::{TYPING_REFRESH_SECS, TYPING_SHOWN_SECS};
+use crate::protocol::{
+    Author, Message, MessageKind, MessagePage, Rating, Session, Signal, SignalKind, Status,
+};
 use crate::storage::Pending;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +36,21 @@ pub struct ChatState {
     open: bool,
     /// `None` until the visitor or the session list decides; written only by [`ChatState::set_screen`].
     screen: Option<Screen>,
+    /// The long-poll's next `signals_after`: the `signals_at` of its last answer.
+    signals_at: i64,
+    /// Agents typing now, one per chat. Times here are the caller's clock in milliseconds (`now`), never
+    /// the server's: the two need not agree.
+    typing: Vec<Typing>,
+    /// When the visitor's last `typing: true` went out; `None` while none is showing on the other side.
+    typing_sent: Option<i64>,
+}
+
+#[derive(Debug)]
+struct Typing {
+    session_id: String,
+    name: Option<String>,
+    /// Shown until then, unless a fresh signal moves it.
+    until: i64,
 }
 /// A conversation's messages the widget holds: its latest page, the older pages the visitor scrolled
 /// to, and what arrived since. Every message from the oldest held one to the newest is held (a page is
@@ -68,6 +86,11 @@ pub struct ItemView<'a> {
     pub content: &'a str,
     pub created_at: Option<&'a str>,
     pub status: ItemStatus<'a>,
+    /// A text, or an event of the chat drawn as a divider line.
+    pub kind: MessageKind,
+    pub score: Option<u8>,
+    /// The visitor's last message that the agents have read: "Seen" goes under it.
+    pub seen: bool,
 }
 
 /// What identifies a line across renders: the client id the widget gave it (while pending, and after
@@ -86,12 +109,15 @@ pub enum ItemStatus<'a> {
     Failed(&'a str),
 }
 
+/// One chat of the list. It borrows from the state, like [`ItemView`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionRow {
-    pub id: String,
-    pub preview: String,
-    pub time: String,
+pub struct SessionRow<'a> {
+    pub id: &'a str,
+    /// The last message: its text (its start, see [`preview`]) or its event is the row's line.
+    pub last: Option<&'a Message>,
+    pub time: &'a str,
     pub unread: bool,
+    pub resolved: bool,
 }
 
 /// Which of the two screens shows: what the view needs to place focus and hide the other one.
@@ -106,12 +132,35 @@ pub enum ScreenKind {
 pub struct ViewModel<'a> {
     pub screen: ScreenView<'a>,
     pub unread: u32,
+    /// The chat on screen; all empty on the list and in a chat not created yet.
+    pub chat: ChatView<'a>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScreenView<'a> {
-    List(Vec<SessionRow>),
+    List(Vec<SessionRow<'a>>),
     Conversation(Vec<ItemView<'a>>),
+}
+
+/// What the header, the rating prompt and the typing line show of the chat on screen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChatView<'a> {
+    /// Open and with messages: the visitor may end it.
+    pub can_end: bool,
+    pub rating: RatingView,
+    /// An agent is typing: its name, `""` when it has none.
+    pub typing: Option<&'a str>,
+    /// The agent's message that last answered: its name and avatar head the chat.
+    pub agent: Option<&'a Message>,
+}
+
+/// The rating prompt of a resolved chat: asked until its current resolution is rated, then thanked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RatingView {
+    #[default]
+    Hidden,
+    Ask,
+    Thanks,
 }
 
 impl ScreenView<'_> {
@@ -174,6 +223,10 @@ impl ChatState {
         &self.outbox
     }
 
+    pub fn signals_at(&self) -> i64 {
+        self.signals_at
+    }
+
     /// The only writer of `cursor`: it never moves back, so a late or repeated batch cannot make the
     /// long-poll ask again for what it already has.
     fn advance_cursor(&mut self, seen: i64) {
@@ -202,7 +255,7 @@ impl ChatState {
         let (mut newest, mut unread) = (0, 0);
         for m in sessions.iter().filter_map(|s| s.last_message.as_ref()) {
             newest = newest.max(m.id);
-            if m.author == Author::Agent && m.id > self.last_read {
+            if is_unread(m, self.last_read) {
                 unread += 1;
             }
         }
@@ -227,9 +280,34 @@ impl ChatState {
     }
 
     fn add_session(&mut self, session: Session) {
-        if !self.sessions.iter().any(|s| s.id == session.id) {
+        if self.session_index(&session.id).is_none() {
             self.sessions.insert(0, session);
         }
+    }
+
+    /// Where `session_id` is in the list. One loop that every lookup by id shares (and the same for
+    /// conversations, [`ChatState::loaded_index`]): each `find`/`position`/`any` closure is its own code in
+    /// the wasm.
+    fn session_index(&self, session_id: &str) -> Option<usize> {
+        let mut i = 0;
+        while i < self.sessions.len() {
+            if self.sessions[i].id == session_id {
+                return Some(i);
+            }
+            i += 1;
+        }
+        None
+    }
+
+    fn loaded_index(&self, session_id: &str) -> Option<usize> {
+        let mut i = 0;
+        while i < self.messages.len() {
+            if self.messages[i].session_id == session_id {
+                return Some(i);
+            }
+            i += 1;
+        }
+        None
     }
 
     /// A page of a conversation arrived: its latest messages when it opens (`before` is `None`), or the
@@ -267,15 +345,11 @@ impl ChatState {
     }
 
     fn loaded(&self, session_id: &str) -> Option<&Loaded> {
-        self.messages.iter().find(|l| l.session_id == session_id)
+        self.loaded_index(session_id).map(|i| &self.messages[i])
     }
 
     fn conversation_entry(&mut self, session_id: &str) -> &mut Loaded {
-        let index = match self
-            .messages
-            .iter()
-            .position(|l| l.session_id == session_id)
-        {
+        let index = match self.loaded_index(session_id) {
             Some(index) => index,
             None => {
                 self.messages.push(Loaded {
@@ -299,11 +373,7 @@ impl ChatState {
                     self.outbox.remove(index);
                 }
             }
-            match self
-                .sessions
-                .iter()
-                .position(|s| s.id == message.session_id)
-            {
+            match self.session_index(&message.session_id) {
                 Some(index) => {
                     let mut session = self.sessions.remove(index);
                     if session
@@ -311,7 +381,7 @@ impl ChatState {
                         .as_ref()
                         .is_none_or(|m| m.id <= message.id)
                     {
-                        session.last_message = Some(message.clone());
+                        follow(&mut session, &message);
                     }
                     self.sessions.insert(0, session);
                 }
@@ -319,15 +389,23 @@ impl ChatState {
                     // Listed at once (the refetched list replaces it), so the conversation is known
                     // to have history: `session_created` must not then declare it empty.
                     applied.unknown_session = true;
-                    self.sessions.insert(0, session_of(&message));
+                    let mut session = Session {
+                        id: message.session_id.clone(),
+                        created_at: message.created_at.clone(),
+                        verified: false,
+                        last_message: None,
+                        status: Status::Open,
+                        resolved_at: None,
+                        rating: None,
+                        seen_by_visitor: None,
+                        seen_by_agent: None,
+                    };
+                    follow(&mut session, &message);
+                    self.sessions.insert(0, session);
                 }
             }
-            let loaded = self
-                .messages
-                .iter_mut()
-                .find(|l| l.session_id == message.session_id);
-            let is_new = match loaded {
-                Some(loaded) => insert_sorted(&mut loaded.list, message.clone()),
+            let is_new = match self.loaded_index(&message.session_id) {
+                Some(i) => insert_sorted(&mut self.messages[i].list, message.clone()),
                 // Not loaded: it will come with the history; new if we have not seen its id.
                 None => message.id > self.last_read,
             };
@@ -336,9 +414,11 @@ impl ChatState {
             }
             applied.changed = true;
             if message.author == Author::Agent {
+                // Whatever an agent sends ends its "is typing…".
+                self.drop_typing(Some(&message.session_id), 0);
                 if self.is_in_view(&message.session_id) {
                     self.last_read = self.last_read.max(message.id);
-                } else if message.id > self.last_read {
+                } else if is_unread(&message, self.last_read) {
                     self.unread += 1;
                 }
                 applied.new_agent_messages.push(message);
@@ -368,18 +448,64 @@ impl ChatState {
         self.last_read
     }
 
-    pub fn rows(&self) -> Vec<SessionRow> {
+    pub fn rows(&self) -> Vec<SessionRow<'_>> {
         let mut rows = Vec::with_capacity(self.sessions.len());
         for s in &self.sessions {
             let last = s.last_message.as_ref();
             rows.push(SessionRow {
-                id: s.id.clone(),
-                preview: last.map_or(String::new(), |m| m.content.chars().take(80).collect()),
-                time: last.map_or(&s.created_at, |m| &m.created_at).clone(),
-                unread: last.is_some_and(|m| m.author == Author::Agent && m.id > self.last_read),
+                id: &s.id,
+                last,
+                time: last.map_or(&s.created_at, |m| &m.created_at),
+                unread: last.is_some_and(|m| is_unread(m, self.last_read)),
+                resolved: s.status == Status::Resolved,
             });
         }
         rows
+    }
+
+    fn session(&self, session_id: &str) -> Option<&Session> {
+        self.session_index(session_id).map(|i| &self.sessions[i])
+    }
+
+    fn session_mut(&mut self, session_id: &str) -> Option<&mut Session> {
+        self.session_index(session_id).map(|i| &mut self.sessions[i])
+    }
+
+    /// What the header, rating prompt and typing line show of `session_id`.
+    pub fn chat(&self, session_id: Option<&str>) -> ChatView<'_> {
+        let mut chat = ChatView::default();
+        let Some(session) = session_id.and_then(|id| self.session(id)) else {
+            return chat;
+        };
+        chat.can_end = session.status == Status::Open && session.last_message.is_some();
+        chat.rating = match (session.status, &session.rating) {
+            (Status::Open, _) => RatingView::Hidden,
+            (Status::Resolved, None) => RatingView::Ask,
+            (Status::Resolved, Some(_)) => RatingView::Thanks,
+        };
+        for t in &self.typing {
+            if t.session_id == session.id {
+                chat.typing = Some(t.name.as_deref().unwrap_or(""));
+            }
+        }
+        chat.agent = self.last_answer(session);
+        chat
+    }
+
+    /// The agent's text that answered last in `session`: from the loaded messages, else the list's last one.
+    fn last_answer<'a>(&'a self, session: &'a Session) -> Option<&'a Message> {
+        let held = self
+            .conversation(&session.id)
+            .map_or(&[][..], |l| l.as_slice());
+        for m in held.iter().rev() {
+            if m.author == Author::Agent && m.kind == MessageKind::Text {
+                return Some(m);
+            }
+        }
+        session
+            .last_message
+            .as_ref()
+            .filter(|m| m.author == Author::Agent && m.kind == MessageKind::Text)
     }
 
     /// The conversation's messages followed by what is still in the outbox for it.
@@ -387,6 +513,18 @@ impl ChatState {
         let sent = session_id
             .and_then(|id| self.conversation(id))
             .map_or(&[][..], |list| list.as_slice());
+        // The visitor's last message at or below what the agents read.
+        let read = session_id
+            .and_then(|id| self.session(id))
+            .and_then(|s| s.seen_by_agent)
+            .unwrap_or(0);
+        let mut seen = 0;
+        for m in sent.iter().rev() {
+            if m.id <= read && m.author == Author::Visitor && m.kind == MessageKind::Text {
+                seen = m.id;
+                break;
+            }
+        }
         let mut items = Vec::with_capacity(sent.len() + self.outbox.len());
         for m in sent {
             items.push(ItemView {
@@ -399,6 +537,9 @@ impl ChatState {
                 content: &m.content,
                 created_at: Some(&m.created_at),
                 status: ItemStatus::Sent,
+                kind: m.kind,
+                score: m.score,
+                seen: m.id == seen,
             });
         }
         for p in &self.outbox {
@@ -413,6 +554,9 @@ impl ChatState {
                         Some(reason) => ItemStatus::Failed(reason),
                         None => ItemStatus::Pending,
                     },
+                    kind: MessageKind::Text,
+                    score: None,
+                    seen: false,
                 });
             }
         }
@@ -485,14 +629,131 @@ impl ChatState {
 
     /// What the view draws now.
     pub fn view_model(&self) -> ViewModel<'_> {
-        let screen = match self.screen() {
-            Screen::List => ScreenView::List(self.rows()),
-            Screen::Conversation(id) => ScreenView::Conversation(self.items(id.as_deref())),
+        let (screen, chat) = match &self.screen() {
+            Screen::List => (ScreenView::List(self.rows()), ChatView::default()),
+            Screen::Conversation(id) => (
+                ScreenView::Conversation(self.items(id.as_deref())),
+                self.chat(id.as_deref()),
+            ),
         };
         ViewModel {
             screen,
             unread: self.unread,
+            chat,
         }
+    }
+
+    /// The server's answer to ending or rating a chat: the chat as it is now, unless the long-poll already
+    /// brought something newer of it.
+    pub fn session_changed(&mut self, session: Session) {
+        if let Some(known) = self.session_mut(&session.id) {
+            if activity(known).0 <= activity(&session).0 {
+                *known = session;
+            }
+        }
+    }
+
+    /// A long-poll answer's signals: agents typing or not, and what they read. The visitor's own side's
+    /// (another tab's) say nothing new here. `now` is the caller's clock in milliseconds. `true` when
+    /// something shown changed.
+    pub fn receive_signals(&mut self, signals: Vec<Signal>, signals_at: i64, now: i64) -> bool {
+        self.signals_at = signals_at;
+        let mut changed = false;
+        for signal in signals {
+            if signal.author != Author::Agent {
+                continue;
+            }
+            match signal.kind {
+                SignalKind::Typing => {
+                    self.drop_typing(Some(&signal.session_id), 0);
+                    if signal.typing == Some(true) {
+                        self.typing.push(Typing {
+                            session_id: signal.session_id,
+                            name: signal.author_name,
+                            until: now + i64::from(TYPING_SHOWN_SECS) * 1000,
+                        });
+                    }
+                    changed = true;
+                }
+                SignalKind::Seen => {
+                    if let Some(session) = self.session_mut(&signal.session_id) {
+                        if session.seen_by_agent < signal.message_id {
+                            session.seen_by_agent = signal.message_id;
+                            changed = true;
+                        }
+                    }
+                }
+            }
+        }
+        changed
+    }
+
+    /// Drops the typing whose time ran out by `now`; `true` when one did.
+    pub fn expire_typing(&mut self, now: i64) -> bool {
+        self.drop_typing(None, now)
+    }
+
+    /// Drops the typing in `session_id`, or with `None` what ran out by `now`; `true` when one went. One
+    /// loop for the three uses rather than a `retain` each (each closure is its own copy in the wasm).
+    fn drop_typing(&mut self, session_id: Option<&str>, now: i64) -> bool {
+        let mut dropped = false;
+        let mut i = 0;
+        while i < self.typing.len() {
+            let t = &self.typing[i];
+            if session_id.map_or(t.until <= now, |id| t.session_id == id) {
+                self.typing.swap_remove(i);
+                dropped = true;
+            } else {
+                i += 1;
+            }
+        }
+        dropped
+    }
+
+    /// The visitor's text in the composer changed (`has_text`: it is not empty), or was sent (`false`):
+    /// the `typing` report due for the chat on screen, if any — `true` at most once every
+    /// `TYPING_REFRESH_SECS` while there is text, `false` once when it is cleared or sent.
+    pub fn composer_input(&mut self, has_text: bool, now: i64) -> Option<(String, bool)> {
+        let Screen::Conversation(Some(id)) = self.screen() else {
+            return None;
+        };
+        let typing = match (has_text, self.typing_sent) {
+            (true, Some(at)) if now - at < i64::from(TYPING_REFRESH_SECS) * 1000 => return None,
+            (true, _) => {
+                self.typing_sent = Some(now);
+                true
+            }
+            (false, Some(_)) => {
+                self.typing_sent = None;
+                false
+            }
+            (false, None) => return None,
+        };
+        Some((id, typing))
+    }
+
+    /// The newest agent message of the chat on screen, when the panel is open and the visitor has not
+    /// reported it yet: reported from here on (the caller sends it, and only while the page is visible).
+    pub fn take_seen_report(&mut self) -> Option<(String, i64)> {
+        let Screen::Conversation(Some(id)) = self.screen() else {
+            return None;
+        };
+        if !self.open {
+            return None;
+        }
+        let mut newest = None;
+        for m in self.conversation(&id)?.iter().rev() {
+            if m.author == Author::Agent {
+                newest = Some(m.id);
+                break;
+            }
+        }
+        let session = self.session_mut(&id)?;
+        if newest <= session.seen_by_visitor {
+            return None;
+        }
+        session.seen_by_visitor = newest;
+        Some((id, newest?))
     }
 
     /// The server created the conversation that was pending as `None`. It starts empty, unless it is
@@ -503,7 +764,7 @@ impl ChatState {
         for pending in self.outbox.iter_mut().filter(|p| p.session_id.is_none()) {
             pending.session_id = Some(id.clone());
         }
-        if !self.sessions.iter().any(|s| s.id == id) {
+        if self.session_index(&id).is_none() {
             self.conversation_entry(&id);
         }
         if matches!(self.screen(), Screen::Conversation(None)) {
@@ -513,13 +774,44 @@ impl ChatState {
     }
 }
 
-/// A list entry for a conversation known only from one of its messages.
-fn session_of(message: &Message) -> Session {
-    Session {
-        id: message.session_id.clone(),
-        created_at: message.created_at.clone(),
-        verified: false,
-        last_message: Some(message.clone()),
+/// A message newer than anything known of its chat: it is the chat's last, and an event (or the
+/// visitor writing, which reopens a resolved chat) moves the chat's status and rating with it.
+fn follow(session: &mut Session, message: &Message) {
+    match (message.kind, &message.author) {
+        (MessageKind::Resolved, _) => {
+            session.status = Status::Resolved;
+            session.resolved_at = Some(message.created_at.clone());
+            session.rating = None;
+        }
+        (MessageKind::Reopened, _) | (MessageKind::Text, Author::Visitor) => {
+            session.status = Status::Open;
+            session.resolved_at = None;
+            session.rating = None;
+        }
+        (MessageKind::Rated, _) => {
+            if let Some(score) = message.score {
+                session.rating = Some(Rating {
+                    score,
+                    comment: (!message.content.is_empty()).then(|| message.content.clone()),
+                });
+            }
+        }
+        (MessageKind::Text, Author::Agent) => {}
+    }
+    session.last_message = Some(message.clone());
+}
+
+/// An agent's text the visitor has not had in front of them: what the unread count counts (events are
+/// not replies).
+fn is_unread(message: &Message, last_read: i64) -> bool {
+    message.author == Author::Agent && message.kind == MessageKind::Text && message.id > last_read
+}
+
+/// A list row's line for a text: its first 80 characters.
+pub fn preview(content: &str) -> &str {
+    match content.char_indices().nth(80) {
+        Some((end, _)) => &content[..end],
+        None => content,
     }
 }
 
@@ -567,7 +859,10 @@ mod tests {
             client_id: client_id.map(Into::into),
             author,
             author_name: None,
+            author_avatar_url: None,
+            kind: MessageKind::Text,
             content: format!("m{id}"),
+            score: None,
             created_at: "2026-11-24T10:00:00Z".into(),
         }
     }
@@ -585,6 +880,11 @@ mod tests {
             created_at: "2026-11-24T09:00:00Z".into(),
             verified: false,
             last_message: last,
+            status: Status::Open,
+            resolved_at: None,
+            rating: None,
+            seen_by_visitor: None,
+            seen_by_agent: None,
         }
     }
 
@@ -620,7 +920,7 @@ mod tests {
                 .map(|(id, m)| session(id, m.map(|m| message(m, id, Author::Visitor, None))))
                 .collect(),
         );
-        let rows: Vec<String> = state.rows().into_iter().map(|r| r.id).collect();
+        let rows: Vec<&str> = state.rows().into_iter().map(|r| r.id).collect();
         assert_eq!(rows, ["i", "g", "e", "c", "a", "none"]);
     }
 
@@ -875,5 +1175,313 @@ mod tests {
         let model = state.view_model();
         assert_eq!(model.unread, 1);
         assert!(matches!(&model.screen, ScreenView::List(rows) if rows.len() == 1));
+    }
+
+    // Issue 15: a chat's status, rating, typing and seen state.
+
+    fn event(id: i64, kind: MessageKind, author: Author) -> Message {
+        Message {
+            kind,
+            content: String::new(),
+            author_name: (author == Author::Agent).then(|| "Ada".into()),
+            score: (kind == MessageKind::Rated).then_some(4),
+            ..message(id, "s", author, None)
+        }
+    }
+
+    fn signal(kind: SignalKind, author: Author, typing: Option<bool>, seen: Option<i64>) -> Signal {
+        Signal {
+            kind,
+            session_id: "s".into(),
+            author,
+            author_name: Some("Ada".into()),
+            typing,
+            message_id: seen,
+            at: 1,
+        }
+    }
+
+    /// Chat "s" on screen, the panel open, its history `list` loaded.
+    fn chat_on_screen(list: Vec<Message>) -> ChatState {
+        let mut state = ChatState::default();
+        state.set_open(true);
+        // The state the server's list shows is the one the chat's events lead to.
+        let mut listed = session("s", None);
+        for m in &list {
+            follow(&mut listed, m);
+        }
+        state.set_sessions(vec![listed]);
+        state.set_screen(Screen::Conversation(Some("s".into())));
+        state.add_page("s", None, page(list, None));
+        state
+    }
+
+    fn chat(state: &ChatState) -> ChatView<'_> {
+        state.view_model().chat
+    }
+
+    #[test]
+    fn a_resolved_event_resolves_the_chat_and_asks_for_a_rating() {
+        let mut state = chat_on_screen(vec![message(1, "s", Author::Visitor, None)]);
+        assert_eq!(chat(&state).rating, RatingView::Hidden);
+        assert!(chat(&state).can_end);
+        state.receive(vec![event(2, MessageKind::Resolved, Author::Agent)], 2);
+        assert_eq!(chat(&state).rating, RatingView::Ask);
+        assert!(!chat(&state).can_end, "a resolved chat is not ended again");
+        assert!(state.rows()[0].resolved);
+        let items = state.items(Some("s"));
+        assert_eq!(
+            (items[1].kind, items[1].author_name),
+            (MessageKind::Resolved, Some("Ada"))
+        );
+    }
+
+    #[test]
+    fn reopening_or_a_visitor_writing_opens_the_chat_again() {
+        let mut state = chat_on_screen(vec![
+            message(1, "s", Author::Visitor, None),
+            event(2, MessageKind::Resolved, Author::Visitor),
+        ]);
+        assert_eq!(chat(&state).rating, RatingView::Ask);
+        state.receive(vec![event(3, MessageKind::Reopened, Author::Agent)], 3);
+        assert_eq!(chat(&state).rating, RatingView::Hidden);
+        assert!(chat(&state).can_end && !state.rows()[0].resolved);
+        state.receive(vec![event(4, MessageKind::Resolved, Author::Agent)], 4);
+        // The visitor writes in the resolved chat: the send's answer is enough to show it open.
+        state.enqueue("c_1".into(), "one more thing".into());
+        state.ack(message(6, "s", Author::Visitor, Some("c_1")));
+        assert_eq!(chat(&state).rating, RatingView::Hidden);
+        assert!(!state.rows()[0].resolved);
+        // The server's `reopened` event (5, just before the message) comes later and changes nothing.
+        state.receive(
+            vec![
+                event(5, MessageKind::Reopened, Author::Visitor),
+                message(6, "s", Author::Visitor, Some("c_1")),
+            ],
+            6,
+        );
+        assert!(!state.rows()[0].resolved);
+    }
+
+    #[test]
+    fn a_rating_thanks_once_per_resolution_and_a_new_resolution_asks_again() {
+        let mut state = chat_on_screen(vec![
+            message(1, "s", Author::Visitor, None),
+            event(2, MessageKind::Resolved, Author::Agent),
+        ]);
+        state.receive(vec![event(3, MessageKind::Rated, Author::Visitor)], 3);
+        assert_eq!(chat(&state).rating, RatingView::Thanks);
+        assert_eq!(state.items(Some("s"))[2].score, Some(4));
+        state.receive(
+            vec![
+                event(4, MessageKind::Reopened, Author::Agent),
+                event(5, MessageKind::Resolved, Author::Agent),
+            ],
+            5,
+        );
+        assert_eq!(chat(&state).rating, RatingView::Ask);
+    }
+
+    #[test]
+    fn an_event_older_than_what_the_list_says_changes_nothing() {
+        let mut resolved = session("s", Some(event(3, MessageKind::Rated, Author::Visitor)));
+        resolved.status = Status::Resolved;
+        resolved.rating = Some(Rating {
+            score: 4,
+            comment: None,
+        });
+        let mut state = ChatState::default();
+        state.set_sessions(vec![resolved]);
+        state.set_screen(Screen::Conversation(Some("s".into())));
+        assert_eq!(chat(&state).rating, RatingView::Thanks);
+        // A long-poll from an older cursor brings the resolution again.
+        state.receive(vec![event(2, MessageKind::Resolved, Author::Agent)], 3);
+        assert_eq!(chat(&state).rating, RatingView::Thanks);
+    }
+
+    #[test]
+    fn the_answer_to_ending_or_rating_shows_at_once_unless_the_long_poll_brought_newer() {
+        let mut state = chat_on_screen(vec![message(1, "s", Author::Visitor, None)]);
+        let mut ended = session("s", Some(event(2, MessageKind::Resolved, Author::Visitor)));
+        ended.status = Status::Resolved;
+        state.session_changed(ended.clone());
+        assert_eq!(chat(&state).rating, RatingView::Ask);
+        state.receive(vec![event(3, MessageKind::Reopened, Author::Agent)], 3);
+        state.session_changed(ended);
+        assert_eq!(
+            chat(&state).rating,
+            RatingView::Hidden,
+            "a late answer does not undo the reopening"
+        );
+    }
+
+    #[test]
+    fn only_agent_texts_are_unread() {
+        let mut state = ChatState::default();
+        state.set_sessions(vec![session(
+            "s",
+            Some(event(2, MessageKind::Resolved, Author::Agent)),
+        )]);
+        assert_eq!(state.unread(), 0);
+        assert!(!state.rows()[0].unread);
+        state.receive(
+            vec![
+                event(3, MessageKind::Reopened, Author::Agent),
+                message(4, "s", Author::Agent, None),
+                event(5, MessageKind::Resolved, Author::Agent),
+            ],
+            5,
+        );
+        assert_eq!(state.unread(), 1);
+    }
+
+    #[test]
+    fn an_agent_types_until_it_stops_writes_or_goes_quiet_for_six_seconds() {
+        let mut state = chat_on_screen(vec![message(1, "s", Author::Visitor, None)]);
+        let typing = |on| signal(SignalKind::Typing, Author::Agent, Some(on), None);
+        assert!(state.receive_signals(vec![typing(true)], 10, 1_000));
+        assert_eq!(chat(&state).typing, Some("Ada"));
+        assert_eq!(state.signals_at(), 10);
+        state.receive_signals(vec![typing(false)], 11, 2_000);
+        assert_eq!(chat(&state).typing, None);
+        // A reply ends it.
+        state.receive_signals(vec![typing(true)], 12, 3_000);
+        state.receive(vec![message(2, "s", Author::Agent, None)], 2);
+        assert_eq!(chat(&state).typing, None);
+        // Six seconds without a refresh end it; a refresh moves the six seconds.
+        state.receive_signals(vec![typing(true)], 13, 10_000);
+        state.receive_signals(vec![typing(true)], 14, 12_000);
+        assert!(!state.expire_typing(16_500));
+        assert_eq!(chat(&state).typing, Some("Ada"));
+        assert!(state.expire_typing(18_000));
+        assert_eq!(chat(&state).typing, None);
+    }
+
+    #[test]
+    fn the_visitors_own_signals_say_nothing_here() {
+        let mut state = chat_on_screen(vec![message(1, "s", Author::Visitor, None)]);
+        let own = vec![
+            signal(SignalKind::Typing, Author::Visitor, Some(true), None),
+            signal(SignalKind::Seen, Author::Visitor, None, Some(1)),
+        ];
+        assert!(!state.receive_signals(own, 5, 0));
+        assert_eq!(chat(&state).typing, None);
+        assert!(!state.items(Some("s"))[0].seen);
+        assert_eq!(state.signals_at(), 5);
+    }
+
+    #[test]
+    fn seen_goes_under_the_visitors_last_message_the_agents_read() {
+        let mut state = chat_on_screen(vec![
+            message(1, "s", Author::Visitor, None),
+            message(2, "s", Author::Agent, None),
+            message(3, "s", Author::Visitor, None),
+            message(4, "s", Author::Visitor, None),
+        ]);
+        let seen = |state: &ChatState| -> Vec<i64> {
+            let mut ids = Vec::new();
+            for item in state.items(Some("s")) {
+                if item.seen {
+                    ids.push(match item.key {
+                        ItemKey::Message(id) => id,
+                        ItemKey::Client(_) => 0,
+                    });
+                }
+            }
+            ids
+        };
+        assert!(seen(&state).is_empty());
+        state.receive_signals(
+            vec![signal(SignalKind::Seen, Author::Agent, None, Some(3))],
+            1,
+            0,
+        );
+        assert_eq!(seen(&state), [3]);
+        // An older report does not move it back; the list's `seen_by_agent` says the same as signals.
+        state.receive_signals(
+            vec![signal(SignalKind::Seen, Author::Agent, None, Some(2))],
+            2,
+            0,
+        );
+        assert_eq!(seen(&state), [3]);
+        let mut listed = session("s", Some(message(4, "s", Author::Visitor, None)));
+        listed.seen_by_agent = Some(4);
+        state.set_sessions(vec![listed]);
+        assert_eq!(seen(&state), [4]);
+    }
+
+    #[test]
+    fn typing_is_reported_at_most_every_two_seconds_and_its_end_once() {
+        let mut state = chat_on_screen(Vec::new());
+        let report = |state: &mut ChatState, has_text, now| {
+            state
+                .composer_input(has_text, now)
+                .map(|(_, typing)| typing)
+        };
+        assert_eq!(report(&mut state, false, 0), None, "nothing to stop yet");
+        assert_eq!(report(&mut state, true, 1_000), Some(true));
+        assert_eq!(report(&mut state, true, 2_500), None);
+        assert_eq!(report(&mut state, true, 3_000), Some(true));
+        assert_eq!(report(&mut state, false, 3_100), Some(false));
+        assert_eq!(report(&mut state, false, 3_200), None);
+        assert_eq!(report(&mut state, true, 3_300), Some(true), "typing again");
+        // A chat not created yet has nobody to tell.
+        state.set_screen(Screen::Conversation(None));
+        assert_eq!(report(&mut state, true, 9_000), None);
+    }
+
+    #[test]
+    fn what_the_visitor_saw_is_reported_once_it_is_on_screen_and_only_when_it_grows() {
+        let mut state = chat_on_screen(vec![
+            message(1, "s", Author::Agent, None),
+            message(2, "s", Author::Visitor, None),
+        ]);
+        assert_eq!(state.take_seen_report(), Some(("s".into(), 1)));
+        assert_eq!(state.take_seen_report(), None);
+        state.set_open(false);
+        state.receive(vec![message(3, "s", Author::Agent, None)], 3);
+        assert_eq!(state.take_seen_report(), None, "the panel is closed");
+        state.set_open(true);
+        state.set_screen(Screen::List);
+        assert_eq!(state.take_seen_report(), None, "the list is on screen");
+        state.set_screen(Screen::Conversation(Some("s".into())));
+        assert_eq!(state.take_seen_report(), Some(("s".into(), 3)));
+        state.receive(vec![message(4, "s", Author::Visitor, None)], 4);
+        assert_eq!(state.take_seen_report(), None, "only agent messages count");
+    }
+
+    #[test]
+    fn the_header_names_the_agent_who_answered_last() {
+        let mut state = chat_on_screen(vec![message(1, "s", Author::Visitor, None)]);
+        assert_eq!(chat(&state).agent, None);
+        let mut reply = message(2, "s", Author::Agent, None);
+        reply.author_name = Some("Ada".into());
+        reply.author_avatar_url = Some("https://example.com/ada.png".into());
+        state.receive(
+            vec![reply, event(3, MessageKind::Resolved, Author::Agent)],
+            3,
+        );
+        let agent = chat(&state).agent.unwrap();
+        assert_eq!(
+            (agent.id, agent.author_avatar_url.as_deref()),
+            (2, Some("https://example.com/ada.png"))
+        );
+    }
+
+    #[test]
+    fn an_empty_chat_cannot_be_ended_and_the_list_has_no_chat_view() {
+        let mut state = ChatState::default();
+        state.set_sessions(vec![session("s", None)]);
+        state.set_screen(Screen::Conversation(Some("s".into())));
+        assert!(!chat(&state).can_end);
+        state.set_screen(Screen::List);
+        assert_eq!(chat(&state), ChatView::default());
+    }
+
+    #[test]
+    fn a_rows_line_is_the_start_of_its_text() {
+        assert_eq!(preview("short"), "short");
+        let long = "é".repeat(100);
+        assert_eq!(preview(&long).chars().count(), 80);
     }
 }

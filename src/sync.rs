@@ -33,6 +33,8 @@ pub trait Host: 'static {
     /// Whether a long-poll may start: an identity, and no set-up error already reported.
     fn may_poll(&self) -> bool;
     fn cursor(&self) -> i64;
+    /// The `signals_at` of the last answer: the next long-poll's `signals_after`.
+    fn signals_at(&self) -> i64;
     fn receive(self: &Rc<Self>, updates: Updates);
     /// The long-poll was refused for good and has stopped.
     fn poll_refused(&self, error: &ApiError);
@@ -166,11 +168,13 @@ pub fn ensure_polling<H: Host>(host: &Rc<H>) {
                 host.engine().polling.set(false);
                 return;
             }
-            let cursor = host.cursor();
+            let (cursor, signals_at) = (host.cursor(), host.signals_at());
             let signal = host.engine().poll_abort.borrow().signal();
             drop(host);
 
-            let result = api.updates(cursor, POLL_WAIT_SECONDS, &signal).await;
+            let result = api
+                .updates(cursor, signals_at, POLL_WAIT_SECONDS, &signal)
+                .await;
             let Some(host) = weak.upgrade() else { return };
             match result {
                 Ok(updates) => {

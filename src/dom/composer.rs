@@ -1,4 +1,6 @@
-//! Where the visitor writes: the text area, Send, and the line that says a message was cut.
+//! Where the visitor writes: the text area, Send, and the line that says a message was cut; above them,
+//! the line that says an agent is typing. Each edit tells the controller whether there is text (it
+//! reports the visitor's typing from that), never focus alone.
 //!
 //! The length limit is the server's rule, in characters ([`text::cut_to_limit`]), and not the
 //! textarea's `maxlength`, which counts UTF-16 units and so stopped a message of 2,001 emoji that the
@@ -19,6 +21,10 @@ pub struct Composer {
     textarea: HtmlTextAreaElement,
     /// Says the text was cut at the limit; hidden otherwise.
     hint: HtmlElement,
+    /// "Ada is typing…": a polite live region (`status`, so that the panel keeps one `aria-live` element, the
+    /// announcer), on the page (empty) before it has anything to say.
+    typing: HtmlElement,
+    strings: &'static Strings,
     _listeners: [EventListener; 4],
 }
 
@@ -38,24 +44,28 @@ impl Composer {
         let hint = doc.element("p", "hint");
         set_attributes(&hint, &[("role", "status")]);
         hint.set_hidden(true);
+        let typing = doc.element("p", "typing");
+        set_attributes(&typing, &[("role", "status")]);
         append(&element, &[&textarea, &send_button]);
         let _listeners = [
             send_on_click(&send_button, &textarea, &hint, dispatch),
             send_on_enter(&textarea, &hint, dispatch),
-            limit_on(&textarea, "input", &hint, strings),
-            limit_on(&textarea, "compositionend", &hint, strings),
+            limit_on(&textarea, "input", &hint, strings, dispatch),
+            limit_on(&textarea, "compositionend", &hint, strings, dispatch),
         ];
         Composer {
             element,
             textarea,
             hint,
+            typing,
+            strings,
             _listeners,
         }
     }
 
-    /// The hint line, then the row: the panel's last two children.
-    pub fn elements(&self) -> [&HtmlElement; 2] {
-        [&self.hint, &self.element]
+    /// The typing line, the hint line, then the row: the panel's last three children.
+    pub fn elements(&self) -> [&HtmlElement; 3] {
+        [&self.typing, &self.hint, &self.element]
     }
 
     pub fn focus(&self) {
@@ -66,8 +76,22 @@ impl Composer {
     pub fn render(&self, model: &ViewModel) {
         let hidden = model.screen.kind() != ScreenKind::Conversation;
         self.element.set_hidden(hidden);
+        self.typing.set_hidden(hidden);
         if hidden {
             self.hint.set_hidden(true);
+        }
+        let mut line = String::new();
+        if let Some(name) = model.chat.typing {
+            line.push_str(if name.is_empty() {
+                self.strings.support
+            } else {
+                name
+            });
+            line.push_str(self.strings.is_typing);
+        }
+        // Written only when it changes, so the live region speaks once per change.
+        if self.typing.text_content().unwrap_or_default() != line {
+            self.typing.set_text_content(Some(&line));
         }
     }
 }
@@ -111,14 +135,15 @@ fn send_on_enter(
 }
 
 /// After each edit (but not inside an IME composition, which `compositionend` then covers): cut the
-/// text at the limit and say so, or hide the hint once the text fits.
+/// text at the limit and say so, or hide the hint once the text fits; and say whether there is text.
 fn limit_on(
     textarea: &HtmlTextAreaElement,
     event: &'static str,
     hint: &HtmlElement,
     strings: &'static Strings,
+    dispatch: &Dispatch,
 ) -> EventListener {
-    let (area, hint) = (textarea.clone(), hint.clone());
+    let (area, hint, dispatch) = (textarea.clone(), hint.clone(), dispatch.clone());
     EventListener::new(textarea, event, move |e| {
         // Unreachable: reading a property of an event object does not throw.
         let composing = js_sys::Reflect::get(e, &"isComposing".into()).unwrap_throw();
@@ -135,6 +160,7 @@ fn limit_on(
             }
             None => hint.set_hidden(true),
         }
+        dispatch(ViewEvent::Input(!value.trim().is_empty()));
     })
 }
 

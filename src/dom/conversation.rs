@@ -1,5 +1,7 @@
-//! The conversation screen: the greeting and the messages, drawn from `ItemView`s.
+//! The conversation screen: the greeting, the messages (a chat's events as divider lines) drawn from
+//! `ItemView`s, and under them the rating prompt of a resolved chat.
 
+use super::csat::Csat;
 use super::time::Clock;
 use super::{append, closest_data, on, set_attributes, Dispatch, Doc};
 use crate::i18n::Strings;
@@ -22,6 +24,7 @@ pub struct Conversation {
     /// What each element of the message list was drawn from (its key and status), so a render finds
     /// what changed without keeping a copy of the conversation.
     rendered: RefCell<Vec<Shown>>,
+    csat: Csat,
     _retry: EventListener,
 }
 
@@ -36,7 +39,8 @@ impl Conversation {
         let greeting = doc.text("p", "notice", strings.greeting);
         let list = doc.element("ul", "messages");
         set_attributes(&list, &[("aria-label", strings.title)]);
-        append(&screen, &[&greeting, &list]);
+        let csat = Csat::new(doc, strings, dispatch);
+        append(&screen, &[&greeting, &list, csat.element()]);
         let _retry = on(&list, "click", dispatch, |e| {
             closest_data(e, "data-retry", "[data-retry]").map(super::ViewEvent::Retry)
         });
@@ -48,6 +52,7 @@ impl Conversation {
             greeting,
             list,
             rendered: RefCell::new(Vec::new()),
+            csat,
             _retry,
         }
     }
@@ -71,9 +76,11 @@ impl Conversation {
         };
         self.screen.set_hidden(false);
         self.greeting.set_hidden(!items.is_empty());
+        self.csat.render(model.chat.rating);
         let mut rendered = self.rendered.borrow_mut();
-        let same =
-            |shown: &Shown, item: &ItemView| shown.key.is(item.key) && shown.status.is(item.status);
+        let same = |shown: &Shown, item: &ItemView| {
+            shown.key.is(item.key) && shown.status.is(item.status) && shown.seen == item.seen
+        };
         let mut start = 0;
         while start < items.len().min(rendered.len()) && same(&rendered[start], &items[start]) {
             start += 1;
@@ -136,6 +143,21 @@ impl Conversation {
     }
 
     fn message_element(&self, item: &ItemView) -> HtmlElement {
+        let time = || {
+            item.created_at
+                .map_or(String::new(), |at| self.clock.format(at, false))
+        };
+        if let Some(mut line) =
+            self.strings
+                .event(item.kind, &item.author, item.author_name, item.score)
+        {
+            let time = time();
+            if !time.is_empty() {
+                line.push_str(" · ");
+                line.push_str(&time);
+            }
+            return self.doc.text("li", "event", &line);
+        }
         // Strings put together by hand rather than with `format!`: this runs for every line drawn.
         let (class, who) = match item.author {
             Author::Agent => (
@@ -160,17 +182,20 @@ impl Conversation {
         let mut meta = String::new();
         match (item.status, item.created_at) {
             (ItemStatus::Pending, _) => meta.push_str(self.strings.pending),
-            (ItemStatus::Sent, Some(at)) => {
+            (ItemStatus::Sent, Some(_)) => {
                 if item.author == Author::Agent {
                     meta.push_str(who);
                     meta.push_str(" · ");
                 }
-                meta.push_str(&self.clock.format(at, false));
+                meta.push_str(&time());
             }
             _ => {}
         }
         if !meta.is_empty() {
             append(&li, &[&self.doc.text("span", "meta", &meta)]);
+        }
+        if item.seen {
+            append(&li, &[&self.doc.text("span", "seen", self.strings.seen)]);
         }
         // Only the outbox fails, and its lines are keyed by client id.
         if let (ItemStatus::Failed(reason), ItemKey::Client(client_id)) = (item.status, item.key) {
@@ -207,6 +232,7 @@ impl Conversation {
 struct Shown {
     key: ShownKey,
     status: ShownStatus,
+    seen: bool,
 }
 
 enum ShownKey {
@@ -232,6 +258,7 @@ impl Shown {
                 ItemStatus::Pending => ShownStatus::Pending,
                 ItemStatus::Failed(reason) => ShownStatus::Failed(reason.to_owned()),
             },
+            seen: item.seen,
         }
     }
 }

@@ -1,37 +1,92 @@
-//! The panel's title bar: Back (in a conversation) and Close.
+//! The panel's title bar: Back (in a conversation), the agent who last answered (name and avatar), End
+//! chat with its inline confirmation, and Close.
 
-use super::{append, focus, on, set_attributes, Dispatch, Doc, ViewEvent};
+use super::{append, closest_data, focus, set_attributes, Dispatch, Doc, ViewEvent};
 use crate::i18n::Strings;
 use crate::state::{ScreenKind, ViewModel};
 use gloo_events::EventListener;
+use wasm_bindgen::UnwrapThrowExt;
 use web_sys::HtmlElement;
 
 pub struct Header {
     element: HtmlElement,
     back: HtmlElement,
+    avatar: HtmlElement,
+    title: HtmlElement,
+    end: HtmlElement,
+    /// "End this chat?" End / Cancel, a row of the bar of its own; hidden until End chat is pressed.
+    confirm: HtmlElement,
     close: HtmlElement,
-    _listeners: [EventListener; 2],
+    strings: &'static Strings,
+    /// One listener for every button of the bar, told apart by `data-act`: each listener is its own
+    /// code in the wasm.
+    _click: EventListener,
 }
 
 impl Header {
     pub fn new(doc: &Doc, strings: &'static Strings, dispatch: &Dispatch) -> Header {
         let element = doc.element("div", "header");
         let back = doc.button("", "‹");
-        set_attributes(&back, &[("aria-label", strings.back)]);
+        set_attributes(&back, &[("aria-label", strings.back), ("data-act", "back")]);
         back.set_hidden(true);
+        // Decorative: the name beside it says who it is.
+        let avatar = doc.element("img", "");
+        set_attributes(&avatar, &[("alt", ""), ("referrerpolicy", "no-referrer")]);
+        avatar.set_hidden(true);
         let title = doc.text("h2", "", strings.title);
+        let end = doc.button("end", strings.end_chat);
+        set_attributes(&end, &[("data-act", "end")]);
+        end.set_hidden(true);
         let close = doc.button("", "×");
-        set_attributes(&close, &[("aria-label", strings.close_chat)]);
-        append(&element, &[&back, &title, &close]);
-        let _listeners = [
-            on(&close, "click", dispatch, |_| Some(ViewEvent::Close)),
-            on(&back, "click", dispatch, |_| Some(ViewEvent::Back)),
-        ];
+        set_attributes(
+            &close,
+            &[("aria-label", strings.close_chat), ("data-act", "close")],
+        );
+        let confirm = doc.element("div", "confirm");
+        set_attributes(
+            &confirm,
+            &[("role", "group"), ("aria-label", strings.end_confirm)],
+        );
+        confirm.set_hidden(true);
+        let yes = doc.button("primary", strings.end);
+        set_attributes(&yes, &[("data-act", "yes")]);
+        let cancel = doc.button("", strings.cancel);
+        set_attributes(&cancel, &[("data-act", "cancel")]);
+        append(
+            &confirm,
+            &[&doc.text("p", "", strings.end_confirm), &yes, &cancel],
+        );
+        append(&element, &[&back, &avatar, &title, &end, &close, &confirm]);
+        let _click = {
+            let (dispatch, confirm, end) = (dispatch.clone(), confirm.clone(), end.clone());
+            EventListener::new(&element, "click", move |e| {
+                let act = closest_data(e, "data-act", "[data-act]");
+                let act = act.as_deref().unwrap_or("");
+                // The confirmation shows only after End chat, with focus on Cancel, the choice that loses
+                // nothing (chatwoot 5241: chats ended by mistake).
+                if !act.is_empty() {
+                    confirm.set_hidden(act != "end");
+                }
+                match act {
+                    "back" => dispatch(ViewEvent::Back),
+                    "close" => dispatch(ViewEvent::Close),
+                    "end" => focus(&cancel),
+                    "cancel" => focus(&end),
+                    "yes" => dispatch(ViewEvent::EndChat),
+                    _ => {}
+                }
+            })
+        };
         Header {
             element,
             back,
+            avatar,
+            title,
+            end,
+            confirm,
             close,
-            _listeners,
+            strings,
+            _click,
         }
     }
 
@@ -39,10 +94,34 @@ impl Header {
         &self.element
     }
 
-    /// Back shows only in a conversation.
+    /// Back shows only in a conversation, End chat only in an open one with messages; the title is the
+    /// agent who last answered there.
     pub fn render(&self, model: &ViewModel) {
         self.back
             .set_hidden(model.screen.kind() != ScreenKind::Conversation);
+        let chat = &model.chat;
+        self.end.set_hidden(!chat.can_end);
+        if !chat.can_end {
+            self.confirm.set_hidden(true);
+        }
+        let agent = chat.agent;
+        self.title.set_text_content(Some(
+            agent
+                .and_then(|m| m.author_name.as_deref())
+                .unwrap_or(self.strings.title),
+        ));
+        // Only http(s): the URL is the agent's, set by the site owner, but an `<img>` is no place for others.
+        let avatar = agent
+            .and_then(|m| m.author_avatar_url.as_deref())
+            .filter(|url| url.starts_with("https://") || url.starts_with("http://"));
+        self.avatar.set_hidden(avatar.is_none());
+        if let Some(url) = avatar {
+            // Set only when it changes: setting `src` again would ask for the image again.
+            if self.avatar.get_attribute("src").as_deref() != Some(url) {
+                // Unreachable failure: a constant attribute name.
+                self.avatar.set_attribute("src", url).unwrap_throw();
+            }
+        }
     }
 
     pub fn focus_close(&self) {

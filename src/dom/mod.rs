@@ -26,6 +26,7 @@
 
 mod composer;
 mod conversation;
+mod csat;
 mod header;
 mod launcher;
 mod sessions;
@@ -64,6 +65,14 @@ pub enum ViewEvent {
     LoadOlder,
     Send(String),
     Retry(String),
+    /// The composer's text changed: whether it has any.
+    Input(bool),
+    /// The page was shown or hidden (`visibilitychange`).
+    Visible,
+    /// The visitor confirmed ending the chat on screen.
+    EndChat,
+    /// The visitor rated the chat on screen: 1 to 5, and a comment (maybe empty).
+    Rate(u8, String),
 }
 
 /// Where the components send [`ViewEvent`]s.
@@ -119,6 +128,8 @@ pub struct View {
     live: HtmlElement,
     /// Escape closes the panel from anywhere inside it.
     _escape: EventListener,
+    /// What the visitor saw is reported only while the page is visible: its return is worth a look.
+    _visibility: EventListener,
 }
 
 /// The panel's regions.
@@ -232,6 +243,9 @@ impl View {
                 }
             },
         );
+        let _visibility = on(&doc.0, "visibilitychange", &dispatch, |_| {
+            Some(ViewEvent::Visible)
+        });
         View {
             host,
             root,
@@ -244,6 +258,7 @@ impl View {
             launcher,
             live,
             _escape,
+            _visibility,
         }
     }
 
@@ -269,10 +284,10 @@ impl View {
                 (scroller.scroll_top() < scroller.client_height()).then_some(ViewEvent::LoadOlder)
             });
             let composer = Composer::new(doc, strings, dispatch);
-            let [hint, composer_row] = composer.elements();
+            let [typing, hint, composer_row] = composer.elements();
             append(
                 &self.panel,
-                &[header.element(), &body_area, hint, composer_row],
+                &[header.element(), &body_area, typing, hint, composer_row],
             );
             PanelContents {
                 header,
@@ -287,6 +302,11 @@ impl View {
 
     pub fn is_open(&self) -> bool {
         !self.panel.hidden()
+    }
+
+    /// The panel is open and the page's tab is the one shown.
+    pub fn is_visible(&self) -> bool {
+        self.is_open() && !self.doc.0.hidden()
     }
 
     /// Shows the panel (filling it the first time); the caller then draws the view model into it with

@@ -3,7 +3,7 @@
 use super::time::Clock;
 use super::{append, closest_data, focus, on, set_attributes, Dispatch, Doc, ViewEvent};
 use crate::i18n::Strings;
-use crate::state::{ScreenView, SessionRow, ViewModel};
+use crate::state::{preview, ScreenView, SessionRow, ViewModel};
 use gloo_events::EventListener;
 use std::rc::Rc;
 use web_sys::HtmlElement;
@@ -79,17 +79,31 @@ impl SessionList {
 
     fn row_button(&self, row: &SessionRow) -> HtmlElement {
         let button = self.doc.element("button", "");
-        set_attributes(&button, &[("type", "button"), ("data-session", &row.id)]);
-        let preview = if row.preview.is_empty() {
-            self.strings.new_conversation
-        } else {
-            &row.preview
+        set_attributes(&button, &[("type", "button"), ("data-session", row.id)]);
+        // A text's start, an event's line, or for a chat with nothing yet, what it is.
+        let event = row.last.and_then(|m| {
+            self.strings
+                .event(m.kind, &m.author, m.author_name.as_deref(), m.score)
+        });
+        let line = match (row.last, &event) {
+            (_, Some(event)) => event,
+            (Some(m), None) if !m.content.is_empty() => preview(&m.content),
+            _ => self.strings.new_conversation,
         };
-        let preview = self.doc.text("span", "preview", preview);
+        let line = self.doc.text("span", "preview", line);
         let when = self
             .doc
-            .text("span", "when", &self.clock.format(&row.time, true));
-        append(&button, &[&preview, &when]);
+            .text("span", "when", &self.clock.format(row.time, true));
+        append(&button, &[&line, &when]);
+        if row.resolved {
+            append(
+                &when,
+                &[
+                    &self.doc.text_node(" · "),
+                    &self.doc.text("span", "status", self.strings.resolved),
+                ],
+            );
+        }
         if row.unread {
             append(
                 &button,

@@ -97,7 +97,10 @@ impl Server {
             client_id: Some(pending.client_id.clone()),
             author: Author::Visitor,
             author_name: None,
+            author_avatar_url: None,
+            kind: MessageKind::Text,
             content: pending.content.clone(),
+            score: None,
             created_at: "2026-11-24T10:00:00Z".into(),
         };
         self.messages.push(message.clone());
@@ -115,7 +118,10 @@ impl Server {
             client_id: None,
             author: Author::Agent,
             author_name: Some("Agent".into()),
+            author_avatar_url: None,
+            kind: MessageKind::Text,
             content: format!("reply {id}"),
+            score: None,
             created_at: "2026-11-24T10:00:00Z".into(),
         });
     }
@@ -126,6 +132,11 @@ impl Server {
             created_at: "2026-11-24T09:00:00Z".into(),
             verified: false,
             last_message: self.history(id).last().cloned(),
+            status: Status::Open,
+            resolved_at: None,
+            rating: None,
+            seen_by_visitor: None,
+            seen_by_agent: None,
         }
     }
 
@@ -204,7 +215,7 @@ impl Widget {
             Step::Open(n) => {
                 let rows = self.state.rows();
                 if let Some(row) = rows.get(n % rows.len().max(1)) {
-                    let id = row.id.clone();
+                    let id = row.id.to_owned();
                     self.state
                         .set_screen(Screen::Conversation(Some(id.clone())));
                     self.load(server, &id);

@@ -66,7 +66,12 @@ async fn agent(method: &str, path: &str, body: Option<&str>) -> serde_json::Valu
     let text = wasm_bindgen_futures::JsFuture::from(response.text().unwrap())
         .await
         .unwrap();
-    serde_json::from_str(&text.as_string().unwrap()).unwrap()
+    let text = text.as_string().unwrap();
+    // A 204 (typing) has no body.
+    if text.is_empty() {
+        return serde_json::Value::Null;
+    }
+    serde_json::from_str(&text).unwrap()
 }
 
 fn textarea() -> HtmlTextAreaElement {
@@ -153,7 +158,9 @@ async fn an_anonymous_visitor_chats_and_gets_a_live_agent_reply_rendered_as_text
     .await;
     let root = shadow_root();
     assert!(
-        root.query_selector("img, script, b").unwrap().is_none(),
+        root.query_selector(".messages img, .messages script, .messages b")
+            .unwrap()
+            .is_none(),
         "markup stayed text"
     );
     let link = root
@@ -382,7 +389,7 @@ async fn two_visitors_long_polling_the_same_url_do_not_wait_for_each_other() {
         let answered = answered.clone();
         let signal = web_sys::AbortController::new().unwrap().signal();
         wasm_bindgen_futures::spawn_local(async move {
-            api.updates(0, 3, &signal).await.expect("an answer");
+            api.updates(0, 0, 3, &signal).await.expect("an answer");
             answered.borrow_mut().push(name);
         });
         // The waiting poll is in flight first, as the other tab's would be.
@@ -390,4 +397,78 @@ async fn two_visitors_long_polling_the_same_url_do_not_wait_for_each_other() {
     }
     eventually("both long-polls answered", || answered.borrow().len() == 2).await;
     assert_eq!(*answered.borrow(), ["told", "waiting"]);
+}
+
+fn click(selector: &str) {
+    find(selector)
+        .unwrap_or_else(|| panic!("{selector} is on the page"))
+        .unchecked_into::<HtmlElement>()
+        .click();
+}
+
+fn text_of(selector: &str) -> String {
+    find(selector)
+        .and_then(|e| e.text_content())
+        .unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+async fn an_agent_types_then_resolves_and_the_visitors_rating_is_stored() {
+    clear_local_storage();
+    let workspace = format!("ws-{}", random_suffix());
+    let _widget = Started::new(&options_for(&format!(
+        ", user: {{ externalId: '{workspace}' }}"
+    )))
+    .await;
+    _widget.0.open();
+    type_and_send("please close this");
+    eventually("the message is stored", || sent_count() == 1).await;
+    let sessions = agent(
+        "GET",
+        &format!("/api/sessions?external_id={workspace}"),
+        None,
+    )
+    .await;
+    let id = sessions["sessions"][0]["id"].as_str().unwrap().to_owned();
+
+    agent(
+        "POST",
+        &format!("/api/sessions/{id}/typing"),
+        Some(r#"{"typing":true}"#),
+    )
+    .await;
+    eventually("the agent's typing shows", || {
+        text_of(".typing").ends_with("is typing…")
+    })
+    .await;
+    agent("POST", &format!("/api/sessions/{id}/resolve"), Some("{}")).await;
+    eventually(
+        "the resolution's divider and the rating prompt show",
+        || text_of(".event").starts_with("Resolved by") && find("[aria-label='4 of 5']").is_some(),
+    )
+    .await;
+    assert_eq!(
+        text_of(".typing"),
+        "",
+        "a resolution ends the agent's typing"
+    );
+
+    click("[aria-label='4 of 5']");
+    find(".csat textarea")
+        .unwrap()
+        .unchecked_into::<HtmlTextAreaElement>()
+        .set_value("Quick");
+    click(".csat [data-act=send]");
+    eventually("the thank-you shows", || {
+        text_of(".csat [role=status]") == "Thank you for your feedback!"
+    })
+    .await;
+    let sessions = agent(
+        "GET",
+        &format!("/api/sessions?external_id={workspace}"),
+        None,
+    )
+    .await;
+    assert_eq!(sessions["sessions"][0]["rating"]["score"], 4);
+    assert_eq!(sessions["sessions"][0]["rating"]["comment"], "Quick");
 }
