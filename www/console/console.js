@@ -5,8 +5,11 @@
 //   2. api():    same-origin fetch, "Authorization: Bearer <key>"; error body -> Error; 401 -> sign out
 //   3. auth:     sign in / out; the key lives in sessionStorage (gone when the tab closes)
 //   4. sessions: GET /api/sessions[?external_id=], sorted by latest activity
-//   5. view:     messages (deduped by id), contact panel, reply form
-//   6. live:     long-poll GET /api/updates?after=CURSOR&wait=25, backoff 1s..30s
+//   5. view:     messages (deduped by id; resolved/reopened/rated events as divider lines), status bar
+//                (Resolve / Reopen), "Seen" line, contact panel, reply form (typing signals)
+//   6. csat:     GET /api/csat[?external_id=], refreshed on `rated` events
+//   7. live:     long-poll GET /api/updates?after=CURSOR&signals_after=N&wait=25, backoff 1s..30s;
+//                typing and seen signals; seen reports (POST …/seen) while the tab is visible
 'use strict';
 (() => {
   const KEY = 'frontdesk.agentKey';
@@ -19,6 +22,13 @@
     return e;
   };
   const fmtTime = (t) => { const d = new Date(t); return isNaN(d) ? '' : d.toLocaleString(); };
+  const fmtShort = (t) => { // "10:32" today, else with the date
+    const d = new Date(t);
+    if (isNaN(d)) return '';
+    const hm = { hour: '2-digit', minute: '2-digit' };
+    return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString([], hm)
+      : d.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+  };
   const clip = (s = '', n) => (s.length > n ? s.slice(0, n) + '…' : s);
   const contactLabel = (s) => {
     const c = s.contact || {};
@@ -29,6 +39,18 @@
   const json = (v) => v == null || (typeof v === 'object' && !Array.isArray(v) && !Object.keys(v).length)
     ? 'none' : JSON.stringify(v, null, 2);
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const isEvent = (m) => m.kind != null && m.kind !== 'text';
+  // What a resolved/reopened/rated event says (its divider line and its list preview).
+  const eventText = (m) => {
+    const agent = m.author === 'agent', who = m.author_name || 'Agent';
+    switch (m.kind) {
+      case 'resolved': return agent ? `Resolved by ${who}` : 'Visitor ended the chat';
+      case 'reopened': return agent ? `Reopened by ${who}` : 'Reopened by the visitor';
+      case 'rated': return `Rated ${m.score}/5` + (m.content ? `: ${m.content}` : '');
+      default: return m.content || m.kind;
+    }
+  };
+  const stars = (r) => `★${r.score}`;
 
   // ---- state ----
   let key = null;
@@ -36,7 +58,13 @@
   let ignored = new Set();    // session ids outside the current workspace filter
   let filter = '';
   let openId = null;
-  let seen = new Set();       // message ids shown in the open session
+  let shown = new Set();      // message ids shown in the open session
+  let signalsAt = 0;          // the long-poll's signals_after
+  const typingUntil = new Map(); // session id → when its "Visitor is typing…" expires (ms)
+  let typingTimer = null;
+  const seenSent = new Map(); // session id → the highest message id this tab reported as read
+  const TYPING_EVERY = 2000, TYPING_TTL = 6000;
+  let typingSentAt = 0, typingSid = null; // the agent's own typing: when and where `typing: true` was last sent
   let cursor = null;          // long-poll cursor; null until the first list load
   let liveGen = 0;            // bumped to stop the poll loop
   let pollCtrl = null;
@@ -79,10 +107,13 @@
     liveGen++;
     if (pollCtrl) pollCtrl.abort();
     sessionStorage.removeItem(KEY);
-    key = null; openId = null; cursor = null; filter = '';
-    sessions = new Map(); ignored = new Set(); seen = new Set();
+    key = null; openId = null; cursor = null; filter = ''; signalsAt = 0;
+    sessions = new Map(); ignored = new Set(); shown = new Set();
+    typingUntil.clear(); seenSent.clear(); typingSid = null;
     for (const id of ['sessions', 'messages', 'c-trusted', 'c-untrusted', 'announcer', 'list-error', 'view-error',
-      'reply-error', 'view-meta', 'c-name', 'c-email', 'c-verified']) $(id).replaceChildren();
+      'reply-error', 'status-error', 'view-meta', 'view-status', 'c-name', 'c-email', 'c-verified', 'csat-dist',
+      'csat-summary', 'csat-scope', 'csat-error']) $(id).replaceChildren();
+    renderTyping();
     $('workspace').value = ''; $('reply').value = ''; $('key').value = '';
     say('view-h', 'Select a session');
     $('view-body').hidden = $('live-status').hidden = true;
@@ -99,7 +130,8 @@
     sessions = new Map((r.sessions || []).map((s) => [s.id, s]));
     say('list-error');
     renderList();
-    if (openId && sessions.has(openId)) renderContact(sessions.get(openId));
+    if (openId && sessions.has(openId)) { renderContact(sessions.get(openId)); placeSeen(); }
+    loadCsat();
     if (cursor === null) { // first load: start live updates after the newest message we know of
       cursor = 0;
       for (const s of sessions.values()) cursor = Math.max(cursor, s.last_message?.id || 0);
@@ -125,9 +157,14 @@
       const head = el('span', 'row');
       head.append(el('strong', 'name', contactLabel(s)), badge(s.verified));
       const m = s.last_message;
-      const preview = m ? (m.author === 'agent' ? (m.author_name || 'Agent') + ': ' : '') + clip(m.content, 80) : 'No messages yet';
+      const preview = !m ? 'No messages yet' : isEvent(m) ? clip(eventText(m), 80)
+        : (m.author === 'agent' ? (m.author_name || 'Agent') + ': ' : '') + clip(m.content, 80);
+      const st = el('span', 'row status-row');
+      st.append(statusBadge(s));
+      if (s.rating) st.append(ratingText(s.rating, 'rating', 60));
       b.append(head,
         el('span', 'meta', `${wsLabel(s)} · ${fmtTime(m ? m.created_at : s.created_at)}`),
+        st,
         el('span', 'preview', preview));
       b.addEventListener('click', () => openSession(s.id));
       const li = el('li');
@@ -137,7 +174,56 @@
     refocus?.focus();
   }
 
+  const resolved = (s) => s.status === 'resolved';
+  const statusBadge = (s) => el('span', 'badge status ' + (resolved(s) ? 'resolved' : 'open'), resolved(s) ? 'Resolved' : 'Open');
+  // "★4 Quick and friendly": the star is for the eye, "Rated 4 of 5" for screen readers.
+  function ratingText(r, cls, max = 1000) {
+    const e = el('span', cls);
+    const star = el('span', 'stars', stars(r));
+    star.setAttribute('aria-hidden', 'true');
+    e.append(star, el('span', 'sr-only', `Rated ${r.score} of 5`));
+    if (r.comment) e.append(' ', el('span', 'comment', clip(r.comment, max)));
+    return e;
+  }
+
   // ---- session view ----
+  // The open chat's status bar: its status (and rating), and Resolve or Reopen.
+  function renderStatus(s) {
+    const p = $('view-status');
+    p.replaceChildren(el('span', 'sr-only', 'Status: '), statusBadge(s));
+    if (resolved(s) && s.resolved_at) p.append(' ', el('span', 'muted', 'since ' + fmtShort(s.resolved_at)));
+    if (s.rating) p.append(' ', ratingText(s.rating, 'rating'));
+    const wasFocused = document.activeElement === $('resolve') || document.activeElement === $('reopen');
+    $('resolve').hidden = resolved(s);
+    $('reopen').hidden = !resolved(s);
+    if (wasFocused) $(resolved(s) ? 'reopen' : 'resolve').focus(); // the pressed button is gone: keep focus here
+  }
+
+  let statusBusy = false; // not `disabled`: disabling the focused button would drop keyboard focus to the page
+  async function setStatus(action) {
+    const id = openId, btn = $(action);
+    if (!id || statusBusy) return;
+    statusBusy = true;
+    btn.setAttribute('aria-busy', 'true');
+    say('status-error');
+    try {
+      const r = await api(`/api/sessions/${encodeURIComponent(id)}/${action}`, { method: 'POST', body: {} });
+      const s = sessions.get(id);
+      if (s && r.session) {
+        const { last_message: m, ...rest } = r.session;
+        Object.assign(s, rest);
+        if (m) noteMessages([m]); // the event, before the long-poll brings it (deduped by id)
+        else renderList();
+        if (openId === id) renderStatus(s);
+      }
+    } catch (e) {
+      if (openId === id) fail('status-error')(e);
+    } finally {
+      statusBusy = false;
+      btn.removeAttribute('aria-busy');
+    }
+  }
+
   function renderContact(s) {
     const c = s.contact || {};
     say('view-h', contactLabel(s));
@@ -147,14 +233,17 @@
     $('c-verified').replaceChildren(badge(s.verified));
     say('c-trusted', json(c.custom_data));
     say('c-untrusted', json(c.non_verified_custom_data));
+    renderStatus(s);
   }
 
   async function openSession(id) {
     const s = sessions.get(id);
     if (!s) return;
-    openId = id; seen = new Set();
+    if (openId !== id) stopTyping();
+    openId = id; shown = new Set();
     $('messages').replaceChildren();
-    say('view-error'); say('reply-error');
+    say('view-error'); say('reply-error'); say('status-error');
+    renderTyping();
     $('view-body').hidden = false;
     renderContact(s); renderList();
     $('view-h').focus();
@@ -162,28 +251,101 @@
       const r = await api(`/api/sessions/${encodeURIComponent(id)}/messages`);
       if (openId !== id) return;
       (r.messages || []).forEach(addMessage);
+      placeSeen();
       scrollDown();
+      reportSeen();
     } catch (e) {
       if (openId === id) fail('view-error')(e);
     }
   }
 
-  // Insert a message in id order unless already shown.
+  // Insert a message in id order unless already shown: a text as a bubble, an event as a centred divider line.
   function addMessage(m) {
-    if (seen.has(m.id)) return;
-    seen.add(m.id);
-    const li = el('li', 'msg ' + (m.author === 'agent' ? 'agent' : 'visitor'));
+    if (shown.has(m.id)) return;
+    shown.add(m.id);
+    let li;
+    if (isEvent(m)) {
+      li = el('li', 'event');
+      li.dataset.kind = m.kind;
+      const time = el('time', null, fmtShort(m.created_at));
+      time.dateTime = m.created_at || '';
+      time.title = fmtTime(m.created_at);
+      const p = el('p');
+      p.append(el('span', 'event-text', eventText(m)), ' · ', time);
+      li.append(p);
+    } else {
+      li = el('li', 'msg ' + (m.author === 'agent' ? 'agent' : 'visitor'));
+      const head = el('p', 'msg-head');
+      const time = el('time', null, fmtTime(m.created_at));
+      time.dateTime = m.created_at || '';
+      head.append(el('span', 'who', m.author === 'agent' ? m.author_name || 'Agent' : 'Visitor'), ' · ', time);
+      li.append(head, el('p', 'body', m.content));
+    }
     li.dataset.id = m.id;
-    const head = el('p', 'msg-head');
-    const time = el('time', null, fmtTime(m.created_at));
-    time.dateTime = m.created_at || '';
-    head.append(el('span', 'who', m.author === 'agent' ? m.author_name || 'Agent' : 'Visitor'), ' · ', time);
-    li.append(head, el('p', 'body', m.content));
-    const list = $('messages');
-    const last = list.lastElementChild;
-    const next = !last || Number(last.dataset.id) < m.id ? null
-      : [...list.children].find((n) => Number(n.dataset.id) > m.id);
-    list.insertBefore(li, next || null);
+    li.dataset.author = m.author;
+    const next = [...$('messages').children].find((n) => n.dataset.id && Number(n.dataset.id) > m.id);
+    $('messages').insertBefore(li, next || null);
+  }
+
+  // One "Seen" line under the agent's last message at or below the visitor's seen_by_visitor.
+  function placeSeen() {
+    $('seen-line')?.remove();
+    const upTo = sessions.get(openId)?.seen_by_visitor;
+    if (!upTo) return;
+    const mine = [...$('messages').querySelectorAll('li.msg.agent')].filter((n) => Number(n.dataset.id) <= upTo).pop();
+    if (!mine) return;
+    const li = el('li', 'seen-line', 'Seen');
+    li.id = 'seen-line';
+    li.title = 'The visitor has seen this';
+    mine.after(li);
+  }
+
+  // Tell the server what this agent has read: the newest visitor message shown, when the tab is visible.
+  function reportSeen() {
+    const id = openId, s = sessions.get(id);
+    if (!id || !s || document.visibilityState !== 'visible' || $('view-body').hidden) return;
+    const last = [...$('messages').querySelectorAll('li[data-author="visitor"]')].pop();
+    const mid = last ? Number(last.dataset.id) : 0;
+    if (!mid || mid <= Math.max(seenSent.get(id) || 0, s.seen_by_agent || 0)) return;
+    seenSent.set(id, mid);
+    api(`/api/sessions/${encodeURIComponent(id)}/seen`, { method: 'POST', body: { message_id: mid } })
+      .then(() => { s.seen_by_agent = Math.max(s.seen_by_agent || 0, mid); })
+      .catch(() => { if (seenSent.get(id) === mid) seenSent.delete(id); }); // try again on the next change
+  }
+
+  // The agent's typing: `typing: true` at most every 2 s while text is typed, `false` when cleared or sent.
+  function postTyping(id, typing) {
+    api(`/api/sessions/${encodeURIComponent(id)}/typing`, { method: 'POST', body: { typing } }).catch(() => {});
+  }
+  function onReplyInput() {
+    const id = openId;
+    if (!id) return;
+    if (!$('reply').value.trim()) { stopTyping(); return; }
+    const now = Date.now();
+    if (typingSid === id && now - typingSentAt < TYPING_EVERY) return;
+    if (typingSid && typingSid !== id) stopTyping();
+    typingSid = id; typingSentAt = now;
+    postTyping(id, true);
+  }
+  function stopTyping() {
+    if (!typingSid) return;
+    const id = typingSid;
+    typingSid = null; typingSentAt = 0;
+    if (key) postTyping(id, false);
+  }
+
+  // "Visitor is typing…" for the open chat, until `typing: false`, a visitor message, or 6 s without a refresh.
+  function renderTyping() {
+    clearTimeout(typingTimer);
+    const until = openId ? typingUntil.get(openId) || 0 : 0, left = until - Date.now();
+    const t = $('typing');
+    if (left > 0) {
+      if (t.hidden) { t.textContent = 'Visitor is typing…'; t.hidden = false; }
+      typingTimer = setTimeout(renderTyping, left + 50);
+    } else {
+      if (openId) typingUntil.delete(openId);
+      t.hidden = true; t.textContent = '';
+    }
   }
 
   const atBottom = (l = $('messages')) => l.scrollHeight - l.scrollTop - l.clientHeight < 60;
@@ -198,6 +360,7 @@
     try {
       const r = await api(`/api/sessions/${encodeURIComponent(id)}/messages`, { method: 'POST', body: { content } });
       if (ta.value === content) ta.value = '';
+      if (typingSid === id) stopTyping();
       if (r.message) noteMessages([r.message]);
       scrollDown();
       ta.focus();
@@ -208,28 +371,100 @@
     }
   }
 
+  // ---- csat ----
+  let csatGen = 0;
+  async function loadCsat() {
+    const gen = ++csatGen, f = filter;
+    say('csat-scope', f ? `Workspace ${f}` : 'All workspaces'); // not in the heading: "Workspace" labels the filter
+    try {
+      const r = await api('/api/csat' + (f ? '?external_id=' + encodeURIComponent(f) : ''));
+      if (gen !== csatGen) return;
+      say('csat-error');
+      const count = r.count || 0, dist = r.distribution || {};
+      say('csat-summary', count ? `${count} rating${count === 1 ? '' : 's'} · average ${Number(r.average).toFixed(2)} / 5`
+        : 'No ratings yet');
+      $('csat-dist').replaceChildren(...[5, 4, 3, 2, 1].map((n) => {
+        const c = dist[n] || 0, li = el('li');
+        const bar = el('span', 'bar'), fill = el('span', 'fill');
+        bar.setAttribute('aria-hidden', 'true');
+        fill.style.width = count ? `${(100 * c) / count}%` : '0'; // CSSOM, allowed under style-src 'self'
+        bar.append(fill);
+        const label = el('span', 'dist-label'), seenAs = el('span', null, `${n} ★`);
+        seenAs.setAttribute('aria-hidden', 'true');
+        label.append(seenAs, el('span', 'sr-only', `${n} star${n === 1 ? '' : 's'}:`));
+        li.append(label, bar, el('span', 'dist-count', String(c)));
+        return li;
+      }));
+    } catch (e) {
+      if (gen === csatGen) fail('csat-error')(e);
+    }
+  }
+  let csatTimer = null;
+  const refreshCsat = () => { clearTimeout(csatTimer); csatTimer = setTimeout(loadCsat, 300); };
+
   // ---- live updates ----
+  // What an event changes in its session: resolved → resolved, no rating; reopened → open; rated → its rating.
+  function applyEvent(s, m) {
+    if (m.kind === 'resolved') Object.assign(s, { status: 'resolved', resolved_at: m.created_at, rating: null });
+    else if (m.kind === 'reopened') Object.assign(s, { status: 'open', resolved_at: null, rating: null });
+    else if (m.kind === 'rated') s.rating = { score: m.score, comment: m.content || null };
+  }
+
   // Apply new messages: refresh list entries, append to the open session, announce visitor messages.
   function noteMessages(msgs) {
     const fresh = [], stick = atBottom();
-    let unknown = false;
+    let unknown = false, rated = false;
     for (const m of msgs) {
       const s = sessions.get(m.session_id);
       if (s) {
-        if (!s.last_message || m.id > s.last_message.id) { s.last_message = m; fresh.push(m); }
+        if (!s.last_message || m.id > s.last_message.id) {
+          s.last_message = m; fresh.push(m);
+          if (isEvent(m)) applyEvent(s, m);
+        }
       } else if (!ignored.has(m.session_id)) unknown = true;
+      if (m.kind === 'rated') rated = true;
+      if (m.author === 'visitor' && !isEvent(m)) typingUntil.delete(m.session_id);
       if (m.session_id === openId) addMessage(m);
+    }
+    if (openId && msgs.some((m) => m.session_id === openId)) {
+      const s = sessions.get(openId);
+      if (s) renderStatus(s);
+      placeSeen(); renderTyping(); reportSeen();
     }
     if (stick) scrollDown();
     renderList();
+    if (rated) refreshCsat();
     return { fresh, unknown };
+  }
+
+  // Typing and seen signals from the visitor's side (our own side's are ignored).
+  function noteSignals(signals) {
+    for (const g of signals) {
+      if (g.author !== 'visitor') {
+        const s = sessions.get(g.session_id);
+        if (g.kind === 'seen' && s && g.message_id) s.seen_by_agent = Math.max(s.seen_by_agent || 0, g.message_id);
+        continue;
+      }
+      if (g.kind === 'typing') {
+        if (g.typing) typingUntil.set(g.session_id, Date.now() + TYPING_TTL);
+        else typingUntil.delete(g.session_id);
+        if (g.session_id === openId) renderTyping();
+      } else if (g.kind === 'seen') {
+        const s = sessions.get(g.session_id);
+        if (s && g.message_id > (s.seen_by_visitor || 0)) {
+          s.seen_by_visitor = g.message_id;
+          if (g.session_id === openId) placeSeen();
+        }
+      }
+    }
   }
 
   function announce(msgs) {
     const v = msgs.filter((m) => m.author === 'visitor' && sessions.has(m.session_id));
     if (!v.length) return;
     say('announcer', v.length > 3 ? `${v.length} new visitor messages.`
-      : v.map((m) => `New message from ${contactLabel(sessions.get(m.session_id))}: ${clip(m.content, 140)}`).join(' '));
+      : v.map((m) => isEvent(m) ? `${contactLabel(sessions.get(m.session_id))}: ${clip(eventText(m), 140)}.`
+        : `New message from ${contactLabel(sessions.get(m.session_id))}: ${clip(m.content, 140)}`).join(' '));
   }
 
   async function applyUpdates(msgs) {
@@ -255,15 +490,17 @@
       const timer = setTimeout(() => ctrl.abort(), 40000);
       const started = Date.now();
       try {
-        const r = await api(`/api/updates?after=${cursor}&wait=25`, { signal: ctrl.signal });
+        const r = await api(`/api/updates?after=${cursor}&signals_after=${signalsAt}&wait=25`, { signal: ctrl.signal });
         if (gen !== liveGen) return;
-        const msgs = r.messages || [];
+        const msgs = r.messages || [], signals = r.signals || [];
         await applyUpdates(msgs);
         if (gen !== liveGen) return;
+        noteSignals(signals);
         cursor = Number.isInteger(r.cursor) ? r.cursor : msgs.reduce((c, m) => Math.max(c, m.id), cursor);
+        if (Number.isInteger(r.signals_at)) signalsAt = r.signals_at;
         delay = 1000;
         setLive('Live');
-        if (!msgs.length && Date.now() - started < 1000) await sleep(1000); // never spin
+        if (!msgs.length && !signals.length && Date.now() - started < 1000) await sleep(1000); // never spin
       } catch (e) {
         if (gen !== liveGen || e.status === 401) return;
         setLive(`Reconnecting in ${delay / 1000} s…`);
@@ -298,6 +535,10 @@
       say('list-error');
       reloadList();
     });
+    $('resolve').addEventListener('click', () => setStatus('resolve'));
+    $('reopen').addEventListener('click', () => setStatus('reopen'));
+    $('reply').addEventListener('input', onReplyInput);
+    document.addEventListener('visibilitychange', reportSeen);
     $('reply-form').addEventListener('submit', (ev) => { ev.preventDefault(); sendReply(); });
     $('reply').addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); sendReply(); }
