@@ -54,8 +54,9 @@ fn optional_string_field(object: &Value, key: &str) -> Result<Option<String>, De
 
 fn integer_field(object: &Value, key: &str) -> Result<i64, DecodeError> {
     match field(object, key)? {
-        Value::Number(text) => crate::text::parse_decimal(text)
-            .ok_or_else(|| wrong(key, "is not an integer")),
+        Value::Number(text) => {
+            crate::text::parse_decimal(text).ok_or_else(|| wrong(key, "is not an integer"))
+        }
         _ => Err(wrong(key, "is not a number")),
     }
 }

@@ -468,7 +468,8 @@ impl ChatState {
     }
 
     fn session_mut(&mut self, session_id: &str) -> Option<&mut Session> {
-        self.session_index(session_id).map(|i| &mut self.sessions[i])
+        self.session_index(session_id)
+            .map(|i| &mut self.sessions[i])
     }
 
     /// What the header, rating prompt and typing line show of `session_id`.

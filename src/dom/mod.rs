@@ -343,7 +343,13 @@ impl View {
         if grew && self.is_open() {
             contents.conversation.scroll_to_end();
         }
-        contents.composer.render(model);
+        // The typing line is said through the one live region (polite): when it starts, and taken back when it
+        // ends unless something else has been said since (the reply that ended it).
+        if let Some((was, now)) = contents.composer.render(model) {
+            if !now.is_empty() || self.live.text_content().as_deref() == Some(&was) {
+                self.announce(&now);
+            }
+        }
     }
 
     /// Puts focus where the visitor will act next: the composer in a conversation, else the
