@@ -5,13 +5,16 @@ use super::{append, closest_data, focus, set_attributes, Dispatch, Doc, ViewEven
 use crate::i18n::Strings;
 use crate::state::{ScreenKind, ViewModel};
 use gloo_events::EventListener;
+use std::cell::OnceCell;
 use wasm_bindgen::UnwrapThrowExt;
 use web_sys::HtmlElement;
 
 pub struct Header {
+    doc: Doc,
     element: HtmlElement,
     back: HtmlElement,
-    avatar: HtmlElement,
+    /// Made for the first agent with an avatar: a chat without one has no `<img>` at all.
+    avatar: OnceCell<HtmlElement>,
     title: HtmlElement,
     end: HtmlElement,
     /// "End this chat?" End / Cancel, a row of the bar of its own; hidden until End chat is pressed.
@@ -29,10 +32,6 @@ impl Header {
         let back = doc.button("", "‹");
         set_attributes(&back, &[("aria-label", strings.back), ("data-act", "back")]);
         back.set_hidden(true);
-        // Decorative: the name beside it says who it is.
-        let avatar = doc.element("img", "");
-        set_attributes(&avatar, &[("alt", ""), ("referrerpolicy", "no-referrer")]);
-        avatar.set_hidden(true);
         let title = doc.text("h2", "", strings.title);
         let end = doc.button("end", strings.end_chat);
         set_attributes(&end, &[("data-act", "end")]);
@@ -56,7 +55,7 @@ impl Header {
             &confirm,
             &[&doc.text("p", "", strings.end_confirm), &yes, &cancel],
         );
-        append(&element, &[&back, &avatar, &title, &end, &close, &confirm]);
+        append(&element, &[&back, &title, &end, &close, &confirm]);
         let _click = {
             let (dispatch, confirm, end) = (dispatch.clone(), confirm.clone(), end.clone());
             EventListener::new(&element, "click", move |e| {
@@ -78,9 +77,10 @@ impl Header {
             })
         };
         Header {
+            doc: doc.clone(),
             element,
             back,
-            avatar,
+            avatar: OnceCell::new(),
             title,
             end,
             confirm,
@@ -114,13 +114,26 @@ impl Header {
         let avatar = agent
             .and_then(|m| m.author_avatar_url.as_deref())
             .filter(|url| url.starts_with("https://") || url.starts_with("http://"));
-        self.avatar.set_hidden(avatar.is_none());
-        if let Some(url) = avatar {
-            // Set only when it changes: setting `src` again would ask for the image again.
-            if self.avatar.get_attribute("src").as_deref() != Some(url) {
-                // Unreachable failure: a constant attribute name.
-                self.avatar.set_attribute("src", url).unwrap_throw();
+        let Some(url) = avatar else {
+            if let Some(img) = self.avatar.get() {
+                img.set_hidden(true);
             }
+            return;
+        };
+        let img = self.avatar.get_or_init(|| {
+            // Decorative: the name beside it says who it is.
+            let img = self.doc.element("img", "");
+            set_attributes(&img, &[("alt", ""), ("referrerpolicy", "no-referrer")]);
+            // Unreachable failure: a new element, before a child of the bar.
+            self.element
+                .insert_before(&img, Some(&self.title))
+                .unwrap_throw();
+            img
+        });
+        img.set_hidden(false);
+        // Set only when it changes: setting `src` again would ask for a broken image again.
+        if img.get_attribute("src").as_deref() != Some(url) {
+            set_attributes(img, &[("src", url)]);
         }
     }
 
