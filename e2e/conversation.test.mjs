@@ -140,7 +140,8 @@ suite.test("14c. typing shows both ways, announced politely, and goes away", asy
 
   // The agent types in the console: the widget says who, in a polite live region.
   await desk.getByLabel("Reply", { exact: true }).pressSequentially("Let me check", { delay: 30 });
-  const typing = page.locator("[data-frontdesk] [aria-live='polite']").filter({ hasText: "Ada (agent) is typing…" });
+  // role=status: a polite live region.
+  const typing = page.locator("[data-frontdesk] .typing[role='status']").filter({ hasText: "Ada (agent) is typing…" });
   await typing.waitFor();
   if (shots) await page.screenshot({ path: join(shots, "screenshot-typing.png") });
   // Cleared: "stopped" is sent and the line goes at once (well before the 6 s expiry).

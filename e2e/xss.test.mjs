@@ -14,7 +14,9 @@ const payload = (tag) => `<img src=x onerror="window.__xss='${tag}'"><script>win
 const injected = (page, scope) =>
   page.evaluate((scope) => {
     const roots = scope === "widget" ? [document.querySelector("[data-frontdesk]").shadowRoot] : [document.querySelector("main")];
-    const found = roots.flatMap((r) => [...r.querySelectorAll("img, script, iframe, b, svg:not(.launcher svg)")].map((e) => e.outerHTML));
+    // The widget's own elements are left out: the launcher's icon, and the header's avatar of the answering agent
+    // (an <img> the widget builds, whose src only ever comes from an agent's --avatar-url).
+    const found = roots.flatMap((r) => [...r.querySelectorAll("img:not(.header > img), script, iframe, b, svg:not(.launcher svg)")].map((e) => e.outerHTML));
     return { found, flag: window.__xss };
   }, scope);
 

@@ -46,9 +46,12 @@ export function widgetApi(apiUrl, identity) {
     send: (id, content, clientId) =>
       request(`${apiUrl}/widget/v1/sessions/${id}/messages`, { method: "POST", headers, body: { content, ...(clientId ? { client_id: clientId } : {}) } }),
     start: (visitor) => request(`${apiUrl}/widget/v1/sessions`, { method: "POST", headers, body: visitor ? { visitor } : {} }),
-    /** The long-poll: `{ messages, cursor }` once something after `after` exists, or after `wait` seconds. */
-    updates: (after, wait, { signal } = {}) =>
-      request(`${apiUrl}/widget/v1/updates?after=${after}&wait=${wait}`, { headers, signal }),
+    /**
+     * The long-poll: `{ messages, cursor, signals, signals_at }` once something after `after` (or a signal after
+     * `signalsAfter`, when given) exists, or after `wait` seconds.
+     */
+    updates: (after, wait, { signal, signalsAfter } = {}) =>
+      request(`${apiUrl}/widget/v1/updates?after=${after}&wait=${wait}${signalsAfter === undefined ? "" : `&signals_after=${signalsAfter}`}`, { headers, signal }),
   };
 }
 

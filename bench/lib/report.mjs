@@ -171,6 +171,34 @@ profiler (100 µs, self time, idle excluded): ${ms(p.totalMs)} in all, **${ms(p.
   return out.join("\n\n");
 }
 
+export const TYPING_HEADING = "## 3b. Typing latency: a keystroke in the console → \"… is typing…\" in the widget";
+
+function typingSection(r) {
+  const s = r.typing;
+  if (!s) return "";
+  const out = [TYPING_HEADING];
+  if (failed(s)) return [...out, failed(s)].join("\n\n");
+  out.push(`${s.rounds} rounds (after ${s.warmup} warm-up ones), one at a time on loopback, paced at 2.2 s (the server allows 10 typing signals per
+10 s per sender and chat). **Console → widget**: the agent console (\`/console\`, signed in with an agent key, the visitor's chat open) gets one
+key press in its empty reply box through Playwright, which makes it send \`POST /api/sessions/{id}/typing\` \`{"typing":true}\`; a
+\`MutationObserver\` in the visitor's page (Frontdesk open on that chat) stamps when its typing line shows. The box is then cleared (the console
+sends \`typing: false\`) and the line waited for to go. **Baseline**: the same signal without either UI: node posts
+\`POST /api/sessions/{id}/typing\` and a node long-poll of another visitor (\`GET /widget/v1/updates?signals_after=…\`) receives it. Both
+alternate, so both see the same server and machine. No CPU throttling.`);
+  out.push(table(["", "console keystroke → widget", "API post → raw long-poll (baseline)", "ratio"], [
+    ["**median**", `**${ms(s.console.median)}**`, ms(s.raw.median), ratio(s.console.median, s.raw.median)],
+    ["p90", ms(s.console.p90), ms(s.raw.p90), ratio(s.console.p90, s.raw.p90)],
+    ["max", ms(s.console.max), ms(s.raw.max), ratio(s.console.max, s.raw.max)],
+  ]));
+  return out.join("\n\n");
+}
+
+function typingSummaryRows(r) {
+  const s = r.typing;
+  if (!s || s.error) return [];
+  return [[`Typing latency, console keystroke → widget, median (${s.rounds} rounds)`, ms(s.console.median), `${ms(s.raw.median)} (API post → raw long-poll)`, ratio(s.console.median, s.raw.median)]];
+}
+
 function memorySection(r) {
   const s = r.memory;
   const out = ["## 4. Memory with a long chat open"];
@@ -264,6 +292,12 @@ connections (accepted, nothing sent) on another fresh process: what a connection
   if (last) out.push(`After the ${num(last.connections)} were closed the server released the sockets within ${ms(last.longPoll.releaseMs)}, but its RSS stayed at ${mb(last.longPoll.rssAfterClose)} (the allocator keeps freed memory).`);
   if (s.storm) out.push(`Reconnect storm: ${num(s.storm.simultaneous)} simultaneous connection attempts on a fresh server took ${ms(s.storm.allConnectedMs)} to all connect; the listening socket's backlog is **${s.storm.backlog ?? "unknown"}** (\`ss -ltn\` Send-Q). Attempts beyond the backlog are dropped and retried by the client's TCP after 1 s (then 3 s, …).`);
   return out.join("\n\n");
+}
+
+function longPollSummaryRows(r) {
+  const lp = r.longpolls;
+  if (!lp || lp.error) return [];
+  return lp.results.map((x) => [`Server RSS per held long-poll, ${num(x.connections)} held`, bytes(x.longPoll.perConnection), `${bytes(x.idleTcp.perConnection)} (idle TCP connection)`, ratio(x.longPoll.perConnection, x.idleTcp.perConnection)]);
 }
 
 export const SCALEOUT_HEADING = "## 7. Scale-out: Postgres, one and two instances";
@@ -573,11 +607,9 @@ function summary(r) {
       rows.push([`Messages/s, ${c} visitor${c > 1 ? "s" : ""}, in-process, limit lifted (p99)`, `${num(ip.messages_per_second)}/s (${ms(ip.send_p99_ms)})`, `${num(h.requests_per_second)}/s GET /healthz`, ratio(ip.messages_per_second, h.requests_per_second)]);
     }
   }
-  const lp = r.longpolls;
-  if (lp && !lp.error) {
-    for (const x of lp.results) rows.push([`Server RSS per held long-poll, ${num(x.connections)} held`, bytes(x.longPoll.perConnection), `${bytes(x.idleTcp.perConnection)} (idle TCP connection)`, ratio(x.longPoll.perConnection, x.idleTcp.perConnection)]);
-  }
+  rows.push(...longPollSummaryRows(r));
   rows.push(...scaleoutSummaryRows(r));
+  rows.push(...typingSummaryRows(r));
   const m = r.memory;
   if (m && !m.error && m.at4x) {
     rows.push([`Open a ${m.messages}-message chat (4× CPU, click → newest line drawn)`, ms(m.at4x.openMs), "100 ms (target)", ratio(m.at4x.openMs, 100)]);
@@ -614,6 +646,7 @@ ${summary(r)}`,
     sizesSection(r),
     startupSection(r),
     latencySection(r),
+    typingSection(r),
     memorySection(r),
     throughputSection(r),
     longPollSection(r),
@@ -622,8 +655,8 @@ ${summary(r)}`,
     `## How to run
 
 \`npm run bench\` from the repository root (it runs \`scripts/setup.sh\`, \`scripts/build.sh\`, builds the server and its examples in release, then
-\`node bench/run.mjs\`). \`BENCH_ONLY=sizes,startup,latency,memory,throughput,longpolls,scaleout\` runs a subset and leaves this file alone
-(results in \`bench/out/results.json\`); \`node bench/run.mjs --write-section scaleout\` then rewrites only that section (and its summary
+\`node bench/run.mjs\`). \`BENCH_ONLY=sizes,startup,latency,typing,memory,throughput,longpolls,scaleout\` runs a subset and leaves this file alone
+(results in \`bench/out/results.json\`); \`node bench/run.mjs --write-section scaleout\` (or \`typing\`, \`longpolls\`) then rewrites only that section (and its summary
 rows) from those results; \`BENCH_QUICK=1\` runs fewer repetitions. The scale-out section needs Postgres
 (\`FRONTDESK_TEST_POSTGRES_URL\`, else \`postgres://postgres@127.0.0.1:5432/postgres\`): it makes fresh databases and drops them. The raw results of the run that wrote this file are in
 \`bench/out/results.json\`, the servers' logs in \`bench/out/\` (git-ignored). Section timings (s): ${Object.entries(r.timings || {}).map(([k, v]) => `${k} ${v}`).join(", ")}.`,
@@ -634,6 +667,8 @@ rows) from those results; \`BENCH_QUICK=1\` runs fewer repetitions. The scale-ou
 
 /** Sections a partial run can rewrite alone: the heading each writes, and its summary rows. */
 const PARTIAL = {
+  typing: { heading: TYPING_HEADING, section: typingSection, summaryRows: typingSummaryRows, summaryPrefix: "Typing latency" },
+  longpolls: { heading: "## 6. Held long-poll connections", section: longPollSection, summaryRows: longPollSummaryRows, summaryPrefix: "Server RSS per held long-poll" },
   scaleout: { heading: SCALEOUT_HEADING, section: scaleoutSection, summaryRows: scaleoutSummaryRows, summaryPrefix: "Scale-out" },
 };
 
