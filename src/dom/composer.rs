@@ -21,7 +21,8 @@ pub struct Composer {
     textarea: HtmlTextAreaElement,
     /// Says the text was cut at the limit; hidden otherwise.
     hint: HtmlElement,
-    /// "Ada is typing…", shown; said through the widget's live region by the view.
+    /// "Ada is typing…": a polite live region (`status`, so that the panel keeps one `aria-live` element, the
+    /// announcer), on the page (empty) before it has anything to say.
     typing: HtmlElement,
     strings: &'static Strings,
     _listeners: [EventListener; 4],
@@ -44,6 +45,7 @@ impl Composer {
         set_attributes(&hint, &[("role", "status")]);
         hint.set_hidden(true);
         let typing = doc.element("p", "typing");
+        set_attributes(&typing, &[("role", "status")]);
         append(&element, &[&textarea, &send_button]);
         let _listeners = [
             send_on_click(&send_button, &textarea, &hint, dispatch),
@@ -70,8 +72,8 @@ impl Composer {
         focus(&self.textarea);
     }
 
-    /// The composer shows only in a conversation. When the typing line changed: what it said, and says now.
-    pub fn render(&self, model: &ViewModel) -> Option<(String, String)> {
+    /// The composer shows only in a conversation.
+    pub fn render(&self, model: &ViewModel) {
         let hidden = model.screen.kind() != ScreenKind::Conversation;
         self.element.set_hidden(hidden);
         self.typing.set_hidden(hidden);
@@ -87,12 +89,10 @@ impl Composer {
             });
             line.push_str(self.strings.is_typing);
         }
-        let was = self.typing.text_content().unwrap_or_default();
-        if was == line {
-            return None;
+        // Written only when it changes, so the live region speaks once per change.
+        if self.typing.text_content().unwrap_or_default() != line {
+            self.typing.set_text_content(Some(&line));
         }
-        self.typing.set_text_content(Some(&line));
-        Some((was, line))
     }
 }
 

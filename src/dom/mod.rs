@@ -343,13 +343,7 @@ impl View {
         if grew && self.is_open() {
             contents.conversation.scroll_to_end();
         }
-        // The typing line is said through the one live region (polite): when it starts, and taken back when it
-        // ends unless something else has been said since (the reply that ended it).
-        if let Some((was, now)) = contents.composer.render(model) {
-            if !now.is_empty() || self.live.text_content().as_deref() == Some(&was) {
-                self.announce(&now);
-            }
-        }
+        contents.composer.render(model);
     }
 
     /// Puts focus where the visitor will act next: the composer in a conversation, else the
