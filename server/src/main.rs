@@ -10,9 +10,13 @@
 // held 72 MiB after a minute. mimalloc (v3 and v2) gave nothing back within the minute. In-process
 // `--example load` messages/s (concurrency 1 / 100 / 1000, medians of 4 interleaved runs): glibc 1696 / 2720 /
 // 2468, jemalloc 1690 / 2664 / 2664, the same within the run-to-run noise (±10 %).
-// What is left a minute later (~6 MiB above idle): objects in the idle workers' jemalloc thread caches pinning
-// their slabs (`tcache:false` measured 1.26x, but only a `malloc_conf` can set it), the span slab of the log
-// (tracing keeps one slot per request open at the peak: ~1.5 MiB for 5,000) and jemalloc's own metadata.
+// What was left a minute later (~6 MiB above idle) was objects in the idle workers' jemalloc thread caches pinning
+// their slabs, and the log's span store (one slot per request open at the peak: ~1.5 MiB for 5,000). Thread caches
+// are off (`tcache:false` in `.cargo/config.toml`, compiled in: only a `malloc_conf` could set it otherwise) and the
+// log writes a line per request instead of a span (`startup::log_request`): 1.10x idle a minute later, within the
+// issue's 1.2x (BENCHMARKS.md, section 6). Thread caches off cost ~2 KB per held long-poll (14.6 KB) and, with 1,000
+// visitors on the real server, 3,304 against 3,617 messages/s (medians of 3 interleaved runs of `--example load`,
+// the other side with `_RJEM_MALLOC_CONF=tcache:true`): -9 %, inside the run-to-run noise.
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
