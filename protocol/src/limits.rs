@@ -35,3 +35,8 @@ pub const RATING_SCORE_MAX: i64 = 5;
 /// [`TYPING_REFRESH_SECS`] while typing goes on.
 pub const TYPING_SHOWN_SECS: u32 = 6;
 pub const TYPING_REFRESH_SECS: u32 = 2;
+/// Attachments, unless the org says otherwise (`org update`): the largest file, and the most files in a message.
+pub const ATTACHMENT_DEFAULT_MAX_BYTES: i64 = 10 * 1024 * 1024;
+pub const ATTACHMENTS_DEFAULT_PER_MESSAGE: i64 = 5;
+/// The largest file any org may allow (the upload route's body limit).
+pub const ATTACHMENT_HARD_MAX_BYTES: i64 = 50 * 1024 * 1024;

@@ -123,7 +123,50 @@ pub struct Message {
     pub content: String,
     /// 1 to 5 on a `rated` event; `None` on everything else.
     pub score: Option<u8>,
+    /// The files sent with it (empty for none); `content` is then its caption, maybe empty.
+    pub attachments: Vec<Attachment>,
     pub created_at: String,
+}
+
+/// An uploaded file, as the server checked it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct Attachment {
+    /// 32 lowercase hex characters (128 random bits).
+    pub id: String,
+    /// The file's name as uploaded (its path left out), for showing and downloading.
+    pub name: String,
+    /// The MIME type the server found in the content, which matched the declared one.
+    #[cfg_attr(feature = "serde", serde(rename = "type"))]
+    pub media_type: String,
+    /// Bytes.
+    pub size: i64,
+}
+
+/// `{ "attachment": Attachment }`: an upload's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct AttachmentEnvelope {
+    pub attachment: Attachment,
+}
+
+/// `GET /widget/v1/settings`: what the org allows, so the widget can refuse a file before uploading it (the server
+/// checks again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct WidgetSettings {
+    pub attachments: AttachmentRules,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct AttachmentRules {
+    /// Largest file, in bytes.
+    pub max_bytes: i64,
+    /// Most files in one message.
+    pub max_per_message: i64,
+    /// The MIME types allowed.
+    pub types: Vec<String>,
 }
 
 /// A chat, as its visitor sees it. The server's answers also carry the chat's `external_id`
@@ -287,6 +330,8 @@ pub struct UserToken {
 pub struct SendMessage {
     pub client_id: Option<String>,
     pub content: Option<String>,
+    /// Uploads of this chat to send with the message (`content` may then be empty or absent).
+    pub attachment_ids: Option<Vec<String>>,
 }
 
 /// Body of `POST /widget/v1/sessions/{id}/rating`.
@@ -336,7 +381,7 @@ mod tests {
 
     #[test]
     fn messages_read_and_write_the_documented_shape() {
-        let json = r#"{"id":7,"session_id":"s","client_id":null,"author":"agent","author_name":"Ada","author_avatar_url":null,"kind":"text","content":"hi","score":null,"created_at":"2026-11-24T10:00:00Z"}"#;
+        let json = r#"{"id":7,"session_id":"s","client_id":null,"author":"agent","author_name":"Ada","author_avatar_url":null,"kind":"text","content":"hi","score":null,"attachments":[],"created_at":"2026-11-24T10:00:00Z"}"#;
         let message: Message = serde_json::from_str(json).unwrap();
         assert_eq!(message.author, Author::Agent);
         assert_eq!(serde_json::to_string(&message).unwrap(), json);
