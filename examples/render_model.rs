@@ -23,6 +23,7 @@ fn message(id: i64) -> Message {
         content: "Thanks, that helps: the order number is 12345 and it shipped on Monday."
             .repeat(2),
         score: None,
+        attachments: Vec::new(),
         created_at: "2026-11-30T09:00:00Z".into(),
     }
 }

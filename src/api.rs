@@ -110,6 +110,23 @@ pub struct Api {
 enum Method {
     Get,
     Post,
+    /// A GET whose answer is a file: read as a `Blob`, not as JSON.
+    Download,
+}
+
+/// A successful answer: JSON (`Value::Null` for 204), or a file's bytes.
+enum Answer {
+    Json(Value),
+    Blob(web_sys::Blob),
+}
+
+impl Answer {
+    fn json(self) -> Value {
+        match self {
+            Answer::Json(value) => value,
+            Answer::Blob(_) => Value::Null,
+        }
+    }
 }
 
 impl Api {
@@ -139,14 +156,14 @@ impl Api {
         let body = self
             .call(Method::Get, "/widget/v1/sessions", None, None)
             .await?;
-        decoded(protocol::decode_session_list(&body))
+        decoded(protocol::decode_session_list(&body.json()))
     }
 
     pub async fn start_session(&self, body: String) -> Result<protocol::Session, ApiError> {
         let body = self
-            .call(Method::Post, "/widget/v1/sessions", Some(body), None)
+            .call(Method::Post, "/widget/v1/sessions", Some(body.into()), None)
             .await?;
-        decoded(protocol::decode_session_envelope(&body))
+        decoded(protocol::decode_session_envelope(&body.json()))
     }
 
     /// A page of a chat's history: its latest messages, or (`before`) those just below that id.
@@ -162,7 +179,7 @@ impl Api {
             path.push_str(&decimal(before));
         }
         let body = self.call(Method::Get, &path, None, None).await?;
-        decoded(protocol::MessagePage::decode(&body))
+        decoded(protocol::MessagePage::decode(&body.json()))
     }
 
     pub async fn send(
@@ -170,8 +187,9 @@ impl Api {
         session_id: &str,
         client_id: &str,
         content: &str,
+        attachments: &[protocol::Attachment],
     ) -> Result<protocol::Message, ApiError> {
-        let body = protocol::send_message_body(client_id, content);
+        let body = protocol::send_message_body(client_id, content, attachments);
         let body = self
             .post(&session_path(session_id, "/messages"), body)
             .await?;
@@ -179,14 +197,49 @@ impl Api {
     }
 
     /// `POST /widget/v1/sessions/{id}{action}`: `/typing` and `/seen` answer 204 (`Value::Null`), the others a
-    /// body. A plain function around [`Api::call`], not an `async fn`: each async layer is a state machine of
-    /// its own in the wasm.
-    pub fn post<'a>(
-        &'a self,
-        path: &'a str,
-        body: String,
-    ) -> impl std::future::Future<Output = Result<Value, ApiError>> + 'a {
-        self.call(Method::Post, path, Some(body), None)
+    /// body.
+    pub async fn post(&self, path: &str, body: String) -> Result<Value, ApiError> {
+        Ok(self
+            .call(Method::Post, path, Some(body.into()), None)
+            .await?
+            .json())
+    }
+
+    /// `POST …/sessions/{id}/attachments`: `file` as the form's one part, `file`; `signal` cancels it.
+    pub async fn upload(
+        &self,
+        session_id: &str,
+        file: &web_sys::File,
+        signal: &AbortSignal,
+    ) -> Result<protocol::Attachment, ApiError> {
+        // Unreachable failures: a new form, and a blob appended to it under a constant name.
+        let form = web_sys::FormData::new().unwrap_throw();
+        form.append_with_blob_and_filename("file", file, &file.name())
+            .unwrap_throw();
+        let path = session_path(session_id, "/attachments");
+        let body = self
+            .call(Method::Post, &path, Some(form.into()), Some(signal))
+            .await?;
+        decoded(protocol::decode_attachment_envelope(&body.json()))
+    }
+
+    /// `GET /widget/v1/attachments/{id}` with the identity headers: the file's bytes, for a `blob:` URL (an
+    /// `<img src>` cannot carry the headers).
+    pub async fn download(&self, id: &str) -> Result<web_sys::Blob, ApiError> {
+        let mut path = String::from("/widget/v1/attachments/");
+        path.push_str(id);
+        match self.call(Method::Download, &path, None, None).await? {
+            Answer::Blob(blob) => Ok(blob),
+            Answer::Json(_) => Err(ApiError::Unexpected(path)),
+        }
+    }
+
+    /// `GET /widget/v1/settings`: what the org allows to be attached.
+    pub async fn settings(&self) -> Result<protocol::AttachmentRules, ApiError> {
+        let body = self
+            .call(Method::Get, "/widget/v1/settings", None, None)
+            .await?;
+        decoded(protocol::decode_settings(&body.json()))
     }
 
     /// Long-poll: answers when there is something after `after`, or after `wait_seconds` with nothing.
@@ -205,16 +258,16 @@ impl Api {
         path.push_str("&wait=");
         path.push_str(&decimal(wait_seconds.into()));
         let body = self.call(Method::Get, &path, None, Some(signal)).await?;
-        decoded(protocol::Updates::decode(&body))
+        decoded(protocol::Updates::decode(&body.json()))
     }
 
     async fn call(
         &self,
         method: Method,
         path: &str,
-        body: Option<String>,
+        body: Option<JsValue>,
         signal: Option<&AbortSignal>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Answer, ApiError> {
         let mut refreshed = false;
         loop {
             let result = self.call_once(&method, path, body.clone(), signal).await;
@@ -252,9 +305,9 @@ impl Api {
         &self,
         method: &Method,
         path: &str,
-        body: Option<String>,
+        body: Option<JsValue>,
         signal: Option<&AbortSignal>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Answer, ApiError> {
         let user_token = self.user_token().await?;
         let device = match &self.auth {
             Auth::Device(id) => Some(id.borrow().clone().ok_or(ApiError::NoIdentity)?),
@@ -274,12 +327,15 @@ impl Api {
         }
         let init = web_sys::RequestInit::new();
         init.set_method(match method {
-            Method::Get => "GET",
+            Method::Get | Method::Download => "GET",
             Method::Post => "POST",
         });
         if let Some(body) = body {
-            set_header(&headers, "Content-Type", "application/json");
-            init.set_body(&body.into());
+            // A form (an upload) gets its multipart type and boundary from the browser.
+            if body.is_string() {
+                set_header(&headers, "Content-Type", "application/json");
+            }
+            init.set_body(&body);
         }
         init.set_headers(&headers);
         init.set_signal(signal);
@@ -299,6 +355,17 @@ impl Api {
             .map_err(network_error)?
             .unchecked_into();
         let status = response.status();
+        if matches!(method, Method::Download) && status == 200 {
+            return match response.blob() {
+                Ok(promise) => Ok(Answer::Blob(
+                    JsFuture::from(promise)
+                        .await
+                        .map_err(network_error)?
+                        .unchecked_into(),
+                )),
+                Err(e) => Err(network_error(e)),
+            };
+        }
         let text = match response.text() {
             Ok(promise) => JsFuture::from(promise).await.map_err(network_error)?,
             Err(e) => return Err(network_error(e)),
@@ -306,7 +373,7 @@ impl Api {
         let text = text.as_string().unwrap_or_default();
         // `/typing` and `/seen` answer 204 with no body.
         if status == 204 {
-            return Ok(Value::Null);
+            return Ok(Answer::Json(Value::Null));
         }
         let parsed = js_sys::JSON::parse(&text)
             .map(|v| crate::js::to_response_value(&v))
@@ -327,7 +394,7 @@ impl Api {
                 },
             });
         }
-        parsed
+        parsed.map(Answer::Json)
     }
 }
 

@@ -38,6 +38,32 @@ struct Inner {
     /// A page of older messages is on its way: scrolling asks for the next one only after it.
     loading_older: Cell<bool>,
     window_listeners: RefCell<Vec<EventListener>>,
+    /// The files chosen for the next message, in memory only (a `File` cannot be kept in localStorage): a
+    /// reload forgets those not sent yet.
+    chips: RefCell<Vec<Chip>>,
+    next_chip: Cell<u32>,
+    /// The org's rules, once `GET /widget/v1/settings` answered; the server's defaults until then.
+    rules: RefCell<Option<protocol::AttachmentRules>>,
+    /// The visitor pressed Send with files: this caption goes with them once every file is uploaded.
+    caption: RefCell<Option<String>>,
+    /// An upload loop is running (one at a time).
+    uploading: Cell<bool>,
+}
+
+/// A file the visitor chose, until its message is sent or the visitor removes it.
+struct Chip {
+    key: u32,
+    file: web_sys::File,
+    name: String,
+    size: i64,
+    /// Why it cannot go (refused before upload, or the server's reason), or that it waits for the connection.
+    note: Option<String>,
+    /// The answer to its upload.
+    uploaded: Option<protocol::Attachment>,
+    /// While it uploads: removing the chip aborts the upload.
+    abort: Option<web_sys::AbortController>,
+    /// Its upload failed for want of a connection: tried again on `online`.
+    waiting: bool,
 }
 
 impl App {
@@ -86,6 +112,11 @@ impl App {
             setup_error_reported: Cell::new(false),
             loading_older: Cell::new(false),
             window_listeners: RefCell::new(Vec::new()),
+            chips: RefCell::new(Vec::new()),
+            next_chip: Cell::new(0),
+            rules: RefCell::new(None),
+            caption: RefCell::new(None),
+            uploading: Cell::new(false),
         });
 
         let weak = Rc::downgrade(&inner);
@@ -156,6 +187,7 @@ impl Inner {
                 self.render();
                 self.focus_screen();
                 self.load_page(false);
+                self.fetch_rules();
             }
             ViewEvent::Close => {
                 self.state.borrow_mut().set_open(false);
@@ -170,7 +202,63 @@ impl Inner {
                 self.load_page(false);
             }
             ViewEvent::LoadOlder => self.load_page(true),
-            ViewEvent::Send(content) => self.queue(content),
+            ViewEvent::Send(content) if self.chips.borrow().is_empty() => {
+                self.queue(content, Vec::new())
+            }
+            ViewEvent::Send(caption) => {
+                // Several presses before the uploads end make one caption.
+                let mut waiting = self.caption.borrow_mut();
+                match waiting.as_mut() {
+                    Some(text) if !caption.is_empty() => {
+                        text.push('\n');
+                        text.push_str(&caption);
+                    }
+                    Some(_) => {}
+                    None => *waiting = Some(caption),
+                }
+                drop(waiting);
+                self.typing(false);
+                self.upload();
+            }
+            ViewEvent::Files(files) => self.choose(files),
+            ViewEvent::RemoveFile(key) => {
+                let mut chips = self.chips.borrow_mut();
+                let mut i = 0;
+                while i < chips.len() {
+                    if chips[i].key == key {
+                        if let Some(abort) = chips.remove(i).abort {
+                            abort.abort();
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+                drop(chips);
+                self.render_chips();
+                self.finish();
+            }
+            ViewEvent::Fetch(id) => {
+                let weak = Rc::downgrade(self);
+                let api = self.api.clone();
+                spawn_local(async move {
+                    let result = api.download(&id).await;
+                    let Some(inner) = weak.upgrade() else { return };
+                    if let (Ok(blob), Some(view)) = (result, inner.view.borrow().as_ref()) {
+                        view.show_blob(&id, &blob);
+                    };
+                });
+            }
+            ViewEvent::Download(id, name) => {
+                let weak = Rc::downgrade(self);
+                let api = self.api.clone();
+                spawn_local(async move {
+                    let result = api.download(&id).await;
+                    let Some(inner) = weak.upgrade() else { return };
+                    if let (Ok(blob), Some(view)) = (result, inner.view.borrow().as_ref()) {
+                        view.save(&blob, &name);
+                    };
+                });
+            }
             ViewEvent::Input(has_text) => self.typing(has_text),
             ViewEvent::Visible => self.report_seen(),
             ViewEvent::EndChat => {
@@ -275,6 +363,9 @@ impl Inner {
                 inner.sync.wake();
                 sync::flush(&inner);
                 sync::ensure_polling(&inner);
+                if inner.caption.borrow().is_some() {
+                    inner.upload();
+                }
             }
         });
         // Another tab of this site changed the outbox: show its pending messages here too. Both tabs
@@ -359,18 +450,226 @@ impl Inner {
         });
     }
 
-    /// A visitor's message goes to the outbox first (so a reload or a dropped connection loses
-    /// nothing), then out.
-    fn queue(self: &Rc<Self>, content: String) {
-        self.typing(false);
+    /// A device that never chatted gets its id when the visitor first sends (a message or a file).
+    fn ensure_device(&self) {
         if let Auth::Device(id) = &self.api.auth {
             if id.borrow().is_none() {
                 *id.borrow_mut() = Some(self.device.device_id_or_create(|| js::random_hex(16)));
             }
         }
+    }
+
+    /// `GET /widget/v1/settings`, once, when there is an identity to ask with (else the defaults hold, and the
+    /// server checks again).
+    fn fetch_rules(self: &Rc<Self>) {
+        if self.rules.borrow().is_some() || !self.api.has_identity() {
+            return;
+        }
+        *self.rules.borrow_mut() = Some(crate::attach::default_rules());
+        let weak = Rc::downgrade(self);
+        let api = self.api.clone();
+        spawn_local(async move {
+            let result = api.settings().await;
+            if let (Ok(rules), Some(inner)) = (result, weak.upgrade()) {
+                *inner.rules.borrow_mut() = Some(rules);
+            }
+        });
+    }
+
+    /// Files chosen (picker, drop or paste) become chips; one the rules refuse says why at once.
+    fn choose(self: &Rc<Self>, files: Vec<web_sys::File>) {
+        if self.state.borrow().screen().kind() != crate::state::ScreenKind::Conversation {
+            return;
+        }
+        let rules = self
+            .rules
+            .borrow()
+            .clone()
+            .unwrap_or_else(crate::attach::default_rules);
+        let mut chips = self.chips.borrow_mut();
+        for file in files {
+            let mut chosen = 0;
+            for chip in chips.iter() {
+                chosen += usize::from(chip.note.is_none() || chip.waiting);
+            }
+            let size = file.size() as i64;
+            let note = crate::attach::check(&file.type_(), size, chosen, &rules, self.strings);
+            let key = self.next_chip.get();
+            self.next_chip.set(key + 1);
+            chips.push(Chip {
+                key,
+                name: file.name(),
+                file,
+                size,
+                note,
+                uploaded: None,
+                abort: None,
+                waiting: false,
+            });
+        }
+        drop(chips);
+        self.render_chips();
+    }
+
+    fn render_chips(&self) {
+        let chips = self.chips.borrow();
+        let mut views = Vec::with_capacity(chips.len());
+        for chip in chips.iter() {
+            views.push(crate::attach::ChipView {
+                key: chip.key,
+                name: &chip.name,
+                size: chip.size,
+                note: chip.note.as_deref(),
+                busy: chip.abort.is_some(),
+            });
+        }
+        if let Some(view) = self.view.borrow().as_ref() {
+            view.render_chips(&views);
+        }
+    }
+
+    /// Uploads the chips not uploaded yet, one at a time, into the chat on screen (started first when it is a
+    /// new one), then sends the message ([`Inner::finish`]). A refusal stays on its chip, and the message
+    /// waits until the visitor removes it; a lost connection waits for `online`.
+    fn upload(self: &Rc<Self>) {
+        if self.uploading.replace(true) {
+            return;
+        }
+        self.ensure_device();
+        let screen = self.state.borrow().screen();
+        let weak = Rc::downgrade(self);
+        let api = self.api.clone();
+        spawn_local(async move {
+            let session_id = match screen {
+                crate::state::Screen::Conversation(Some(id)) => id,
+                _ => {
+                    let Some(inner) = weak.upgrade() else { return };
+                    let visitor = inner.visitor();
+                    drop(inner);
+                    let client_id = new_client_id();
+                    let body = protocol::start_session_body(&client_id, visitor.as_ref());
+                    let result = api.start_session(body).await;
+                    let Some(inner) = weak.upgrade() else { return };
+                    match result {
+                        Ok(session) => {
+                            let id = session.id.clone();
+                            inner.state.borrow_mut().session_created(session);
+                            inner.render();
+                            sync::ensure_polling(&inner);
+                            id
+                        }
+                        Err(error) => {
+                            inner.report(&error);
+                            inner.uploads_failed(None, &error);
+                            inner.uploading.set(false);
+                            return;
+                        }
+                    }
+                }
+            };
+            loop {
+                let Some(inner) = weak.upgrade() else { return };
+                let mut next = None;
+                for chip in inner.chips.borrow_mut().iter_mut() {
+                    if chip.uploaded.is_none() && (chip.note.is_none() || chip.waiting) {
+                        let abort = crate::sync::new_abort_controller();
+                        next = Some((chip.key, chip.file.clone(), abort.signal()));
+                        chip.abort = Some(abort);
+                        chip.note = None;
+                        chip.waiting = false;
+                        break;
+                    }
+                }
+                let Some((key, file, signal)) = next else {
+                    inner.uploading.set(false);
+                    inner.finish();
+                    return;
+                };
+                inner.render_chips();
+                drop(inner);
+                let result = api.upload(&session_id, &file, &signal).await;
+                let Some(inner) = weak.upgrade() else { return };
+                match result {
+                    Ok(attachment) => {
+                        for chip in inner.chips.borrow_mut().iter_mut() {
+                            if chip.key == key {
+                                chip.uploaded = Some(attachment.clone());
+                                chip.abort = None;
+                            }
+                        }
+                    }
+                    // Removed by the visitor: its chip is gone.
+                    Err(ApiError::Aborted) => {}
+                    Err(error) => {
+                        inner.report(&error);
+                        if inner.uploads_failed(Some(key), &error) {
+                            inner.uploading.set(false);
+                            return;
+                        }
+                    }
+                }
+                inner.render_chips();
+            }
+        });
+    }
+
+    /// An upload (of chip `key`, or of all when starting the chat failed) was refused or could not reach the
+    /// server: the chip says why. `true` when the connection is what failed: the rest wait for `online` too.
+    fn uploads_failed(&self, key: Option<u32>, error: &ApiError) -> bool {
+        let transient = error.is_transient();
+        let reason = match error {
+            _ if transient => self.strings.waiting_online.to_owned(),
+            ApiError::Server { message, .. } => message.clone(),
+            other => other.to_string(),
+        };
+        for chip in self.chips.borrow_mut().iter_mut() {
+            if chip.uploaded.is_none() && (key.is_none() || key == Some(chip.key) || transient) {
+                chip.abort = None;
+                chip.note = Some(reason.clone());
+                chip.waiting = transient;
+            }
+        }
+        self.render_chips();
+        transient
+    }
+
+    /// Sends the message the visitor asked for once every file it keeps is uploaded.
+    fn finish(self: &Rc<Self>) {
+        let mut chips = self.chips.borrow_mut();
+        let mut attachments = Vec::with_capacity(chips.len());
+        for chip in chips.iter() {
+            match &chip.uploaded {
+                Some(attachment) => attachments.push(attachment.clone()),
+                None => return,
+            }
+        }
+        if attachments.is_empty() {
+            return;
+        }
+        let Some(caption) = self.caption.borrow_mut().take() else {
+            return;
+        };
+        chips.clear();
+        drop(chips);
+        self.render_chips();
+        self.queue(caption, attachments);
+    }
+
+    fn visitor(&self) -> Option<VisitorData> {
+        match &self.config.identity {
+            Identity::NonVerified(data) => Some(data.clone()),
+            _ => None,
+        }
+    }
+
+    /// A visitor's message goes to the outbox first (so a reload or a dropped connection loses
+    /// nothing), then out.
+    fn queue(self: &Rc<Self>, content: String, attachments: Vec<protocol::Attachment>) {
+        self.typing(false);
+        self.ensure_device();
         self.state
             .borrow_mut()
-            .enqueue(format!("c_{}", js::random_hex(12)), content);
+            .enqueue(new_client_id(), content, attachments);
         self.save_outbox();
         self.render();
         sync::flush(self);
@@ -461,11 +760,7 @@ impl sync::Host for Inner {
 
     fn next_to_send(&self) -> Option<(Pending, Option<VisitorData>)> {
         let pending = self.state.borrow().next_to_send()?.clone();
-        let visitor = match &self.config.identity {
-            Identity::NonVerified(data) => Some(data.clone()),
-            _ => None,
-        };
-        Some((pending, visitor))
+        Some((pending, self.visitor()))
     }
 
     fn sent(self: &Rc<Self>, client_id: &str, result: Result<Sent, ApiError>) {
@@ -510,6 +805,12 @@ impl sync::Host for Inner {
     fn poll_refused(&self, error: &ApiError) {
         self.report(error);
     }
+}
+
+fn new_client_id() -> String {
+    let mut id = String::from("c_");
+    id.push_str(&js::random_hex(12));
+    id
 }
 
 /// The page's clock in milliseconds: the `now` of `ChatState`'s typing rules.

@@ -48,6 +48,19 @@ pub struct Strings {
     pub comment: &'static str,
     pub send_rating: &'static str,
     pub thanks: &'static str,
+    /// The composer's attach button.
+    pub attach: &'static str,
+    /// A chip's remove button: this, then the file's name.
+    pub remove: &'static str,
+    pub uploading: &'static str,
+    /// A file refused before upload: this, then the limit ("10 MB").
+    pub file_too_large: &'static str,
+    pub file_type_refused: &'static str,
+    /// This, then the org's most files per message.
+    pub too_many_files: &'static str,
+    pub file_empty: &'static str,
+    /// A chip whose upload waits for the connection to come back.
+    pub waiting_online: &'static str,
 }
 
 impl Strings {
@@ -121,6 +134,14 @@ static ENGLISH: Strings = Strings {
     comment: "Comment (optional)",
     send_rating: "Send rating",
     thanks: "Thank you for your feedback!",
+    attach: "Attach files",
+    remove: "Remove ",
+    uploading: "Uploading…",
+    file_too_large: "Larger than the limit of ",
+    file_type_refused: "This type of file cannot be sent",
+    too_many_files: "At most files in a message: ",
+    file_empty: "The file is empty",
+    waiting_online: "Waiting for a connection",
 };
 
 static FRENCH: Strings = Strings {
@@ -158,6 +179,14 @@ static FRENCH: Strings = Strings {
     comment: "Commentaire (facultatif)",
     send_rating: "Envoyer la note",
     thanks: "Merci pour votre avis !",
+    attach: "Joindre des fichiers",
+    remove: "Retirer ",
+    uploading: "Envoi…",
+    file_too_large: "Plus grand que la limite de ",
+    file_type_refused: "Ce type de fichier ne peut pas être envoyé",
+    too_many_files: "Fichiers par message, au plus : ",
+    file_empty: "Le fichier est vide",
+    waiting_online: "En attente de connexion",
 };
 
 static ARABIC: Strings = Strings {
@@ -195,6 +224,14 @@ static ARABIC: Strings = Strings {
     comment: "تعليق (اختياري)",
     send_rating: "إرسال التقييم",
     thanks: "شكرًا على رأيك!",
+    attach: "إرفاق ملفات",
+    remove: "إزالة ",
+    uploading: "جارٍ الرفع…",
+    file_too_large: "أكبر من الحد المسموح: ",
+    file_type_refused: "لا يمكن إرسال هذا النوع من الملفات",
+    too_many_files: "الحد الأقصى للملفات في الرسالة: ",
+    file_empty: "الملف فارغ",
+    waiting_online: "في انتظار الاتصال",
 };
 
 #[cfg(test)]
@@ -218,6 +255,14 @@ mod tests {
                 s.comment,
                 s.send_rating,
                 s.rate_question,
+                s.attach,
+                s.remove,
+                s.uploading,
+                s.file_too_large,
+                s.file_type_refused,
+                s.too_many_files,
+                s.file_empty,
+                s.waiting_online,
             ] {
                 assert!(!text.trim().is_empty(), "{language:?}");
             }

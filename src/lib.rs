@@ -27,6 +27,7 @@
 
 pub mod api;
 mod app;
+pub mod attach;
 pub mod config;
 pub mod dom;
 pub mod i18n;

@@ -7,9 +7,11 @@ use crate::value::{write_json_string, Value};
 pub use frontdesk_protocol::headers::{
     DEVICE as DEVICE_HEADER, EXTERNAL_ID as EXTERNAL_ID_HEADER, WIDGET_TOKEN as WIDGET_TOKEN_HEADER,
 };
-pub use frontdesk_protocol::wire::{MessageKind, Rating, Signal, SignalKind, Status};
+pub use frontdesk_protocol::wire::{
+    AttachmentRules, MessageKind, Rating, Signal, SignalKind, Status,
+};
 pub use frontdesk_protocol::{
-    limits, Author, ErrorBody, ErrorCode, Message, MessagePage, Session, Updates,
+    limits, Attachment, Author, ErrorBody, ErrorCode, Message, MessagePage, Session, Updates,
 };
 
 // Decoding is written out over `Value` (the same tree the options use) rather than derived with
@@ -109,9 +111,51 @@ impl Decode for Message {
                 .ok_or_else(|| DecodeError("`kind` is not a known kind".into()))?,
             content: string_field(value, "content")?,
             score: score_field(value)?,
+            // Absent from a server older than attachments: none.
+            attachments: match value.get("attachments") {
+                Some(_) => list_field(value, "attachments")?,
+                None => Vec::new(),
+            },
             created_at: string_field(value, "created_at")?,
         })
     }
+}
+
+impl Decode for Attachment {
+    fn decode(value: &Value) -> Result<Attachment, DecodeError> {
+        Ok(Attachment {
+            id: string_field(value, "id")?,
+            name: string_field(value, "name")?,
+            media_type: string_field(value, "type")?,
+            size: integer_field(value, "size")?,
+        })
+    }
+}
+
+/// `{ "attachment": Attachment }`: an upload's answer.
+pub fn decode_attachment_envelope(value: &Value) -> Result<Attachment, DecodeError> {
+    Attachment::decode(field(value, "attachment")?)
+}
+
+/// `GET /widget/v1/settings`: `{ "attachments": { "max_bytes", "max_per_message", "types" } }`.
+pub fn decode_settings(value: &Value) -> Result<AttachmentRules, DecodeError> {
+    let rules = field(value, "attachments")?;
+    let mut types = Vec::new();
+    match field(rules, "types")? {
+        Value::Array(items) => {
+            for item in items {
+                if let Value::String(media_type) = item {
+                    types.push(media_type.clone());
+                }
+            }
+        }
+        _ => return Err(wrong("types", "is not a list")),
+    }
+    Ok(AttachmentRules {
+        max_bytes: integer_field(rules, "max_bytes")?,
+        max_per_message: integer_field(rules, "max_per_message")?,
+        types,
+    })
 }
 
 impl Decode for Session {
@@ -268,12 +312,23 @@ pub fn start_session_body(client_id: &str, visitor: Option<&crate::config::Visit
     out
 }
 
-/// Body of `POST /widget/v1/sessions/{id}/messages`.
-pub fn send_message_body(client_id: &str, content: &str) -> String {
+/// Body of `POST /widget/v1/sessions/{id}/messages`: with files, their ids, and `content` (maybe empty) is
+/// their caption.
+pub fn send_message_body(client_id: &str, content: &str, attachments: &[Attachment]) -> String {
     let mut out = String::from("{\"client_id\":");
     write_json_string(client_id, &mut out);
     out.push_str(",\"content\":");
     write_json_string(content, &mut out);
+    if !attachments.is_empty() {
+        out.push_str(",\"attachment_ids\":[");
+        for (i, attachment) in attachments.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_json_string(&attachment.id, &mut out);
+        }
+        out.push(']');
+    }
     out.push('}');
     out
 }
@@ -367,15 +422,82 @@ mod tests {
 
     #[test]
     fn send_body_escapes_content() {
-        let body = send_message_body("c_1", "<b>hi</b>\n\"x\"");
+        let body = send_message_body("c_1", "<b>hi</b>\n\"x\"", &[]);
         let parsed: wire::SendMessage = serde_json::from_str(&body).unwrap();
         assert_eq!(
             parsed,
             wire::SendMessage {
                 client_id: Some("c_1".into()),
                 content: Some("<b>hi</b>\n\"x\"".into()),
+                attachment_ids: None,
             }
         );
+    }
+
+    fn attachment(id: &str, name: &str, media_type: &str, size: i64) -> Attachment {
+        Attachment {
+            id: id.into(),
+            name: name.into(),
+            media_type: media_type.into(),
+            size,
+        }
+    }
+
+    #[test]
+    fn a_message_with_files_sends_their_ids_and_an_optional_caption() {
+        let files = [
+            attachment("a1", "shot.png", "image/png", 10),
+            attachment("b2", "bill \"1\".pdf", "application/pdf", 20),
+        ];
+        let body = send_message_body("c_1", "", &files);
+        assert_eq!(
+            body,
+            r#"{"client_id":"c_1","content":"","attachment_ids":["a1","b2"]}"#
+        );
+        let parsed: wire::SendMessage = serde_json::from_str(&body).unwrap();
+        assert_eq!(parsed.attachment_ids, Some(vec!["a1".into(), "b2".into()]));
+        let parsed: wire::SendMessage =
+            serde_json::from_str(&send_message_body("c_2", "see", &files[1..])).unwrap();
+        assert_eq!(
+            (parsed.content.as_deref(), parsed.attachment_ids),
+            (Some("see"), Some(vec!["b2".into()]))
+        );
+    }
+
+    #[test]
+    fn attachments_uploads_and_settings_decode_as_the_server_writes_them() {
+        let file = attachment("a1", "<b>x</b>.png", "image/png", 48213);
+        let json = serde_json::to_string(&wire::AttachmentEnvelope {
+            attachment: file.clone(),
+        })
+        .unwrap();
+        assert!(json.contains(r#""type":"image/png""#));
+        assert_eq!(decode_attachment_envelope(&value(&json)).unwrap(), file);
+        let rules = AttachmentRules {
+            max_bytes: 1024,
+            max_per_message: 2,
+            types: vec!["image/png".into(), "text/plain".into()],
+        };
+        let json = serde_json::to_string(&wire::WidgetSettings {
+            attachments: rules.clone(),
+        })
+        .unwrap();
+        assert_eq!(decode_settings(&value(&json)).unwrap(), rules);
+        let err = decode_settings(&value(r#"{"attachments":{"max_bytes":1}}"#)).unwrap_err();
+        assert_eq!(err, DecodeError("`types` is missing".into()));
+        // A message without the field (an older server) has none; a wrong one is an error.
+        let message = r#"{"id":1,"session_id":"s","client_id":null,"author":"agent","author_name":null,
+            "author_avatar_url":null,"kind":"text","content":"","score":null,"created_at":"t""#;
+        let old = Message::decode(&value(&[message, "}"].concat())).unwrap();
+        assert!(old.attachments.is_empty());
+        let with = [message, r#","attachments":[{"id":"a1","name":"<b>x</b>.png","type":"image/png","size":48213}]}"#].concat();
+        assert_eq!(Message::decode(&value(&with)).unwrap().attachments, [file]);
+        let bad = [
+            message,
+            r#","attachments":[{"id":"a1","name":"n","type":"image/png","size":"1"}]}"#,
+        ]
+        .concat();
+        assert!(Message::decode(&value(&bad)).is_err());
     }
 
     fn value(json: &str) -> Value {
@@ -448,6 +570,7 @@ mod tests {
             kind: MessageKind::Rated,
             content: "Quick".into(),
             score: Some(4),
+            attachments: vec![attachment("a1", "a.pdf", "application/pdf", 3)],
             created_at: "t".into(),
         };
         let session = Session {

@@ -4,7 +4,8 @@
 
 use crate::protocol::limits::{TYPING_REFRESH_SECS, TYPING_SHOWN_SECS};
 use crate::protocol::{
-    Author, Message, MessageKind, MessagePage, Rating, Session, Signal, SignalKind, Status,
+    Attachment, Author, Message, MessageKind, MessagePage, Rating, Session, Signal, SignalKind,
+    Status,
 };
 use crate::storage::Pending;
 
@@ -91,6 +92,8 @@ pub struct ItemView<'a> {
     pub score: Option<u8>,
     /// The visitor's last message that the agents have read: "Seen" goes under it.
     pub seen: bool,
+    /// Its files (`content` is then their caption, maybe empty).
+    pub attachments: &'a [Attachment],
 }
 
 /// What identifies a line across renders: the client id the widget gave it (while pending, and after
@@ -541,6 +544,7 @@ impl ChatState {
                 kind: m.kind,
                 score: m.score,
                 seen: m.id == seen,
+                attachments: &m.attachments,
             });
         }
         for p in &self.outbox {
@@ -558,6 +562,7 @@ impl ChatState {
                     kind: MessageKind::Text,
                     score: None,
                     seen: false,
+                    attachments: &p.attachments,
                 });
             }
         }
@@ -574,9 +579,9 @@ impl ChatState {
         applied
     }
 
-    /// The visitor wrote `content`: it joins the outbox for the conversation on screen (a new one from
-    /// the list), and that conversation stays on screen.
-    pub fn enqueue(&mut self, client_id: String, content: String) {
+    /// The visitor wrote `content` (with `attachments`, already uploaded, it is their caption): it joins the
+    /// outbox for the conversation on screen (a new one from the list), and that conversation stays on screen.
+    pub fn enqueue(&mut self, client_id: String, content: String, attachments: Vec<Attachment>) {
         let session_id = match self.screen() {
             Screen::Conversation(id) => id,
             Screen::List => None,
@@ -587,6 +592,7 @@ impl ChatState {
             session_id,
             content,
             failed: None,
+            attachments,
         });
     }
 
@@ -864,6 +870,7 @@ mod tests {
             kind: MessageKind::Text,
             content: format!("m{id}"),
             score: None,
+            attachments: Vec::new(),
             created_at: "2026-11-24T10:00:00Z".into(),
         }
     }
@@ -957,7 +964,7 @@ mod tests {
         state.set_sessions(vec![session("s", None)]);
         state.add_page("s", None, MessagePage::default());
         state.set_screen(Screen::Conversation(Some("s".into())));
-        state.enqueue("c_1".into(), "hi".into());
+        state.enqueue("c_1".into(), "hi".into(), Vec::new());
         let before = state.items(Some("s"));
         assert_eq!(before[0].status, ItemStatus::Pending);
         state.ack(message(9, "s", Author::Visitor, Some("c_1")));
@@ -982,7 +989,7 @@ mod tests {
     fn creating_the_pending_conversation_assigns_its_messages_and_screen() {
         let mut state = ChatState::default();
         state.set_open(true);
-        state.enqueue("c_1".into(), "hi".into());
+        state.enqueue("c_1".into(), "hi".into(), Vec::new());
         assert_eq!(state.items(None).len(), 1);
         state.session_created(session("s", None));
         assert_eq!(state.screen(), Screen::Conversation(Some("s".into())));
@@ -1005,8 +1012,8 @@ mod tests {
     #[test]
     fn a_refused_send_stays_failed_until_retried_and_the_cursor_never_moves_back() {
         let mut state = ChatState::default();
-        state.enqueue("c_1".into(), "one".into());
-        state.enqueue("c_2".into(), "two".into());
+        state.enqueue("c_1".into(), "one".into(), Vec::new());
+        state.enqueue("c_2".into(), "two".into(), Vec::new());
         state.mark_failed("c_1", "too long".into());
         assert_eq!(state.next_to_send().unwrap().client_id, "c_2");
         assert_eq!(state.items(None)[0].status, ItemStatus::Failed("too long"));
@@ -1022,7 +1029,7 @@ mod tests {
     #[test]
     fn a_send_answer_does_not_move_the_cursor_past_a_reply_still_to_come() {
         let mut state = ChatState::default();
-        state.enqueue("c_1".into(), "hi".into());
+        state.enqueue("c_1".into(), "hi".into(), Vec::new());
         state.session_created(session("s", None));
         // Reply 1 is stored, then the visitor's message 2; the long-poll that had reply 1 failed.
         state.ack(message(2, "s", Author::Visitor, Some("c_1")));
@@ -1050,7 +1057,7 @@ mod tests {
     #[test]
     fn a_listed_conversation_whose_creation_answer_was_lost_is_not_declared_empty() {
         let mut state = ChatState::default();
-        state.enqueue("c_1".into(), "hi".into());
+        state.enqueue("c_1".into(), "hi".into(), Vec::new());
         // The server created "s" but its answer was lost; an agent replied; the long-poll brought it.
         state.receive(vec![message(1, "s", Author::Agent, None)], 1);
         state.session_created(session("s", None));
@@ -1164,7 +1171,7 @@ mod tests {
     #[test]
     fn the_view_model_is_the_screen_and_the_unread_count() {
         let mut state = ChatState::default();
-        state.enqueue("c_1".into(), "hi".into());
+        state.enqueue("c_1".into(), "hi".into(), Vec::new());
         let model = state.view_model();
         assert_eq!(model.screen.kind(), ScreenKind::Conversation);
         assert_eq!(model.unread, 0);
@@ -1249,7 +1256,7 @@ mod tests {
         assert!(chat(&state).can_end && !state.rows()[0].resolved);
         state.receive(vec![event(4, MessageKind::Resolved, Author::Agent)], 4);
         // The visitor writes in the resolved chat: the send's answer is enough to show it open.
-        state.enqueue("c_1".into(), "one more thing".into());
+        state.enqueue("c_1".into(), "one more thing".into(), Vec::new());
         state.ack(message(6, "s", Author::Visitor, Some("c_1")));
         assert_eq!(chat(&state).rating, RatingView::Hidden);
         assert!(!state.rows()[0].resolved);

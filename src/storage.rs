@@ -4,6 +4,7 @@
 //! origin, or two workspaces of one site, never read each other's device id or outbox.
 //! [`Store`] has a memory implementation (native tests) and a localStorage one (the browser).
 
+use crate::protocol::Attachment;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
@@ -70,6 +71,9 @@ pub struct Pending {
     pub content: String,
     /// Set once a send was refused for good (too long, rate limited…): shown with a retry action.
     pub failed: Option<String>,
+    /// Files already uploaded that go with it (the server keeps an unsent upload 24 hours); `content` is then
+    /// their caption. A file not uploaded yet is never here: it waits in memory (`app`).
+    pub attachments: Vec<Attachment>,
 }
 
 /// This device's state for one (widget token, external id) namespace.
@@ -172,14 +176,32 @@ fn encode_outbox(outbox: &[Pending]) -> String {
     for p in outbox {
         let failed = p.failed.as_deref().unwrap_or("");
         out.push_str(&format!(
-            "{}\t{}\t{}\t{}\n{}{}\n",
+            "{}\t{}\t{}\t{}",
             p.client_id,
             p.session_id.as_deref().unwrap_or("-"),
             crate::text::decimal(failed.len() as i64),
             crate::text::decimal(p.content.len() as i64),
-            p.content,
-            failed
         ));
+        // One more field per file, `id size type name`: the server refuses a name with a tab or a newline,
+        // and the name goes last, so its spaces are its own.
+        for a in &p.attachments {
+            for part in [
+                "\t",
+                &a.id,
+                " ",
+                &crate::text::decimal(a.size),
+                " ",
+                &a.media_type,
+                " ",
+                &a.name,
+            ] {
+                out.push_str(part);
+            }
+        }
+        out.push('\n');
+        out.push_str(&p.content);
+        out.push_str(failed);
+        out.push('\n');
     }
     out
 }
@@ -189,6 +211,19 @@ fn encode_outbox(outbox: &[Pending]) -> String {
 fn split_at(text: &str, byte: u8) -> Option<(&str, &str)> {
     let at = text.bytes().position(|b| b == byte)?;
     Some((&text[..at], &text[at + 1..]))
+}
+
+/// `id size type name`, as [`encode_outbox`] writes a file.
+fn decode_attachment(text: &str) -> Option<Attachment> {
+    let (id, rest) = split_at(text, b' ')?;
+    let (size, rest) = split_at(rest, b' ')?;
+    let (media_type, name) = split_at(rest, b' ')?;
+    Some(Attachment {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        media_type: media_type.to_owned(),
+        size: crate::text::parse_decimal(size)?,
+    })
 }
 
 fn decode_outbox(text: &str) -> Vec<Pending> {
@@ -207,9 +242,32 @@ fn decode_outbox(text: &str) -> Vec<Pending> {
         let Some((session_id, fields)) = split_at(fields, b'\t') else {
             break;
         };
-        let Some((failed_len, content_len)) = split_at(fields, b'\t') else {
+        let Some((failed_len, mut files)) = split_at(fields, b'\t') else {
             break;
         };
+        let content_len;
+        let mut attachments = Vec::new();
+        match split_at(files, b'\t') {
+            None => content_len = files,
+            Some((len, rest)) => {
+                content_len = len;
+                files = rest;
+                loop {
+                    let (file, rest) = split_at(files, b'\t').unwrap_or((files, ""));
+                    let Some(attachment) = decode_attachment(file) else {
+                        break;
+                    };
+                    attachments.push(attachment);
+                    if rest.is_empty() {
+                        break;
+                    }
+                    files = rest;
+                }
+                if attachments.is_empty() {
+                    break;
+                }
+            }
+        }
         let length = |text| crate::text::parse_decimal(text).and_then(|n| usize::try_from(n).ok());
         let (Some(failed_len), Some(content_len)) = (length(failed_len), length(content_len))
         else {
@@ -226,6 +284,7 @@ fn decode_outbox(text: &str) -> Vec<Pending> {
             session_id: (session_id != "-").then(|| session_id.to_owned()),
             content: content.to_owned(),
             failed: (failed_len > 0).then(|| failed.to_owned()),
+            attachments,
         });
         rest = after
             .get(content_len + failed_len..)
@@ -245,6 +304,7 @@ mod tests {
             session_id: session.map(Into::into),
             content: content.into(),
             failed: None,
+            attachments: Vec::new(),
         }
     }
 
@@ -284,10 +344,23 @@ mod tests {
         let state = DeviceState::new(MemoryStore::default(), "wt_a", None);
         let mut failed = pending("c_2", None, "");
         failed.failed = Some("too long".into());
+        let mut files = pending("c_4", Some("s1"), "");
+        for (id, name, media_type, size) in [
+            ("a1", "my screen shot.png", "image/png", 48_213),
+            ("b2", "<b>bill</b>.pdf", "application/pdf", 1),
+        ] {
+            files.attachments.push(Attachment {
+                id: id.into(),
+                name: name.into(),
+                media_type: media_type.into(),
+                size,
+            });
+        }
         let outbox = vec![
             pending("c_1", Some("s1"), "hello\n\tworld ✓\nv1\n"),
             failed,
             pending("c_3", Some("s1"), "<img src=x onerror=alert(1)>"),
+            files,
         ];
         assert!(state.save_outbox(&outbox));
         assert_eq!(state.outbox(), outbox);
@@ -304,7 +377,7 @@ mod tests {
         );
         let state = DeviceState::new(store, "wt_a", None);
         assert_eq!(state.outbox(), vec![pending("c_1", None, "hi")]);
-        // A header with a fifth field is not one this widget wrote: it and what follows are dropped.
+        // A header whose fifth field is not a file is not one this widget wrote: it and what follows are dropped.
         let store = MemoryStore::default();
         store.set(
             "frontdesk:v1:wt_a:-:outbox",

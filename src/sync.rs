@@ -91,7 +91,7 @@ impl Engine {
 }
 
 /// Unreachable failure: every browser the widget supports has `AbortController`.
-fn new_abort_controller() -> web_sys::AbortController {
+pub fn new_abort_controller() -> web_sys::AbortController {
     web_sys::AbortController::new().unwrap_throw()
 }
 
@@ -147,7 +147,12 @@ async fn send(
             .await
             .map(Sent::Session),
         Some(session_id) => api
-            .send(session_id, &pending.client_id, &pending.content)
+            .send(
+                session_id,
+                &pending.client_id,
+                &pending.content,
+                &pending.attachments,
+            )
             .await
             .map(Sent::Message),
     }

@@ -7,13 +7,16 @@
 //! server would have stored. Typing or pasting past it cuts the text and says so; the server stays the
 //! authority for what a script puts in the box.
 
-use super::{append, focus, set_attributes, Dispatch, Doc, ViewEvent};
+use super::{append, closest_data, focus, on, set_attributes, Dispatch, Doc, ViewEvent};
+use crate::attach::{size_text, ChipView};
 use crate::i18n::Strings;
 use crate::state::{ScreenKind, ViewModel};
 use crate::text;
 use gloo_events::{EventListener, EventListenerOptions};
+use std::cell::Cell;
+use std::rc::Rc;
 use wasm_bindgen::{JsCast, UnwrapThrowExt};
-use web_sys::{HtmlElement, HtmlTextAreaElement};
+use web_sys::{HtmlElement, HtmlInputElement, HtmlTextAreaElement};
 
 pub struct Composer {
     /// The text area and Send, in a row.
@@ -24,8 +27,13 @@ pub struct Composer {
     /// "Ada is typing…": a polite live region (`status`, so that the panel keeps one `aria-live` element, the
     /// announcer), on the page (empty) before it has anything to say.
     typing: HtmlElement,
+    /// The chosen files, one chip each (name, size, a spinner while uploading, why it was refused, Remove).
+    chips: HtmlElement,
+    /// There are chips: Send then goes with an empty text too (the files without a caption).
+    has_files: Rc<Cell<bool>>,
+    doc: Doc,
     strings: &'static Strings,
-    _listeners: [EventListener; 4],
+    _listeners: [EventListener; 7],
 }
 
 impl Composer {
@@ -41,31 +49,112 @@ impl Composer {
             ],
         );
         let send_button = doc.button("", strings.send);
+        // The picker: a hidden `<input type=file>` that the attach button opens.
+        let input: HtmlInputElement = doc.element("input", "").unchecked_into();
+        set_attributes(&input, &[("type", "file"), ("multiple", "")]);
+        input.set_hidden(true);
+        let attach = doc.button("attach", "📎");
+        set_attributes(
+            &attach,
+            &[("aria-label", strings.attach), ("title", strings.attach)],
+        );
+        let chips = doc.element("ul", "chips");
+        set_attributes(&chips, &[("aria-label", strings.attach)]);
+        chips.set_hidden(true);
+        let has_files = Rc::new(Cell::new(false));
         let hint = doc.element("p", "hint");
         set_attributes(&hint, &[("role", "status")]);
         hint.set_hidden(true);
         let typing = doc.element("p", "typing");
         set_attributes(&typing, &[("role", "status")]);
-        append(&element, &[&textarea, &send_button]);
+        append(&element, &[&attach, &input, &textarea, &send_button]);
+        let picker = input.clone();
+        let picked = input.clone();
         let _listeners = [
-            send_on_click(&send_button, &textarea, &hint, dispatch),
-            send_on_enter(&textarea, &hint, dispatch),
+            send_on_click(&send_button, &textarea, &hint, &has_files, dispatch),
+            send_on_enter(&textarea, &hint, &has_files, dispatch),
             limit_on(&textarea, "input", &hint, strings, dispatch),
             limit_on(&textarea, "compositionend", &hint, strings, dispatch),
+            EventListener::new(&attach, "click", move |_| picker.click()),
+            on(&input, "change", dispatch, move |_| {
+                let files = super::files(picked.files());
+                // Emptied, so choosing the same file again is a change too.
+                picked.set_value("");
+                Some(ViewEvent::Files(files))
+            }),
+            on(&chips, "click", dispatch, |e| {
+                closest_data(e, "data-remove", "[data-remove]")
+                    .and_then(|key| text::parse_decimal(&key))
+                    .map(|key| ViewEvent::RemoveFile(key as u32))
+            }),
         ];
         Composer {
             element,
             textarea,
             hint,
             typing,
+            chips,
+            has_files,
+            doc: doc.clone(),
             strings,
             _listeners,
         }
     }
 
-    /// The typing line, the hint line, then the row: the panel's last three children.
-    pub fn elements(&self) -> [&HtmlElement; 3] {
-        [&self.typing, &self.hint, &self.element]
+    /// The typing line, the hint line, the chips, then the row: the panel's last four children.
+    pub fn elements(&self) -> [&HtmlElement; 4] {
+        [&self.typing, &self.hint, &self.chips, &self.element]
+    }
+
+    /// The chosen files, drawn anew (a handful at most).
+    pub fn render_chips(&self, chips: &[ChipView]) {
+        self.has_files.set(!chips.is_empty());
+        self.chips.set_hidden(chips.is_empty());
+        self.chips.set_text_content(None);
+        for chip in chips {
+            let li = self.doc.element(
+                "li",
+                match chip.note {
+                    Some(_) => "chip refused",
+                    None => "chip",
+                },
+            );
+            append(
+                &li,
+                &[
+                    &self.doc.text("span", "name", chip.name),
+                    &self.doc.text("span", "size", &size_text(chip.size)),
+                ],
+            );
+            if chip.busy {
+                let spinner = self.doc.element("span", "spinner");
+                set_attributes(
+                    &spinner,
+                    &[
+                        ("role", "progressbar"),
+                        ("aria-label", self.strings.uploading),
+                    ],
+                );
+                append(&li, &[&spinner]);
+            }
+            if let Some(note) = chip.note {
+                let reason = self.doc.text("span", "reason", note);
+                set_attributes(&reason, &[("role", "alert")]);
+                append(&li, &[&reason]);
+            }
+            let remove = self.doc.button("remove", "×");
+            let mut label = String::from(self.strings.remove);
+            label.push_str(chip.name);
+            set_attributes(
+                &remove,
+                &[
+                    ("aria-label", &label),
+                    ("data-remove", &text::decimal(chip.key.into())),
+                ],
+            );
+            append(&li, &[&remove]);
+            append(&self.chips, &[&li]);
+        }
     }
 
     pub fn focus(&self) {
@@ -76,6 +165,7 @@ impl Composer {
     pub fn render(&self, model: &ViewModel) {
         let hidden = model.screen.kind() != ScreenKind::Conversation;
         self.element.set_hidden(hidden);
+        self.chips.set_hidden(hidden || !self.has_files.get());
         self.typing.set_hidden(hidden);
         if hidden {
             self.hint.set_hidden(true);
@@ -100,11 +190,13 @@ fn send_on_click(
     button: &HtmlElement,
     textarea: &HtmlTextAreaElement,
     hint: &HtmlElement,
+    has_files: &Rc<Cell<bool>>,
     dispatch: &Dispatch,
 ) -> EventListener {
     let (textarea, hint, dispatch) = (textarea.clone(), hint.clone(), dispatch.clone());
+    let has_files = has_files.clone();
     EventListener::new(button, "click", move |_| {
-        if let Some(text) = take_text(&textarea, &hint) {
+        if let Some(text) = take_text(&textarea, &hint, has_files.get()) {
             dispatch(ViewEvent::Send(text))
         }
         focus(&textarea);
@@ -115,9 +207,11 @@ fn send_on_click(
 fn send_on_enter(
     textarea: &HtmlTextAreaElement,
     hint: &HtmlElement,
+    has_files: &Rc<Cell<bool>>,
     dispatch: &Dispatch,
 ) -> EventListener {
     let (area, hint, dispatch) = (textarea.clone(), hint.clone(), dispatch.clone());
+    let has_files = has_files.clone();
     EventListener::new_with_options(
         textarea,
         "keydown",
@@ -126,7 +220,7 @@ fn send_on_enter(
             let key: &web_sys::KeyboardEvent = e.unchecked_ref();
             if key.key() == "Enter" && !key.shift_key() && !key.is_composing() {
                 e.prevent_default();
-                if let Some(text) = take_text(&area, &hint) {
+                if let Some(text) = take_text(&area, &hint, has_files.get()) {
                     dispatch(ViewEvent::Send(text))
                 }
             }
@@ -164,9 +258,14 @@ fn limit_on(
     })
 }
 
-fn take_text(textarea: &HtmlTextAreaElement, hint: &HtmlElement) -> Option<String> {
+/// The text to send, or `None` when there is nothing to send: with files, an empty text is their missing caption.
+fn take_text(
+    textarea: &HtmlTextAreaElement,
+    hint: &HtmlElement,
+    has_files: bool,
+) -> Option<String> {
     let value = textarea.value();
-    if value.trim().is_empty() {
+    if value.trim().is_empty() && !has_files {
         return None;
     }
     textarea.set_value("");

@@ -3,7 +3,8 @@
 
 use super::csat::Csat;
 use super::time::Clock;
-use super::{append, closest_data, on, set_attributes, Dispatch, Doc};
+use super::{append, closest_data, on, set_attributes, Dispatch, Doc, ViewEvent};
+use crate::attach::{is_image, size_text};
 use crate::i18n::Strings;
 use crate::protocol::Author;
 use crate::state::{ItemKey, ItemStatus, ItemView, ScreenView, ViewModel};
@@ -11,7 +12,7 @@ use crate::text::{self, Run};
 use gloo_events::EventListener;
 use std::cell::RefCell;
 use std::rc::Rc;
-use wasm_bindgen::UnwrapThrowExt;
+use wasm_bindgen::{JsCast, UnwrapThrowExt};
 use web_sys::HtmlElement;
 
 pub struct Conversation {
@@ -25,7 +26,12 @@ pub struct Conversation {
     /// what changed without keeping a copy of the conversation.
     rendered: RefCell<Vec<Shown>>,
     csat: Csat,
+    dispatch: Dispatch,
+    /// The `blob:` URLs of the thumbnails drawn, by attachment id (empty while its bytes are on their way):
+    /// revoked when another conversation is drawn, or the widget goes.
+    blobs: RefCell<Vec<(String, String)>>,
     _retry: EventListener,
+    _download: EventListener,
 }
 
 impl Conversation {
@@ -42,7 +48,12 @@ impl Conversation {
         let csat = Csat::new(doc, strings, dispatch);
         append(&screen, &[&greeting, &list, csat.element()]);
         let _retry = on(&list, "click", dispatch, |e| {
-            closest_data(e, "data-retry", "[data-retry]").map(super::ViewEvent::Retry)
+            closest_data(e, "data-retry", "[data-retry]").map(ViewEvent::Retry)
+        });
+        let _download = on(&list, "click", dispatch, |e| {
+            let id = closest_data(e, "data-file", "[data-file]")?;
+            let name = closest_data(e, "data-name", "[data-name]")?;
+            Some(ViewEvent::Download(id, name))
         });
         Conversation {
             doc: doc.clone(),
@@ -53,7 +64,104 @@ impl Conversation {
             list,
             rendered: RefCell::new(Vec::new()),
             csat,
+            dispatch: dispatch.clone(),
+            blobs: RefCell::new(Vec::new()),
             _retry,
+            _download,
+        }
+    }
+
+    /// An attachment's bytes arrived: the thumbnails of it show them, and open them full size. Too late (another
+    /// conversation is drawn by now) they are dropped.
+    pub fn show_blob(&self, id: &str, blob: &web_sys::Blob) {
+        let mut blobs = self.blobs.borrow_mut();
+        let Some(entry) = blobs
+            .iter_mut()
+            .find(|(shown, url)| shown == id && url.is_empty())
+        else {
+            return;
+        };
+        entry.1 = super::object_url(blob);
+        // Unreachable failure: a constant, valid selector.
+        let marked = self.list.query_selector_all("[data-img]").unwrap_throw();
+        for i in 0..marked.length() {
+            let Some(element) = marked.item(i) else {
+                continue;
+            };
+            let element: &web_sys::Element = element.unchecked_ref();
+            if element.get_attribute("data-img").as_deref() == Some(id) {
+                let attribute = if element.tag_name() == "A" {
+                    "href"
+                } else {
+                    "src"
+                };
+                set_attributes(element, &[(attribute, &entry.1)]);
+            }
+        }
+    }
+
+    /// Images as thumbnails (a link that opens them full size in a new tab), other files as a row that
+    /// downloads; names and types as text only.
+    fn append_attachments(&self, li: &HtmlElement, item: &ItemView) {
+        for attachment in item.attachments {
+            if is_image(&attachment.media_type) {
+                let mut blobs = self.blobs.borrow_mut();
+                let url = match blobs.iter().find(|(id, _)| *id == attachment.id) {
+                    Some((_, url)) => url.clone(),
+                    None => {
+                        blobs.push((attachment.id.clone(), String::new()));
+                        (self.dispatch)(ViewEvent::Fetch(attachment.id.clone()));
+                        String::new()
+                    }
+                };
+                let link = self.doc.element("a", "thumb");
+                let img = self.doc.element("img", "");
+                let mut attributes = vec![
+                    ("data-img", attachment.id.as_str()),
+                    ("target", "_blank"),
+                    ("rel", "noopener noreferrer"),
+                ];
+                if !url.is_empty() {
+                    attributes.push(("href", &url));
+                }
+                set_attributes(&link, &attributes);
+                attributes.truncate(1);
+                attributes.push(("alt", &attachment.name));
+                if !url.is_empty() {
+                    attributes.push(("src", &url));
+                }
+                set_attributes(&img, &attributes);
+                append(&link, &[&img]);
+                append(li, &[&link]);
+            } else {
+                let row = self.doc.button("file", "");
+                set_attributes(
+                    &row,
+                    &[
+                        ("data-file", &attachment.id),
+                        ("data-name", &attachment.name),
+                    ],
+                );
+                let mut meta = attachment.media_type.clone();
+                meta.push_str(" · ");
+                meta.push_str(&size_text(attachment.size));
+                append(
+                    &row,
+                    &[
+                        &self.doc.text("span", "name", &attachment.name),
+                        &self.doc.text("span", "type", &meta),
+                    ],
+                );
+                append(li, &[&row]);
+            }
+        }
+    }
+
+    fn revoke_all(&self) {
+        for (_, url) in self.blobs.borrow_mut().drain(..) {
+            if !url.is_empty() {
+                super::revoke(&url);
+            }
         }
     }
 
@@ -107,6 +215,7 @@ impl Conversation {
         let children = self.list.children();
         if start == 0 && end == 0 {
             self.list.set_text_content(None);
+            self.revoke_all();
         } else {
             for _ in start..rendered.len() - end {
                 if let Some(element) = children.item(start as u32) {
@@ -179,6 +288,7 @@ impl Conversation {
         label.push_str(": ");
         append(&li, &[&self.doc.text("span", "sr-only", &label)]);
         self.append_content(&li, item.content);
+        self.append_attachments(&li, item);
         let mut meta = String::new();
         match (item.status, item.created_at) {
             (ItemStatus::Pending, _) => meta.push_str(self.strings.pending),
@@ -225,6 +335,12 @@ impl Conversation {
                 }
             }
         }
+    }
+}
+
+impl Drop for Conversation {
+    fn drop(&mut self) {
+        self.revoke_all();
     }
 }
 

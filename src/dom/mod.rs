@@ -73,6 +73,14 @@ pub enum ViewEvent {
     EndChat,
     /// The visitor rated the chat on screen: 1 to 5, and a comment (maybe empty).
     Rate(u8, String),
+    /// Files chosen with the picker, dropped on the panel or pasted.
+    Files(Vec<web_sys::File>),
+    /// The chip of this key was removed (its upload, if under way, is cancelled).
+    RemoveFile(u32),
+    /// A thumbnail needs this attachment's bytes ([`View::show_blob`]).
+    Fetch(String),
+    /// The visitor clicked a file's row: its id and name ([`View::save`]).
+    Download(String, String),
 }
 
 /// Where the components send [`ViewEvent`]s.
@@ -141,6 +149,8 @@ struct PanelContents {
     composer: Composer,
     /// Scrolling near the top asks for older messages.
     _older: EventListener,
+    /// Files dropped on the panel or pasted into it.
+    _files: [EventListener; 3],
 }
 
 impl View {
@@ -284,11 +294,47 @@ impl View {
                 (scroller.scroll_top() < scroller.client_height()).then_some(ViewEvent::LoadOlder)
             });
             let composer = Composer::new(doc, strings, dispatch);
-            let [typing, hint, composer_row] = composer.elements();
+            let [typing, hint, chips, composer_row] = composer.elements();
             append(
                 &self.panel,
-                &[header.element(), &body_area, typing, hint, composer_row],
+                &[
+                    header.element(),
+                    &body_area,
+                    typing,
+                    hint,
+                    chips,
+                    composer_row,
+                ],
             );
+            let prevent = EventListenerOptions::enable_prevent_default;
+            // A drop is allowed only where `dragover` was cancelled.
+            let dragover =
+                EventListener::new_with_options(&self.panel, "dragover", prevent(), |e| {
+                    e.prevent_default()
+                });
+            let drop_dispatch = dispatch.clone();
+            let dropped =
+                EventListener::new_with_options(&self.panel, "drop", prevent(), move |e| {
+                    e.prevent_default();
+                    let transfer = e.unchecked_ref::<web_sys::DragEvent>().data_transfer();
+                    let files = files(transfer.and_then(|t| t.files()));
+                    if !files.is_empty() {
+                        drop_dispatch(ViewEvent::Files(files));
+                    }
+                });
+            let paste_dispatch = dispatch.clone();
+            // Only a paste that carries files (a screenshot) is taken; text pastes into the composer as usual.
+            let pasted =
+                EventListener::new_with_options(&self.panel, "paste", prevent(), move |e| {
+                    let transfer = e
+                        .unchecked_ref::<web_sys::ClipboardEvent>()
+                        .clipboard_data();
+                    let files = files(transfer.and_then(|t| t.files()));
+                    if !files.is_empty() {
+                        e.prevent_default();
+                        paste_dispatch(ViewEvent::Files(files));
+                    }
+                });
             PanelContents {
                 header,
                 notice,
@@ -296,6 +342,7 @@ impl View {
                 conversation,
                 composer,
                 _older,
+                _files: [dragover, dropped, pasted],
             }
         })
     }
@@ -375,6 +422,53 @@ impl View {
     pub fn host(&self) -> &HtmlElement {
         &self.host
     }
+
+    /// The chips of the chosen files, above the composer.
+    pub fn render_chips(&self, chips: &[crate::attach::ChipView]) {
+        if let Some(contents) = self.contents.get() {
+            contents.composer.render_chips(chips);
+        }
+    }
+
+    /// The bytes of an attachment a thumbnail asked for ([`ViewEvent::Fetch`]).
+    pub fn show_blob(&self, id: &str, blob: &web_sys::Blob) {
+        if let Some(contents) = self.contents.get() {
+            contents.conversation.show_blob(id, blob);
+        }
+    }
+
+    /// Saves a downloaded file under `name`: a `blob:` URL on an `<a download>`, clicked, revoked a minute
+    /// later (revoking at once can cut the download short).
+    pub fn save(&self, blob: &web_sys::Blob, name: &str) {
+        let url = object_url(blob);
+        let a = self.doc.element("a", "");
+        set_attributes(&a, &[("href", &url), ("download", name)]);
+        a.click();
+        gloo_timers::callback::Timeout::new(60_000, move || revoke(&url)).forget();
+    }
+}
+
+/// The files of a picker, a drop or a paste.
+fn files(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
+    let mut files = Vec::new();
+    if let Some(list) = list {
+        for i in 0..list.length() {
+            if let Some(file) = list.get(i) {
+                files.push(file);
+            }
+        }
+    }
+    files
+}
+
+/// Unreachable failure: `createObjectURL` of a `Blob` throws only in a context without URLs.
+fn object_url(blob: &web_sys::Blob) -> String {
+    web_sys::Url::create_object_url_with_blob(blob).unwrap_throw()
+}
+
+/// Unreachable failure: revoking any string is allowed.
+fn revoke(url: &str) {
+    web_sys::Url::revoke_object_url(url).unwrap_throw();
 }
 
 impl Drop for View {

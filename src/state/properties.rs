@@ -101,6 +101,7 @@ impl Server {
             kind: MessageKind::Text,
             content: pending.content.clone(),
             score: None,
+            attachments: pending.attachments.clone(),
             created_at: "2026-11-24T10:00:00Z".into(),
         };
         self.messages.push(message.clone());
@@ -122,6 +123,7 @@ impl Server {
             kind: MessageKind::Text,
             content: format!("reply {id}"),
             score: None,
+            attachments: Vec::new(),
             created_at: "2026-11-24T10:00:00Z".into(),
         });
     }
@@ -209,7 +211,8 @@ impl Widget {
             Step::Write => {
                 self.written += 1;
                 let n = self.written;
-                self.state.enqueue(format!("c_{n}"), format!("message {n}"));
+                self.state
+                    .enqueue(format!("c_{n}"), format!("message {n}"), Vec::new());
             }
             Step::Reply(n) => server.reply(n),
             Step::Open(n) => {

@@ -381,7 +381,7 @@ async fn two_visitors_long_polling_the_same_url_do_not_wait_for_each_other() {
         ))
         .await
         .expect("a chat");
-    told.send(&session.id, "same-url-message-1", "hello")
+    told.send(&session.id, "same-url-message-1", "hello", &[])
         .await
         .expect("a message");
     let answered: Rc<RefCell<Vec<&'static str>>> = Rc::default();
