@@ -82,20 +82,14 @@ impl Conversation {
             return;
         };
         entry.1 = super::object_url(blob);
-        // Unreachable failure: a constant, valid selector.
-        let marked = self.list.query_selector_all("[data-img]").unwrap_throw();
-        for i in 0..marked.length() {
-            let Some(element) = marked.item(i) else {
-                continue;
-            };
-            let element: &web_sys::Element = element.unchecked_ref();
-            if element.get_attribute("data-img").as_deref() == Some(id) {
-                let attribute = if element.tag_name() == "A" {
-                    "href"
-                } else {
-                    "src"
-                };
-                set_attributes(element, &[(attribute, &entry.1)]);
+        let links = self.list.get_elements_by_class_name("thumb");
+        for i in 0..links.length() {
+            let Some(link) = links.item(i) else { continue };
+            if link.get_attribute("data-img").as_deref() == Some(id) {
+                set_attributes(&link, &[("href", &entry.1)]);
+                if let Some(img) = link.first_element_child() {
+                    set_attributes(&img, &[("src", &entry.1)]);
+                }
             }
         }
     }
@@ -125,7 +119,7 @@ impl Conversation {
                     attributes.push(("href", &url));
                 }
                 set_attributes(&link, &attributes);
-                attributes.truncate(1);
+                attributes.clear();
                 attributes.push(("alt", &attachment.name));
                 if !url.is_empty() {
                     attributes.push(("src", &url));
