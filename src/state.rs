@@ -978,6 +978,31 @@ mod tests {
     }
 
     #[test]
+    fn files_show_with_their_pending_message_and_then_with_the_stored_one() {
+        let mut state = ChatState::default();
+        state.set_sessions(vec![session("s", None)]);
+        state.add_page("s", None, MessagePage::default());
+        state.set_screen(Screen::Conversation(Some("s".into())));
+        let file = Attachment {
+            id: "a1".into(),
+            name: "shot.png".into(),
+            media_type: "image/png".into(),
+            size: 10,
+        };
+        state.enqueue("c_1".into(), String::new(), vec![file.clone()]);
+        assert_eq!(state.outbox()[0].attachments, [file.clone()]);
+        assert_eq!(state.items(Some("s"))[0].attachments, [file.clone()]);
+        state.ack(Message {
+            attachments: vec![file.clone()],
+            content: String::new(),
+            ..message(9, "s", Author::Visitor, Some("c_1"))
+        });
+        let items = state.items(Some("s"));
+        assert_eq!((items.len(), items[0].status), (1, ItemStatus::Sent));
+        assert_eq!(items[0].attachments, [file]);
+    }
+
+    #[test]
     fn an_unknown_session_asks_for_the_list() {
         let mut state = ChatState::default();
         let applied = state.receive(vec![message(1, "elsewhere", Author::Visitor, None)], 1);

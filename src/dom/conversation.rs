@@ -12,7 +12,7 @@ use crate::text::{self, Run};
 use gloo_events::EventListener;
 use std::cell::RefCell;
 use std::rc::Rc;
-use wasm_bindgen::{JsCast, UnwrapThrowExt};
+use wasm_bindgen::UnwrapThrowExt;
 use web_sys::HtmlElement;
 
 pub struct Conversation {
