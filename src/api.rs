@@ -115,13 +115,13 @@ enum Method {
 }
 
 /// A successful answer: JSON (`Value::Null` for 204), or a file's bytes.
-enum Answer {
+pub enum Answer {
     Json(Value),
     Blob(web_sys::Blob),
 }
 
 impl Answer {
-    fn json(self) -> Value {
+    pub fn json(self) -> Value {
         match self {
             Answer::Json(value) => value,
             Answer::Blob(_) => Value::Null,
@@ -193,16 +193,18 @@ impl Api {
         let body = self
             .post(&session_path(session_id, "/messages"), body)
             .await?;
-        decoded(protocol::decode_message_envelope(&body))
+        decoded(protocol::decode_message_envelope(&body.json()))
     }
 
     /// `POST /widget/v1/sessions/{id}{action}`: `/typing` and `/seen` answer 204 (`Value::Null`), the others a
-    /// body.
-    pub async fn post(&self, path: &str, body: String) -> Result<Value, ApiError> {
-        Ok(self
-            .call(Method::Post, path, Some(body.into()), None)
-            .await?
-            .json())
+    /// body. A plain function around [`Api::call`], not an `async fn`: each async layer is a state machine of
+    /// its own in the wasm.
+    pub fn post<'a>(
+        &'a self,
+        path: &'a str,
+        body: String,
+    ) -> impl std::future::Future<Output = Result<Answer, ApiError>> + 'a {
+        self.call(Method::Post, path, Some(body.into()), None)
     }
 
     /// `POST …/sessions/{id}/attachments`: `file` as the form's one part, `file`; `signal` cancels it.

@@ -237,28 +237,8 @@ impl Inner {
                 self.render_chips();
                 self.finish();
             }
-            ViewEvent::Fetch(id) => {
-                let weak = Rc::downgrade(self);
-                let api = self.api.clone();
-                spawn_local(async move {
-                    let result = api.download(&id).await;
-                    let Some(inner) = weak.upgrade() else { return };
-                    if let (Ok(blob), Some(view)) = (result, inner.view.borrow().as_ref()) {
-                        view.show_blob(&id, &blob);
-                    };
-                });
-            }
-            ViewEvent::Download(id, name) => {
-                let weak = Rc::downgrade(self);
-                let api = self.api.clone();
-                spawn_local(async move {
-                    let result = api.download(&id).await;
-                    let Some(inner) = weak.upgrade() else { return };
-                    if let (Ok(blob), Some(view)) = (result, inner.view.borrow().as_ref()) {
-                        view.save(&blob, &name);
-                    };
-                });
-            }
+            ViewEvent::Fetch(id) => self.download(id, None),
+            ViewEvent::Download(id, name) => self.download(id, Some(name)),
             ViewEvent::Input(has_text) => self.typing(has_text),
             ViewEvent::Visible => self.report_seen(),
             ViewEvent::EndChat => {
@@ -342,7 +322,7 @@ impl Inner {
             let path = crate::api::session_path(&id, action);
             let result = api.post(&path, body).await;
             let Some(inner) = weak.upgrade() else { return };
-            match result.map(|answer| protocol::decode_session_envelope(&answer)) {
+            match result.map(|answer| protocol::decode_session_envelope(&answer.json())) {
                 Ok(Ok(session)) => {
                     inner.state.borrow_mut().session_changed(session);
                     inner.render();
@@ -446,6 +426,23 @@ impl Inner {
                     inner.render();
                 }
                 Err(error) => inner.report(&error),
+            }
+        });
+    }
+
+    /// An attachment's bytes, for a thumbnail (`name` `None`) or saved under `name`: one task for both.
+    fn download(self: &Rc<Self>, id: String, name: Option<String>) {
+        let weak = Rc::downgrade(self);
+        let api = self.api.clone();
+        spawn_local(async move {
+            let result = api.download(&id).await;
+            let Some(inner) = weak.upgrade() else { return };
+            let view = inner.view.borrow();
+            if let (Ok(blob), Some(view)) = (result, view.as_ref()) {
+                match name {
+                    Some(name) => view.save(&blob, &name),
+                    None => view.show_blob(&id, &blob),
+                }
             }
         });
     }
