@@ -990,8 +990,11 @@ mod tests {
             size: 10,
         };
         state.enqueue("c_1".into(), String::new(), vec![file.clone()]);
-        assert_eq!(state.outbox()[0].attachments, [file.clone()]);
-        assert_eq!(state.items(Some("s"))[0].attachments, [file.clone()]);
+        assert_eq!(state.outbox()[0].attachments, std::slice::from_ref(&file));
+        assert_eq!(
+            state.items(Some("s"))[0].attachments,
+            std::slice::from_ref(&file)
+        );
         state.ack(Message {
             attachments: vec![file.clone()],
             content: String::new(),
