@@ -478,6 +478,8 @@ impl Inner {
         if self.state.borrow().screen().kind() != crate::state::ScreenKind::Conversation {
             return;
         }
+        // A visitor who had no identity at the first open has one once they sent: the org's rules then.
+        self.fetch_rules();
         let rules = self
             .rules
             .borrow()
