@@ -438,10 +438,13 @@ impl Inner {
             let result = api.download(&id).await;
             let Some(inner) = weak.upgrade() else { return };
             let view = inner.view.borrow();
-            if let (Ok(blob), Some(view)) = (result, view.as_ref()) {
-                match name {
-                    Some(name) => view.save(&blob, &name),
-                    None => view.show_blob(&id, &blob),
+            if let Some(view) = view.as_ref() {
+                match (result, name) {
+                    (Ok(blob), Some(name)) => view.save(&blob, &name),
+                    (Ok(blob), None) => view.show_blob(&id, Some(&blob)),
+                    // A thumbnail that failed is asked for again the next time it is drawn.
+                    (Err(_), None) => view.show_blob(&id, None),
+                    (Err(_), Some(_)) => {}
                 }
             }
         });
@@ -632,7 +635,8 @@ impl Inner {
         transient
     }
 
-    /// Sends the message the visitor asked for once every file it keeps is uploaded.
+    /// Sends the message the visitor asked for once every file it keeps is uploaded (its text alone when the
+    /// visitor removed every file).
     fn finish(self: &Rc<Self>) {
         let mut chips = self.chips.borrow_mut();
         let mut attachments = Vec::with_capacity(chips.len());
@@ -642,12 +646,12 @@ impl Inner {
                 None => return,
             }
         }
-        if attachments.is_empty() {
-            return;
-        }
         let Some(caption) = self.caption.borrow_mut().take() else {
             return;
         };
+        if attachments.is_empty() && caption.trim().is_empty() {
+            return;
+        }
         chips.clear();
         drop(chips);
         self.render_chips();

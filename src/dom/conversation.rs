@@ -73,14 +73,19 @@ impl Conversation {
 
     /// An attachment's bytes arrived: the thumbnails of it show them, and open them full size. Too late (another
     /// conversation is drawn by now) they are dropped.
-    pub fn show_blob(&self, id: &str, blob: &web_sys::Blob) {
+    pub fn show_blob(&self, id: &str, blob: Option<&web_sys::Blob>) {
         let mut blobs = self.blobs.borrow_mut();
-        let Some(entry) = blobs
-            .iter_mut()
-            .find(|(shown, url)| shown == id && url.is_empty())
+        let Some(index) = blobs
+            .iter()
+            .position(|(shown, url)| shown == id && url.is_empty())
         else {
             return;
         };
+        let Some(blob) = blob else {
+            blobs.remove(index);
+            return;
+        };
+        let entry = &mut blobs[index];
         entry.1 = super::object_url(blob);
         let links = self.list.get_elements_by_class_name("thumb");
         for i in 0..links.length() {

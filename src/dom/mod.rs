@@ -430,8 +430,9 @@ impl View {
         }
     }
 
-    /// The bytes of an attachment a thumbnail asked for ([`ViewEvent::Fetch`]).
-    pub fn show_blob(&self, id: &str, blob: &web_sys::Blob) {
+    /// The bytes of an attachment a thumbnail asked for ([`ViewEvent::Fetch`]), or `None` when they could not be
+    /// had.
+    pub fn show_blob(&self, id: &str, blob: Option<&web_sys::Blob>) {
         if let Some(contents) = self.contents.get() {
             contents.conversation.show_blob(id, blob);
         }
