@@ -80,7 +80,7 @@ impl SessionList {
     fn row_button(&self, row: &SessionRow) -> HtmlElement {
         let button = self.doc.element("button", "");
         set_attributes(&button, &[("type", "button"), ("data-session", row.id)]);
-        // A text's start, an event's line, or for a chat with nothing yet, what it is.
+        // A text's start, an event's line, a file's name, or for a chat with nothing yet, what it is.
         let event = row.last.and_then(|m| {
             self.strings
                 .event(m.kind, &m.author, m.author_name.as_deref(), m.score)
@@ -88,6 +88,8 @@ impl SessionList {
         let line = match (row.last, &event) {
             (_, Some(event)) => event,
             (Some(m), None) if !m.content.is_empty() => preview(&m.content),
+            // Files without a caption: the first one's name.
+            (Some(m), None) if !m.attachments.is_empty() => preview(&m.attachments[0].name),
             _ => self.strings.new_conversation,
         };
         let line = self.doc.text("span", "preview", line);
