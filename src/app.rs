@@ -48,6 +48,9 @@ struct Inner {
     caption: RefCell<Option<String>>,
     /// An upload loop is running (one at a time).
     uploading: Cell<bool>,
+    /// The chat the files were uploaded to: their message goes there, whatever is on screen by then (an upload
+    /// belongs to one chat).
+    uploaded_to: RefCell<Option<String>>,
 }
 
 /// A file the visitor chose, until its message is sent or the visitor removes it.
@@ -117,6 +120,7 @@ impl App {
             rules: RefCell::new(None),
             caption: RefCell::new(None),
             uploading: Cell::new(false),
+            uploaded_to: RefCell::new(None),
         });
 
         let weak = Rc::downgrade(&inner);
@@ -569,6 +573,9 @@ impl Inner {
                     }
                 }
             };
+            if let Some(inner) = weak.upgrade() {
+                *inner.uploaded_to.borrow_mut() = Some(session_id.clone());
+            }
             loop {
                 let Some(inner) = weak.upgrade() else { return };
                 let mut next = None;
@@ -655,6 +662,13 @@ impl Inner {
         chips.clear();
         drop(chips);
         self.render_chips();
+        // The visitor may have gone to the list or another chat while the files uploaded: the message goes to
+        // the chat the files belong to, and that chat comes back on screen with it.
+        if let Some(target) = self.uploaded_to.take() {
+            self.state
+                .borrow_mut()
+                .set_screen(Screen::Conversation(Some(target)));
+        }
         self.queue(caption, attachments);
     }
 

@@ -157,10 +157,9 @@ impl Conversation {
     }
 
     fn revoke_all(&self) {
-        for (_, url) in self.blobs.borrow_mut().drain(..) {
-            if !url.is_empty() {
-                super::revoke(&url);
-            }
+        // An empty URL (bytes still on their way) revokes nothing.
+        for (_, url) in self.blobs.take() {
+            super::revoke(&url);
         }
     }
 
