@@ -64,7 +64,7 @@
   const atts = (m) => m.attachments || [];
   // A message as one line of text (list preview, announcements): its content, then its files.
   const msgText = (m) => {
-    const a = atts(m), files = !a.length ? '' : a.length === 1 ? `📎 ${a[0].name}` : `📎 ${a.length} files`;
+    const a = atts(m), files = !a.length ? '' : a.length === 1 ? `[file: ${a[0].name}]` : `[${a.length} files]`;
     return [m.content, files].filter(Boolean).join(' ');
   };
 
@@ -384,8 +384,8 @@
       const sent = files.filter((f) => pending.includes(f)), refused = sent.filter((f) => !f.att);
       if (refused.length) {
         say('reply-error', refused.length === 1
-          ? `${refused[0].file.name} was not uploaded: ${refused[0].err.textContent} Remove it or try again.`
-          : `${refused.length} files were not uploaded (the reason is beside each). Remove them or try again.`);
+          ? `Not sent: ${refused[0].file.name} was refused (the reason is beside it). Remove it or try again.`
+          : `Not sent: ${refused.length} files were refused (the reason is beside each). Remove them or try again.`);
         return;
       }
       if (!sent.length && !content.trim()) { say('reply-error', 'Write a reply or attach a file first.'); return; }
@@ -500,6 +500,7 @@
 
   // ---- files: to send ----
   let pending = [];   // { file, att, li, state, err, ctrl }, in the order chosen; `att` once uploaded
+  let fileSeq = 0;
   let draftId = null; // the client_id of a reply with files, so a retried send is stored once
   const newClientId = () => 'c_' + [...crypto.getRandomValues(new Uint8Array(12))].map((b) => b.toString(16).padStart(2, '0')).join('');
   const listShown = () => { $('attach-list').hidden = !pending.length; };
@@ -510,6 +511,8 @@
       const rm = el('button', 'p-remove', 'Remove');
       rm.type = 'button';
       rm.setAttribute('aria-label', 'Remove ' + file.name);
+      item.err.id = `file-error-${++fileSeq}`;
+      rm.setAttribute('aria-describedby', item.err.id); // the server's reason, heard on the Remove button
       rm.addEventListener('click', () => removeFile(item));
       const info = el('span', 'p-info');
       info.append(el('span', 'p-name', file.name), el('span', 'p-meta', ` ${fmtSize(file.size)}`), item.state);
