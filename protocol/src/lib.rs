@@ -23,6 +23,6 @@ pub mod wire;
 pub use error_code::{ErrorCode, UnknownErrorCode};
 pub use rules::Invalid;
 pub use wire::{
-    Attachment, Author, ErrorBody, Message, MessageKind, MessagePage, Rating, Session, Signal, SignalKind,
-    Status, Updates,
+    Attachment, Author, ErrorBody, Message, MessageKind, MessagePage, Rating, Session, Signal,
+    SignalKind, Status, Updates,
 };

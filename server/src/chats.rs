@@ -147,6 +147,27 @@ pub struct MessageRow {
     pub author_avatar_url: Option<String>,
     /// 1 to 5 on a `rated` event.
     pub score: Option<i64>,
+    /// Filled by [`load_attachments`], not by the row's query.
+    #[sqlx(skip)]
+    pub attachments: Vec<AttachmentMeta>,
+}
+
+/// A row of `attachments` without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct AttachmentMeta {
+    pub id: String,
+    pub name: String,
+    pub media_type: String,
+    pub size: i64,
+    pub message_id: Option<i64>,
+}
+
+/// An attachment with its bytes, for a download.
+#[derive(Debug, Clone, FromRow)]
+pub struct AttachmentFile {
+    pub name: String,
+    pub media_type: String,
+    pub data: Vec<u8>,
 }
 
 /// A session with what both audiences need to show it.
@@ -268,6 +289,7 @@ impl From<SessionRow> for Session {
                 kind: r.lm_kind.unwrap_or_else(|| "text".to_owned()),
                 author_avatar_url: r.lm_author_avatar_url,
                 score: r.lm_score,
+                attachments: Vec::new(),
             }),
             _ => None,
         };
@@ -415,7 +437,9 @@ pub async fn list_sessions(db: &AnyPool, viewer: Viewer<'_>) -> Result<Vec<Sessi
     qb.push(" ORDER BY s.rowid DESC LIMIT ")
         .push_bind(SESSION_LIST_LIMIT);
     let rows: Vec<SessionRow> = qb.fetch_all(db).await?;
-    Ok(rows.into_iter().map(Session::from).collect())
+    let mut sessions: Vec<Session> = rows.into_iter().map(Session::from).collect();
+    load_last_attachments(db, &mut sessions).await?;
+    Ok(sessions)
 }
 
 /// An org's sessions by latest activity, most recent first: those with `activity_seq < before` when given, at
@@ -439,7 +463,9 @@ pub async fn list_sessions_by_activity(
     qb.push(" ORDER BY s.activity_seq DESC LIMIT ")
         .push_bind(limit);
     let rows: Vec<SessionRow> = qb.fetch_all(db).await?;
-    Ok(rows.into_iter().map(Session::from).collect())
+    let mut sessions: Vec<Session> = rows.into_iter().map(Session::from).collect();
+    load_last_attachments(db, &mut sessions).await?;
+    Ok(sessions)
 }
 
 /// Whether the device behind `device_hash` started any chat of `org_id` before (in any scope).
@@ -487,6 +513,7 @@ pub async fn messages(
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     rows.reverse();
+    load_attachments(db, &mut rows).await?;
     let next_before = more.then(|| rows.first().map(|m| m.id)).flatten();
     Ok((rows, next_before))
 }
@@ -512,7 +539,9 @@ pub async fn messages_after(
     push_visible(&mut qb, viewer);
     qb.push(" AND m.id > ").push_bind(after);
     qb.push(" ORDER BY m.id LIMIT ").push_bind(limit);
-    qb.fetch_all(db).await
+    let mut rows: Vec<MessageRow> = qb.fetch_all(db).await?;
+    load_attachments(db, &mut rows).await?;
+    Ok(rows)
 }
 
 /// A message about to be stored.
@@ -523,6 +552,8 @@ pub struct NewMessage {
     pub author_name: Option<String>,
     pub author_avatar_url: Option<String>,
     pub content: MessageContent,
+    /// Uploads of this session by the same side, in order (checked by [`check_attachments`] first).
+    pub attachment_ids: Vec<String>,
 }
 
 /// Whether a send stored something.
@@ -533,19 +564,165 @@ pub enum Stored {
     AlreadyThere(MessageRow),
 }
 
-/// The message of `session` with this client id, if any.
+/// The message of `session` with this client id, if any, with its attachments.
 pub async fn message_by_client_id(
     db: &AnyPool,
     session: &Session,
     client_id: &ClientId,
 ) -> Result<Option<MessageRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
+    let found: Option<MessageRow> = sqlx::query_as(&format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.session_id = $1 AND m.client_id = $2"
     ))
     .bind(&session.id)
     .bind(client_id.as_str())
     .fetch_optional(db)
-    .await
+    .await?;
+    let Some(mut found) = found else {
+        return Ok(None);
+    };
+    load_attachments(db, std::slice::from_mut(&mut found)).await?;
+    Ok(Some(found))
+}
+
+/// Fills each row's `attachments` (one query for all of them), in the order they were sent.
+pub async fn load_attachments(db: &AnyPool, rows: &mut [MessageRow]) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut qb = Sql::new(
+        "SELECT id, name, media_type, size, message_id FROM attachments WHERE message_id IN (",
+    );
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 {
+            qb.push(", ");
+        }
+        qb.push_bind(row.id);
+    }
+    qb.push(") ORDER BY message_id, position");
+    let found: Vec<AttachmentMeta> = qb.fetch_all(db).await?;
+    for attachment in found {
+        if let Some(row) = rows
+            .iter_mut()
+            .find(|r| Some(r.id) == attachment.message_id)
+        {
+            row.attachments.push(attachment);
+        }
+    }
+    Ok(())
+}
+
+/// Fills the attachments of each session's last message.
+pub async fn load_last_attachments(
+    db: &AnyPool,
+    sessions: &mut [Session],
+) -> Result<(), sqlx::Error> {
+    let mut last: Vec<MessageRow> = sessions
+        .iter()
+        .filter_map(|s| s.last_message.clone())
+        .collect();
+    load_attachments(db, &mut last).await?;
+    for message in last {
+        if let Some(s) = sessions
+            .iter_mut()
+            .find(|s| s.last_message.as_ref().is_some_and(|m| m.id == message.id))
+        {
+            s.last_message = Some(message);
+        }
+    }
+    Ok(())
+}
+
+/// Why attachments cannot go with a message: `id: reason`, for `attachment_ids: …`.
+pub async fn check_attachments(
+    db: &AnyPool,
+    session: &Session,
+    by: Author,
+    ids: &[String],
+) -> Result<Option<String>, sqlx::Error> {
+    for id in ids {
+        let found: Option<(String, Option<i64>)> = sqlx::query_as(
+            "SELECT uploader, message_id FROM attachments WHERE id = $1 AND session_id = $2",
+        )
+        .bind(id)
+        .bind(&session.id)
+        .fetch_optional(db)
+        .await?;
+        let problem = match found {
+            Some((uploader, _)) if uploader != by.as_str() => "not an upload of this chat",
+            Some((_, Some(_))) => "already sent",
+            Some((_, None)) => continue,
+            None => "not an upload of this chat",
+        };
+        return Ok(Some(format!("{id}: {problem}")));
+    }
+    Ok(None)
+}
+
+/// A checked file about to be stored.
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub name: String,
+    pub media_type: &'static str,
+    pub data: Vec<u8>,
+}
+
+/// Stores an upload of `by` to `session` (not yet sent with a message).
+pub async fn store_attachment(
+    db: &AnyPool,
+    session: &Session,
+    by: Author,
+    file: NewAttachment,
+) -> Result<AttachmentMeta, sqlx::Error> {
+    let id = crate::auth::random_hex(16);
+    let size = file.data.len() as i64;
+    sqlx::query(
+        "INSERT INTO attachments (id, session_id, org_id, uploader, name, media_type, size, data, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&id)
+    .bind(&session.id)
+    .bind(session.org_id)
+    .bind(by.as_str())
+    .bind(&file.name)
+    .bind(file.media_type)
+    .bind(size)
+    .bind(file.data)
+    .bind(now())
+    .execute(db)
+    .await?;
+    Ok(AttachmentMeta {
+        id,
+        name: file.name,
+        media_type: file.media_type.to_owned(),
+        size,
+        message_id: None,
+    })
+}
+
+/// The attachment `id` with its bytes, if `viewer` sees its session.
+pub async fn attachment_file(
+    db: &AnyPool,
+    viewer: Viewer<'_>,
+    id: &str,
+) -> Result<Option<AttachmentFile>, sqlx::Error> {
+    let mut qb = Sql::new(
+        "SELECT a.name, a.media_type, a.data FROM attachments a JOIN sessions s ON s.id = a.session_id WHERE ",
+    );
+    push_visible(&mut qb, viewer);
+    qb.push(" AND a.id = ").push_bind(id.to_owned());
+    qb.fetch_optional(db).await
+}
+
+/// Deletes uploads never sent with a message, older than `older_than_secs`; returns how many.
+pub async fn delete_unsent_attachments(
+    db: &AnyPool,
+    older_than_secs: i64,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM attachments WHERE message_id IS NULL AND created_at < $1")
+        .bind(now() - older_than_secs)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// Stores `message` in `session` (which the caller found with its viewer), once per client id. A visitor's message
@@ -559,6 +736,9 @@ pub async fn insert_message(
     // a retry, so two racing retries store one message. A visitor's message goes in this way only while the chat is
     // open (checked in the statement, so a resolve that committed after the caller read the session is seen); else
     // it takes the reopening path below.
+    if !message.attachment_ids.is_empty() {
+        return insert_in_transaction(db, session, message).await;
+    }
     let only_while_open = message.author == Author::Visitor;
     let sql = match crate::db::backend(db) {
         // One writer at a time: ids commit in the order they are handed out.
@@ -608,17 +788,29 @@ pub async fn insert_message(
         return Err(sqlx::Error::RowNotFound);
     }
     // The chat is resolved: reopen it and store the message, together.
+    insert_in_transaction(db, session, message).await
+}
+
+/// Stores `message` in one transaction with what goes with it: the `reopened` event when a visitor writes in a
+/// resolved chat, and its attachments. An attachment taken meanwhile (sent by a racing request) rolls it all back.
+async fn insert_in_transaction(
+    db: &AnyPool,
+    session: &Session,
+    message: NewMessage,
+) -> Result<Stored, sqlx::Error> {
     let mut tx = db.begin().await?;
     take_turn(db, &mut tx, session.org_id).await?;
-    let reopened = sqlx::query(
-        "UPDATE sessions SET status = 'open', resolved_at = NULL, resolution_id = NULL
-         WHERE id = $1 AND status = 'resolved'",
-    )
-    .bind(&session.id)
-    .execute(&mut *tx)
-    .await?;
-    if reopened.rows_affected() > 0 {
-        insert_event(&mut tx, session, Event::Reopened, &EventAuthor::visitor()).await?;
+    if message.author == Author::Visitor {
+        let reopened = sqlx::query(
+            "UPDATE sessions SET status = 'open', resolved_at = NULL, resolution_id = NULL
+             WHERE id = $1 AND status = 'resolved'",
+        )
+        .bind(&session.id)
+        .execute(&mut *tx)
+        .await?;
+        if reopened.rows_affected() > 0 {
+            insert_event(&mut tx, session, Event::Reopened, &EventAuthor::visitor()).await?;
+        }
     }
     let created: Option<MessageRow> = sqlx::query_as(&format!(
         "INSERT INTO messages (session_id, client_id, author, author_name, content, created_at, author_avatar_url)
@@ -635,21 +827,36 @@ pub async fn insert_message(
     .bind(&message.author_avatar_url)
     .fetch_optional(&mut *tx)
     .await?;
-    match created {
-        Some(created) => {
-            tx.commit().await?;
-            Ok(Stored::Created(created))
-        }
-        None => {
-            // A racing retry stored it meanwhile (it reopened the chat too).
+    let Some(mut created) = created else {
+        // A racing retry stored it meanwhile (it reopened the chat and took the attachments too).
+        tx.rollback().await?;
+        let client_id = message.client_id.ok_or(sqlx::Error::RowNotFound)?;
+        let mut existing = message_by_client_id(db, session, &client_id)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?;
+        load_attachments(db, std::slice::from_mut(&mut existing)).await?;
+        return Ok(Stored::AlreadyThere(existing));
+    };
+    for (position, id) in message.attachment_ids.iter().enumerate() {
+        let taken = sqlx::query(
+            "UPDATE attachments SET message_id = $1, position = $2
+             WHERE id = $3 AND session_id = $4 AND uploader = $5 AND message_id IS NULL",
+        )
+        .bind(created.id)
+        .bind(position as i64)
+        .bind(id)
+        .bind(&session.id)
+        .bind(message.author.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if taken.rows_affected() == 0 {
             tx.rollback().await?;
-            let client_id = message.client_id.ok_or(sqlx::Error::RowNotFound)?;
-            message_by_client_id(db, session, &client_id)
-                .await?
-                .map(Stored::AlreadyThere)
-                .ok_or(sqlx::Error::RowNotFound)
+            return Err(sqlx::Error::RowNotFound);
         }
     }
+    tx.commit().await?;
+    load_attachments(db, std::slice::from_mut(&mut created)).await?;
+    Ok(Stored::Created(created))
 }
 
 /// On Postgres, takes the org's insert lock until the transaction ends (see [`insert_message`]); SQLite's one

@@ -122,6 +122,21 @@ pub enum ApiError {
     /// 409 `already_rated`
     #[error("this chat's resolution is already rated (one rating per resolution)")]
     AlreadyRated,
+    /// 413 `attachment_too_large`
+    #[error("{0}")]
+    AttachmentTooLarge(String),
+    /// 415 `attachment_type_not_allowed`
+    #[error("{0}")]
+    AttachmentTypeNotAllowed(String),
+    /// 422 `attachment_type_mismatch`
+    #[error("{0}")]
+    AttachmentTypeMismatch(String),
+    /// 404 `attachment_not_found`: also for attachments of chats the caller does not see.
+    #[error("no such attachment (or not one this caller may see)")]
+    AttachmentNotFound,
+    /// 429 `attachment_quota`, with a `Retry-After` header.
+    #[error("file: this site stored its allowance of uploads ({mib} MiB per hour); retry in {retry_after_secs} s")]
+    AttachmentQuota { mib: u64, retry_after_secs: u64 },
     /// Any other bare HTTP error (405 from the router, 416 from static files, …), given our body on the way out.
     #[error("{}", .0.canonical_reason().unwrap_or("request failed"))]
     Status(StatusCode),
@@ -155,6 +170,18 @@ impl From<crate::chats::RatingRefused> for ApiError {
     }
 }
 
+impl From<crate::domain::attachment::Refused> for ApiError {
+    fn from(refused: crate::domain::attachment::Refused) -> Self {
+        use crate::domain::attachment::Refused;
+        let message = refused.to_string();
+        match refused {
+            Refused::TooLarge { .. } => Self::AttachmentTooLarge(message),
+            Refused::TypeNotAllowed { .. } => Self::AttachmentTypeNotAllowed(message),
+            Refused::Mismatch { .. } => Self::AttachmentTypeMismatch(message),
+        }
+    }
+}
+
 impl ApiError {
     /// A refused long-poll's wait: long enough that a tab over the cap polls rarely, short enough that it takes
     /// over soon after another tab closes.
@@ -179,6 +206,11 @@ impl ApiError {
             Self::OriginNotAllowed(_) | Self::OriginForbidden => StatusCode::FORBIDDEN,
             Self::SessionNotFound | Self::NotFound => StatusCode::NOT_FOUND,
             Self::NotResolved | Self::AlreadyRated => StatusCode::CONFLICT,
+            Self::AttachmentTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::AttachmentTypeNotAllowed(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::AttachmentTypeMismatch(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::AttachmentNotFound => StatusCode::NOT_FOUND,
+            Self::AttachmentQuota { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::BodyTooLarge | Self::MessageTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::InvalidExternalId(..) | Self::InvalidBody(_) | Self::InvalidQuery(_) => {
@@ -209,6 +241,9 @@ impl ApiError {
                 retry_after_secs, ..
             } => Some(*retry_after_secs),
             Self::TooManyLongPolls { .. } => Some(Self::LONG_POLL_RETRY_SECS),
+            Self::AttachmentQuota {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
             Self::ServerBusy => Some(Self::BUSY_RETRY_SECS),
             Self::DatabaseUnavailable(_) => Some(Self::DATABASE_RETRY_SECS),
             _ => None,
@@ -244,6 +279,11 @@ impl ApiError {
             Self::NotFound => ErrorCode::NotFound,
             Self::NotResolved => ErrorCode::NotResolved,
             Self::AlreadyRated => ErrorCode::AlreadyRated,
+            Self::AttachmentTooLarge(_) => ErrorCode::AttachmentTooLarge,
+            Self::AttachmentTypeNotAllowed(_) => ErrorCode::AttachmentTypeNotAllowed,
+            Self::AttachmentTypeMismatch(_) => ErrorCode::AttachmentTypeMismatch,
+            Self::AttachmentNotFound => ErrorCode::AttachmentNotFound,
+            Self::AttachmentQuota { .. } => ErrorCode::AttachmentQuota,
             Self::Status(StatusCode::METHOD_NOT_ALLOWED) => ErrorCode::MethodNotAllowed,
             Self::Status(status) if status.is_server_error() => ErrorCode::Internal,
             Self::Status(_) => ErrorCode::HttpError,

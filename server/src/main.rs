@@ -142,6 +142,12 @@ struct ServeArgs {
     /// Long-polls one client address may hold at once, whoever it claims to be.
     #[arg(long, env = "FRONTDESK_LONG_POLLS_PER_IP", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     long_polls_per_ip: u64,
+    /// Seconds to receive a whole attachment upload.
+    #[arg(long, env = "FRONTDESK_UPLOAD_TIMEOUT_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    upload_timeout_secs: u64,
+    /// MiB of attachments one org may upload per hour, from all visitors and agents together (0 = no limit).
+    #[arg(long, env = "FRONTDESK_ATTACHMENT_MIB_PER_ORG", default_value_t = 1_024, value_parser = clap::value_parser!(u32).range(0..=4_194_303))]
+    attachment_mib_per_org: u32,
 }
 
 impl ServeArgs {
@@ -188,6 +194,39 @@ enum OrgCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Change an org's attachment rules; prints them as they are after.
+    Update {
+        /// The org's widget token (wt_…).
+        #[arg(long = "org")]
+        widget_token: String,
+        /// The largest file visitors and agents may send, in MiB (1–50; default 10).
+        #[arg(long = "max-attachment-mib", value_parser = clap::value_parser!(i64).range(1..=50))]
+        max_attachment_mib: Option<i64>,
+        /// The most files in one message (1–20; default 5).
+        #[arg(long = "max-attachments-per-message", value_parser = clap::value_parser!(i64).range(1..=20))]
+        max_attachments_per_message: Option<i64>,
+        /// The file types allowed, comma-separated MIME types (image/svg+xml and text/html only when named).
+        #[arg(long = "attachment-types", value_delimiter = ',', value_parser = parse_attachment_type)]
+        attachment_types: Option<Vec<String>>,
+        /// Print {"attachments": {...}} as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_attachment_type(raw: &str) -> Result<String, String> {
+    use frontdesk_server::domain::attachment::KNOWN_TYPES;
+    let wanted = raw.trim().to_ascii_lowercase();
+    KNOWN_TYPES
+        .iter()
+        .find(|t| **t == wanted)
+        .map(|t| (*t).to_owned())
+        .ok_or_else(|| {
+            format!(
+                "not a type Frontdesk can check; one of {}",
+                KNOWN_TYPES.join(", ")
+            )
+        })
 }
 
 #[derive(Debug, Subcommand)]
@@ -272,6 +311,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 trusted_proxies: args.trusted_proxies,
                 agent_api_origins: args.agent_api_origins,
                 public_dir: args.public_dir,
+                upload_read_timeout: Duration::from_secs(args.upload_timeout_secs),
+                uploaded_kib_per_org: args.attachment_mib_per_org * 1024,
                 ..Config::default()
             };
             startup::run(listener, db.clone(), config, startup::shutdown_signal()).await?;
@@ -291,6 +332,31 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 println!("widget token: {}", org.widget_token);
                 println!("secret key: {}", org.secret_key);
                 eprintln!("Keep the secret key on your server: it is shown only this once.");
+            }
+        }
+        Command::Org(OrgCommand::Update {
+            widget_token,
+            max_attachment_mib,
+            max_attachments_per_message,
+            attachment_types,
+            json,
+        }) => {
+            let update = orgs::OrgUpdate {
+                max_attachment_bytes: max_attachment_mib.map(|mib| mib * 1024 * 1024),
+                max_attachments_per_message,
+                attachment_types,
+            };
+            let rules = orgs::update_org(&db, &widget_token, &update).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "attachments": { "max_bytes": rules.max_bytes,
+                        "max_per_message": rules.max_per_message, "types": rules.types } })
+                );
+            } else {
+                println!("largest file: {} bytes", rules.max_bytes);
+                println!("files per message: {}", rules.max_per_message);
+                println!("types: {}", rules.types.join(", "));
             }
         }
         Command::Agent(AgentCommand::Create {

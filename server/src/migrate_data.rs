@@ -57,6 +57,9 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("widget_token", Text),
             ("secret_key_hash", Blob),
             ("created_at", Integer),
+            ("attachment_max_bytes", Integer),
+            ("attachments_per_message", Integer),
+            ("attachment_types", Text),
         ],
     ),
     (
@@ -145,6 +148,22 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("external_id", Text),
             ("score", Integer),
             ("comment", Text),
+            ("created_at", Integer),
+        ],
+    ),
+    (
+        "attachments",
+        &[
+            ("id", Text),
+            ("session_id", Text),
+            ("org_id", Integer),
+            ("uploader", Text),
+            ("name", Text),
+            ("media_type", Text),
+            ("size", Integer),
+            ("data", Blob),
+            ("message_id", Integer),
+            ("position", Integer),
             ("created_at", Integer),
         ],
     ),
@@ -283,13 +302,19 @@ async fn copy_table(
         names[0]
     );
     let mut rows = sqlx::query(&select).fetch(source);
-    let mut batch: Vec<AnyRow> = Vec::with_capacity(BATCH_ROWS);
+    // A row of `attachments` holds a file of up to 50 MiB: a few at a time keep the copy's memory bounded.
+    let batch_rows = if table == "attachments" {
+        4
+    } else {
+        BATCH_ROWS
+    };
+    let mut batch: Vec<AnyRow> = Vec::with_capacity(batch_rows);
     let mut copied = 0i64;
     loop {
         let row = rows.try_next().await?;
         let done = row.is_none();
         batch.extend(row);
-        if batch.len() == BATCH_ROWS || (done && !batch.is_empty()) {
+        if batch.len() == batch_rows || (done && !batch.is_empty()) {
             insert_batch(tx, table, columns, &batch).await?;
             copied += batch.len() as i64;
             batch.clear();

@@ -1,5 +1,6 @@
 //! Orgs (sites), their agents and their verified contacts: the rows that the CLI and `authenticate-user` write.
 
+use crate::domain::attachment::AttachmentRules;
 use sqlx::AnyPool;
 
 use crate::auth;
@@ -85,6 +86,7 @@ pub struct Org {
     pub id: i64,
     /// Normalised origins; empty = the widget token works from any origin.
     pub allowed_origins: Vec<String>,
+    pub attachments: AttachmentRules,
 }
 
 impl Org {
@@ -103,18 +105,23 @@ pub async fn org_for_widget_token(
     db: &AnyPool,
     widget_token: &str,
 ) -> Result<Option<Org>, sqlx::Error> {
-    let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
-        "SELECT o.id, a.origin FROM orgs o LEFT JOIN org_allowed_origins a ON a.org_id = o.id WHERE o.widget_token = $1",
+    let rows: Vec<(i64, Option<String>, i64, i64, String)> = sqlx::query_as(
+        "SELECT o.id, a.origin, o.attachment_max_bytes, o.attachments_per_message, o.attachment_types
+         FROM orgs o LEFT JOIN org_allowed_origins a ON a.org_id = o.id WHERE o.widget_token = $1",
     )
     .bind(widget_token)
     .fetch_all(db)
     .await?;
-    let Some(&(id, _)) = rows.first() else {
+    let Some((id, _, max_bytes, per_message, types)) = rows.first().cloned() else {
         return Ok(None);
     };
     Ok(Some(Org {
         id,
-        allowed_origins: rows.into_iter().filter_map(|(_, origin)| origin).collect(),
+        allowed_origins: rows
+            .into_iter()
+            .filter_map(|(_, origin, ..)| origin)
+            .collect(),
+        attachments: AttachmentRules::from_columns(max_bytes, per_message, &types),
     }))
 }
 
@@ -190,4 +197,62 @@ mod tests {
         assert!(!closed.allows_origin(Some("http://shop.example")));
         assert!(!closed.allows_origin(Some("null")));
     }
+}
+
+/// An org's attachment rules, by id (the agent API knows the org from its key).
+pub async fn attachment_rules(db: &AnyPool, org_id: i64) -> Result<AttachmentRules, sqlx::Error> {
+    let (max_bytes, per_message, types): (i64, i64, String) = sqlx::query_as(
+        "SELECT attachment_max_bytes, attachments_per_message, attachment_types FROM orgs WHERE id = $1",
+    )
+    .bind(org_id)
+    .fetch_one(db)
+    .await?;
+    Ok(AttachmentRules::from_columns(
+        max_bytes,
+        per_message,
+        &types,
+    ))
+}
+
+/// What `org update` changes; `None` keeps the stored value.
+#[derive(Debug, Clone, Default)]
+pub struct OrgUpdate {
+    pub max_attachment_bytes: Option<i64>,
+    pub max_attachments_per_message: Option<i64>,
+    pub attachment_types: Option<Vec<String>>,
+}
+
+/// Applies `update` to the org of `widget_token`; returns its rules after.
+pub async fn update_org(
+    db: &AnyPool,
+    widget_token: &str,
+    update: &OrgUpdate,
+) -> Result<AttachmentRules, AdminError> {
+    let org = org_for_widget_token(db, widget_token)
+        .await?
+        .ok_or_else(|| AdminError::UnknownWidgetToken(widget_token.to_owned()))?;
+    let rules = org.attachments;
+    let max_bytes = update.max_attachment_bytes.unwrap_or(rules.max_bytes);
+    let per_message = update
+        .max_attachments_per_message
+        .unwrap_or(rules.max_per_message);
+    let types = update
+        .attachment_types
+        .clone()
+        .unwrap_or(rules.types)
+        .join(",");
+    sqlx::query(
+        "UPDATE orgs SET attachment_max_bytes = $2, attachments_per_message = $3, attachment_types = $4 WHERE id = $1",
+    )
+    .bind(org.id)
+    .bind(max_bytes)
+    .bind(per_message)
+    .bind(&types)
+    .execute(db)
+    .await?;
+    Ok(AttachmentRules::from_columns(
+        max_bytes,
+        per_message,
+        &types,
+    ))
 }

@@ -28,6 +28,9 @@ use crate::routes;
 
 /// Largest request body accepted, on every route.
 pub const BODY_LIMIT: usize = 64 * 1024;
+/// An attachment upload's body: the largest file any org may allow, and the multipart form around it.
+pub const UPLOAD_BODY_LIMIT: usize =
+    frontdesk_protocol::limits::ATTACHMENT_HARD_MAX_BYTES as usize + BODY_LIMIT;
 
 /// What `serve` can be told.
 #[derive(Debug, Clone)]
@@ -48,6 +51,10 @@ pub struct Config {
     pub connections: ConnectionLimits,
     /// Long-polls one visitor, agent or client address may hold at once.
     pub long_polls: PollCaps,
+    /// Time to receive a whole attachment upload (`serve --upload-timeout-secs`).
+    pub upload_read_timeout: Duration,
+    /// KiB of uploads one org may store per hour (`serve --attachment-mib-per-org`); 0 = no limit.
+    pub uploaded_kib_per_org: u32,
 }
 
 /// What bounds the sockets a client can make the server hold.
@@ -84,6 +91,8 @@ impl Default for Config {
             agent_api_origins: Vec::new(),
             connections: ConnectionLimits::default(),
             long_polls: PollCaps::default(),
+            upload_read_timeout: Duration::from_secs(300),
+            uploaded_kib_per_org: 1024 * 1024,
         }
     }
 }
@@ -96,6 +105,8 @@ pub struct AppState {
     /// Wakes long-polls; in memory because a missed wake-up costs nothing (the next poll reads the database).
     pub notifier: Arc<Notifier>,
     pub rate_limiter: Arc<RateLimiter>,
+    /// KiB of uploads per org per hour.
+    pub upload_quota: Arc<RateLimiter<i64>>,
     /// Typing and seen signals, per sender, chat and kind (docs/api.md "Limits").
     pub signal_limiter: Arc<RateLimiter<crate::routes::SignalKey>>,
     pub abuse: Arc<AbuseLimits>,
@@ -108,6 +119,10 @@ impl AppState {
             db,
             notifier: Arc::new(Notifier::default()),
             rate_limiter: Arc::new(RateLimiter::new(config.rate_limit)),
+            upload_quota: Arc::new(RateLimiter::new(RateLimit {
+                burst: config.uploaded_kib_per_org,
+                window: Duration::from_secs(3_600),
+            })),
             // A widget sends at most one typing signal every 2 seconds: 10 per 10 seconds leaves room for the
             // stops and for two tabs, and still bounds what one sender can make every long-poll of a chat do.
             signal_limiter: Arc::new(RateLimiter::new(RateLimit {
@@ -131,13 +146,20 @@ pub fn app(state: AppState) -> Router {
         .iter()
         .map(|o| o.as_str().to_owned())
         .collect();
-    let api = Router::new()
+    // Every body is JSON of at most 64 KiB, but for an attachment's upload, whose route has a limit of its own: the
+    // largest file an org may allow, plus room for the form around it.
+    let json_routes = Router::new()
         .merge(routes::health::router())
         .merge(routes::authenticate::router())
         .merge(routes::widget::router())
         .merge(routes::agent::router())
         .merge(routes::console::router())
-        .with_state(state);
+        .merge(routes::attachments::router())
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
+    let upload_routes = routes::attachments::upload_router()
+        .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))
+        .layer(RequestBodyLimitLayer::new(UPLOAD_BODY_LIMIT));
+    let api = json_routes.merge(upload_routes).with_state(state);
     let api = match public_dir {
         Some(dir) => {
             let version = Arc::new(widget_version(&dir));
@@ -158,7 +180,6 @@ pub fn app(state: AppState) -> Router {
     // Innermost first. `json_errors` sits outside the body limit so that the limit's own 413 gets our body; CORS
     // outside both so that error answers carry CORS headers too (a browser hides the body of one that does not).
     api.layer(axum::Extension(body_read_timeout))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(axum::middleware::map_response(error::json_errors))
         .layer(axum::middleware::from_fn(refuse_long_paths))
         .layer(cors(agent_api_origins))
@@ -189,6 +210,23 @@ async fn log_request(
         "done"
     );
     response
+}
+
+/// How long an upload may wait to be sent with a message before it is deleted (docs/api.md "Attachments").
+const UNSENT_UPLOAD_SECS: i64 = 24 * 60 * 60;
+
+/// Deletes uploads never sent, every ten minutes. Several instances may all do it: a DELETE of what another one
+/// already deleted deletes nothing.
+async fn sweep_unsent_uploads(db: AnyPool) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        match crate::chats::delete_unsent_attachments(&db, UNSENT_UPLOAD_SECS).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("deleted {n} uploads never sent with a message"),
+            Err(e) => tracing::warn!("could not delete old unsent uploads (retrying later): {e}"),
+        }
+    }
 }
 
 /// Connections the kernel queues before `accept`. Tokio's default (128) drops the overflow of a burst (every
@@ -341,6 +379,7 @@ pub async fn run(
         let url = db.connect_options().database_url.to_string();
         tokio::spawn(crate::pg_listen::listen(url, notifier.clone()))
     });
+    let sweeping = tokio::spawn(sweep_unsent_uploads(db.clone()));
     serve_connections(listener, app(state), limits, async move {
         shutdown.await;
         tracing::info!("shutting down");
@@ -350,6 +389,7 @@ pub async fn run(
     if let Some(listening) = listening {
         listening.abort();
     }
+    sweeping.abort();
     db.close().await;
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! **Invariant:** no route serialises a row; every answer body is a type of `frontdesk_protocol::wire` or one
 //! of the views below, which are built from those types.
 
-use frontdesk_protocol::wire::{Author, Message, MessageKind, Rating, Session, Status};
+use frontdesk_protocol::wire::{Attachment, Author, Message, MessageKind, Rating, Session, Status};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -40,7 +40,17 @@ pub fn message(row: MessageRow) -> Message {
         kind: MessageKind::parse(&row.kind).unwrap_or(MessageKind::Text),
         content: row.content,
         score: row.score.and_then(|s| u8::try_from(s).ok()),
+        attachments: row.attachments.into_iter().map(attachment).collect(),
         created_at: time(row.created_at),
+    }
+}
+
+pub fn attachment(a: chats::AttachmentMeta) -> Attachment {
+    Attachment {
+        id: a.id,
+        name: a.name,
+        media_type: a.media_type,
+        size: a.size,
     }
 }
 

@@ -13,6 +13,11 @@ impl MessageContent {
         rules::message(raw).map(|s| Self(s.to_owned()))
     }
 
+    /// No text: the caption of a message that carries attachments.
+    pub fn none() -> Self {
+        Self(String::new())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

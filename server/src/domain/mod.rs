@@ -5,6 +5,7 @@
 //! Every `parse` returns [`Invalid`], whose message completes a sentence that starts with the field's name
 //! (`email: not an email address`); the caller, which knows the field, adds the name.
 
+pub mod attachment;
 mod client_id;
 mod device_id;
 mod email;

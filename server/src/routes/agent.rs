@@ -108,13 +108,33 @@ async fn reply(
     Json(body): Json<SendMessage>,
 ) -> Result<(StatusCode, axum::Json<MessageEnvelope>), ApiError> {
     let session = visible_session(&state, Viewer::Org(agent.org_id), &id).await?;
-    let (content, client_id) = message_fields(body.content.as_deref(), body.client_id.as_deref())?;
+    let with_attachments = body
+        .attachment_ids
+        .as_ref()
+        .is_some_and(|ids| !ids.is_empty());
+    let (content, client_id) = message_fields(
+        body.content.as_deref(),
+        body.client_id.as_deref(),
+        with_attachments,
+    )?;
+    if let Some(client_id) = &client_id {
+        if let Some(existing) = chats::message_by_client_id(&state.db, &session, client_id).await? {
+            return Ok(send_answer(
+                &state,
+                &session,
+                chats::Stored::AlreadyThere(existing),
+            ));
+        }
+    }
+    let attachment_ids =
+        super::attachment_ids(&state, &session, Author::Agent, body.attachment_ids).await?;
     let message = NewMessage {
         client_id,
         author: Author::Agent,
         author_name: Some(agent.name),
         author_avatar_url: agent.avatar_url,
         content,
+        attachment_ids,
     };
     let stored = chats::insert_message(&state.db, &session, message).await?;
     Ok(send_answer(&state, &session, stored))

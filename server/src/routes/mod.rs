@@ -1,6 +1,7 @@
 //! HTTP routes, one module a resource; each exposes `router()`, merged in `startup::app`.
 
 pub mod agent;
+pub mod attachments;
 pub mod authenticate;
 pub mod console;
 pub mod health;
@@ -79,21 +80,58 @@ async fn message_page(
     }))
 }
 
-/// `content` and `client_id` of a send, checked.
+/// `content` and `client_id` of a send, checked. With attachments the text is an optional caption.
 fn message_fields(
     content: Option<&str>,
     client_id: Option<&str>,
+    with_attachments: bool,
 ) -> Result<(MessageContent, Option<ClientId>), ApiError> {
-    let content = MessageContent::parse(content.unwrap_or_default()).map_err(|e| match e {
-        Invalid::TooLong { .. } => ApiError::MessageTooLarge,
-        Invalid::Empty if content.is_none() => ApiError::InvalidBody("content: required".into()),
-        other => ApiError::field("content", other),
-    })?;
+    let content = match MessageContent::parse(content.unwrap_or_default()) {
+        Ok(content) => content,
+        Err(Invalid::Empty) if with_attachments => MessageContent::none(),
+        Err(Invalid::TooLong { .. }) => return Err(ApiError::MessageTooLarge),
+        Err(Invalid::Empty) if content.is_none() => {
+            return Err(ApiError::InvalidBody("content: required".into()))
+        }
+        Err(other) => return Err(ApiError::field("content", other)),
+    };
     let client_id = client_id
         .map(ClientId::parse)
         .transpose()
         .map_err(|e| ApiError::field("client_id", e))?;
     Ok((content, client_id))
+}
+
+/// `attachment_ids` of a send by `by` in `session`, checked against the org's rules and the uploads: each an upload
+/// of this chat by the same side, not sent yet, at most the org's files per message, none twice.
+async fn attachment_ids(
+    state: &AppState,
+    session: &Session,
+    by: crate::chats::Author,
+    ids: Option<Vec<String>>,
+) -> Result<Vec<String>, ApiError> {
+    let ids = ids.unwrap_or_default();
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    let rules = crate::orgs::attachment_rules(&state.db, session.org_id).await?;
+    if ids.len() as i64 > rules.max_per_message {
+        return Err(ApiError::InvalidBody(format!(
+            "attachment_ids: at most {} files in one message",
+            rules.max_per_message
+        )));
+    }
+    for (i, id) in ids.iter().enumerate() {
+        if ids[..i].contains(id) {
+            return Err(ApiError::InvalidBody(format!(
+                "attachment_ids: {id}: given twice"
+            )));
+        }
+    }
+    if let Some(problem) = crate::chats::check_attachments(&state.db, session, by, &ids).await? {
+        return Err(ApiError::InvalidBody(format!("attachment_ids: {problem}")));
+    }
+    Ok(ids)
 }
 
 /// The answer to a send: 201 with a new message, after waking everyone who sees the session; 200 with the message

@@ -177,7 +177,15 @@ async fn send_message(
     Json(body): Json<SendMessage>,
 ) -> Result<(StatusCode, axum::Json<MessageEnvelope>), ApiError> {
     let session = visible_session(&state, Viewer::from(&visitor), &id).await?;
-    let (content, client_id) = message_fields(body.content.as_deref(), body.client_id.as_deref())?;
+    let with_attachments = body
+        .attachment_ids
+        .as_ref()
+        .is_some_and(|ids| !ids.is_empty());
+    let (content, client_id) = message_fields(
+        body.content.as_deref(),
+        body.client_id.as_deref(),
+        with_attachments,
+    )?;
     // A retry is answered before the rate limit: it stores nothing, and a widget retrying after a network error
     // must not be punished for it.
     if let Some(client_id) = &client_id {
@@ -190,12 +198,15 @@ async fn send_message(
         }
     }
     rate_limit(&state, &visitor)?;
+    let attachment_ids =
+        super::attachment_ids(&state, &session, Author::Visitor, body.attachment_ids).await?;
     let message = NewMessage {
         client_id,
         author: Author::Visitor,
         author_name: None,
         author_avatar_url: None,
         content,
+        attachment_ids,
     };
     let stored = chats::insert_message(&state.db, &session, message).await?;
     Ok(send_answer(&state, &session, stored))
