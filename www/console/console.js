@@ -407,6 +407,9 @@
     }
   }
 
+  // The server's message, or what a failed fetch (no answer at all) means.
+  const netMessage = (e) => (e.status ? e.message : 'The server could not be reached. Try again.');
+
   // ---- files: shown in messages ----
   // Every file of the open chat is fetched with the key (an <img src> cannot send it) and shown through a blob:
   // URL; leaving the chat revokes them all, and `chatGen` tells a late answer that its chat is gone.
@@ -444,7 +447,7 @@
       link.click();
       link.remove();
     } catch (e) {
-      if (!e.stale && e.status !== 401) errEl.textContent = `Could not download ${a.name}: ${e.message || 'network error.'}`;
+      if (!e.stale && e.status !== 401) errEl.textContent = `Could not download ${a.name}: ${netMessage(e)}`;
     }
   }
   function attachmentList(list) {
@@ -479,7 +482,7 @@
     const fallback = (why) => { if (gen === chatGen && b.isConnected) { b.replaceWith(fileRow(a, err)); err.textContent = why; } };
     img.addEventListener('error', () => fallback('The preview could not be shown.'), { once: true });
     fileUrl(a.id).then((u) => { if (gen === chatGen) img.src = u; },
-      (e) => { if (!e.stale && e.status !== 401) fallback(`The preview could not be loaded: ${e.message || 'network error.'}`); });
+      (e) => { if (!e.stale && e.status !== 401) fallback(`The preview could not be loaded: ${netMessage(e)}`); });
     b.addEventListener('click', () => openViewer(a, b));
     return b;
   }
@@ -563,7 +566,7 @@
       item.state.textContent = ' · uploaded';
     } catch (e) {
       item.state.textContent = '';
-      if (!ctrl.signal.aborted && e.status !== 401) item.err.textContent = e.message || 'Network error.';
+      if (!ctrl.signal.aborted && e.status !== 401) item.err.textContent = netMessage(e);
     } finally {
       if (item.ctrl === ctrl) item.ctrl = null;
     }
