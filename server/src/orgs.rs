@@ -1,9 +1,9 @@
 //! Orgs (sites), their agents and their verified contacts: the rows that the CLI and `authenticate-user` write.
 
-use crate::domain::attachment::AttachmentRules;
 use sqlx::AnyPool;
 
 use crate::auth;
+use crate::domain::attachment::AttachmentRules;
 use crate::domain::{AllowedOrigin, Label};
 
 /// What `org create` hands to the site owner. The secret key is not stored (only its hash), so this is the only
@@ -182,6 +182,7 @@ mod tests {
         let open = Org {
             id: 1,
             allowed_origins: vec![],
+            attachments: AttachmentRules::default(),
         };
         assert!(open.allows_origin(Some("https://anywhere.example")));
         assert!(open.allows_origin(None));
@@ -189,6 +190,7 @@ mod tests {
         let closed = Org {
             id: 1,
             allowed_origins: vec!["https://shop.example".into()],
+            attachments: AttachmentRules::default(),
         };
         assert!(closed.allows_origin(Some("https://shop.example")));
         assert!(closed.allows_origin(Some("https://SHOP.example:443")));

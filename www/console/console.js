@@ -10,6 +10,9 @@
 //   6. csat:     GET /api/csat[?external_id=], refreshed on `rated` events
 //   7. live:     long-poll GET /api/updates?after=CURSOR&signals_after=N&wait=25, backoff 1s..30s;
 //                typing and seen signals; seen reports (POST …/seen) while the tab is visible
+//   8. files:    a message's attachments (images as thumbnails that open full size in a dialog, other files as a
+//                row that downloads), fetched with the key and shown as blob: URLs revoked when the chat is left;
+//                files to send (Attach, paste, drop): each uploaded on Send, then the reply names them
 'use strict';
 (() => {
   const KEY = 'frontdesk.agentKey';
@@ -51,6 +54,19 @@
     }
   };
   const stars = (r) => `★${r.score}`;
+  const fmtSize = (n) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${Math.round(n / 1024)} KB`
+    : `${(n / 1024 / 1024).toFixed(1)} MB`);
+  const TYPES = { 'image/png': 'PNG image', 'image/jpeg': 'JPEG image', 'image/gif': 'GIF image',
+    'image/webp': 'WebP image', 'application/pdf': 'PDF', 'text/plain': 'Text file' };
+  const typeLabel = (t) => TYPES[t] || t || 'File';
+  // Shown as a thumbnail: the raster types the server serves inline (never SVG, which can carry script).
+  const isImage = (t) => /^image\/(png|jpeg|gif|webp)$/.test(t || '');
+  const atts = (m) => m.attachments || [];
+  // A message as one line of text (list preview, announcements): its content, then its files.
+  const msgText = (m) => {
+    const a = atts(m), files = !a.length ? '' : a.length === 1 ? `[file: ${a[0].name}]` : `[${a.length} files]`;
+    return [m.content, files].filter(Boolean).join(' ');
+  };
 
   // ---- state ----
   let key = null;
@@ -70,24 +86,24 @@
   let pollCtrl = null;
 
   // ---- api ----
-  async function api(path, opts = {}) {
+  // The response of a successful call (a FormData body goes as multipart, any other as JSON); else throws.
+  async function call(path, opts = {}) {
     const k = key;
     const headers = { Authorization: 'Bearer ' + k };
-    if (opts.body) headers['Content-Type'] = 'application/json';
-    const res = await fetch(path, {
-      method: opts.method || 'GET', headers, cache: 'no-store', signal: opts.signal,
-      body: opts.body ? JSON.stringify(opts.body) : undefined,
-    });
-    const data = await res.json().catch(() => null);
+    let body = opts.body;
+    if (body && !(body instanceof FormData)) { headers['Content-Type'] = 'application/json'; body = JSON.stringify(body); }
+    const res = await fetch(path, { method: opts.method || 'GET', headers, cache: 'no-store', signal: opts.signal, body });
     if (!res.ok) {
-      const err = new Error(data?.error?.message || (res.status === 413 ? 'That message is too long.'
+      const data = await res.json().catch(() => null);
+      const err = new Error(data?.error?.message || (res.status === 413 ? opts.tooLarge || 'That message is too long.'
         : `Request failed (HTTP ${res.status}).`));
       err.status = res.status;
       if (res.status === 401 && k === key) signOut('That key was refused');
       throw err;
     }
-    return data || {};
+    return res;
   }
+  const api = async (path, opts) => (await (await call(path, opts)).json().catch(() => null)) || {};
   // Show a failed call's message in the element `id` (a 401 has already signed out).
   const fail = (id) => (e) => { if (e.status !== 401) say(id, e.message || 'Network error.'); };
 
@@ -110,6 +126,7 @@
     key = null; openId = null; cursor = null; filter = ''; signalsAt = 0;
     sessions = new Map(); ignored = new Set(); shown = new Set();
     typingUntil.clear(); seenSent.clear(); typingSid = null;
+    leaveChat(); clearFiles();
     for (const id of ['sessions', 'messages', 'c-trusted', 'c-untrusted', 'announcer', 'list-error', 'view-error',
       'reply-error', 'status-error', 'view-meta', 'view-status', 'c-name', 'c-email', 'c-verified', 'csat-dist',
       'csat-summary', 'csat-scope', 'csat-error']) $(id).replaceChildren();
@@ -158,7 +175,7 @@
       head.append(el('strong', 'name', contactLabel(s)), badge(s.verified));
       const m = s.last_message;
       const preview = !m ? 'No messages yet' : isEvent(m) ? clip(eventText(m), 80)
-        : (m.author === 'agent' ? (m.author_name || 'Agent') + ': ' : '') + clip(m.content, 80);
+        : (m.author === 'agent' ? (m.author_name || 'Agent') + ': ' : '') + clip(msgText(m), 80);
       const st = el('span', 'row status-row');
       st.append(statusBadge(s));
       if (s.rating) st.append(ratingText(s.rating, 'rating', 60));
@@ -239,7 +256,8 @@
   async function openSession(id) {
     const s = sessions.get(id);
     if (!s) return;
-    if (openId !== id) stopTyping();
+    if (openId !== id) { stopTyping(); clearFiles(); } // files chosen for one visitor never go to another
+    leaveChat();
     openId = id; shown = new Set();
     $('messages').replaceChildren();
     say('view-error'); say('reply-error'); say('status-error');
@@ -279,7 +297,9 @@
       const time = el('time', null, fmtTime(m.created_at));
       time.dateTime = m.created_at || '';
       head.append(el('span', 'who', m.author === 'agent' ? m.author_name || 'Agent' : 'Visitor'), ' · ', time);
-      li.append(head, el('p', 'body', m.content));
+      li.append(head);
+      if (m.content || !atts(m).length) li.append(el('p', 'body', m.content));
+      if (atts(m).length) li.append(attachmentList(atts(m)));
     }
     li.dataset.id = m.id;
     li.dataset.author = m.author;
@@ -354,20 +374,201 @@
   async function sendReply() {
     const ta = $('reply'), btn = $('send'), content = ta.value, id = openId;
     if (!id || btn.disabled) return;
-    if (!content.trim()) { say('reply-error', 'Write a reply first.'); return; }
+    if (!content.trim() && !pending.length) { say('reply-error', 'Write a reply or attach a file first.'); return; }
     btn.disabled = true;
     say('reply-error');
     try {
-      const r = await api(`/api/sessions/${encodeURIComponent(id)}/messages`, { method: 'POST', body: { content } });
+      const files = pending.slice();
+      for (const f of files) if (pending.includes(f)) await upload(id, f); // one at a time, in order
+      if (openId !== id) return;
+      const sent = files.filter((f) => pending.includes(f)), refused = sent.filter((f) => !f.att);
+      if (refused.length) {
+        say('reply-error', refused.length === 1
+          ? `Not sent: ${refused[0].file.name} was refused (the reason is beside it). Remove it or try again.`
+          : `Not sent: ${refused.length} files were refused (the reason is beside each). Remove them or try again.`);
+        return;
+      }
+      if (!sent.length && !content.trim()) { say('reply-error', 'Write a reply or attach a file first.'); return; }
+      const body = {};
+      if (content.trim()) body.content = content;
+      if (sent.length) { body.attachment_ids = sent.map((f) => f.att.id); body.client_id = draftId ||= newClientId(); }
+      const r = await api(`/api/sessions/${encodeURIComponent(id)}/messages`, { method: 'POST', body });
       if (ta.value === content) ta.value = '';
+      for (const f of sent) dropFile(f);
+      draftId = null;
       if (typingSid === id) stopTyping();
       if (r.message) noteMessages([r.message]);
       scrollDown();
       ta.focus();
     } catch (e) {
-      fail('reply-error')(e);
+      if (openId === id) fail('reply-error')(e);
     } finally {
       btn.disabled = false;
+    }
+  }
+
+  // The server's message, or what a failed fetch (no answer at all) means.
+  const netMessage = (e) => (e.status ? e.message : 'The server could not be reached. Try again.');
+
+  // ---- files: shown in messages ----
+  // Every file of the open chat is fetched with the key (an <img src> cannot send it) and shown through a blob:
+  // URL; leaving the chat revokes them all, and `chatGen` tells a late answer that its chat is gone.
+  let chatGen = 0;
+  const blobUrls = new Map(); // attachment id → Promise<blob: URL>, for the open chat
+  function leaveChat() {
+    chatGen++;
+    for (const p of blobUrls.values()) p.then((u) => URL.revokeObjectURL(u), () => {});
+    blobUrls.clear();
+    if ($('viewer').open) $('viewer').close();
+    $('viewer-img').removeAttribute('src');
+  }
+  function fileUrl(id) {
+    let p = blobUrls.get(id);
+    if (!p) {
+      const gen = chatGen;
+      p = call(`/api/attachments/${encodeURIComponent(id)}`).then((r) => r.blob()).then((b) => {
+        if (gen !== chatGen) throw Object.assign(new Error('The chat was left.'), { stale: true });
+        return URL.createObjectURL(b);
+      });
+      blobUrls.set(id, p);
+      p.catch(() => { if (blobUrls.get(id) === p) blobUrls.delete(id); }); // a failed fetch is tried again on the next click
+    }
+    return p;
+  }
+  // Save the file under its name: the bytes as served, through <a download>.
+  async function download(a, errEl) {
+    errEl.textContent = '';
+    try {
+      const link = el('a');
+      link.href = await fileUrl(a.id);
+      link.download = a.name || 'file';
+      link.hidden = true;
+      document.body.append(link);
+      link.click();
+      link.remove();
+    } catch (e) {
+      if (!e.stale && e.status !== 401) errEl.textContent = `Could not download ${a.name}: ${netMessage(e)}`;
+    }
+  }
+  function attachmentList(list) {
+    const ul = el('ul', 'atts');
+    ul.setAttribute('aria-label', list.length === 1 ? 'Attachment' : `${list.length} attachments`);
+    for (const a of list) {
+      const li = el('li', 'att'), err = el('p', 'error att-error');
+      li.append(isImage(a.type) ? thumb(a, err) : fileRow(a, err), err);
+      ul.append(li);
+    }
+    return ul;
+  }
+  // A file as a row: its name, type and size; a click downloads it.
+  function fileRow(a, err) {
+    const b = el('button', 'att-file');
+    b.type = 'button';
+    b.title = 'Download ' + a.name;
+    const icon = el('span', 'att-icon', '⤓');
+    icon.setAttribute('aria-hidden', 'true');
+    b.append(icon, el('span', 'sr-only', 'Download '), el('span', 'att-name', a.name),
+      el('span', 'att-meta', ` ${typeLabel(a.type)} · ${fmtSize(a.size)}`));
+    b.addEventListener('click', () => download(a, err));
+    return b;
+  }
+  // An image as a thumbnail: a click opens it full size. If it cannot be shown, it becomes a file row.
+  function thumb(a, err) {
+    const b = el('button', 'att-thumb'), img = el('img'), gen = chatGen;
+    b.type = 'button';
+    b.title = `${a.name} (${fmtSize(a.size)}): open full size`;
+    img.alt = a.name;
+    b.append(el('span', 'sr-only', 'View image '), img);
+    const fallback = (why) => { if (gen === chatGen && b.isConnected) { b.replaceWith(fileRow(a, err)); err.textContent = why; } };
+    img.addEventListener('error', () => fallback('The preview could not be shown.'), { once: true });
+    fileUrl(a.id).then((u) => { if (gen === chatGen) img.src = u; },
+      (e) => { if (!e.stale && e.status !== 401) fallback(`The preview could not be loaded: ${netMessage(e)}`); });
+    b.addEventListener('click', () => openViewer(a, b));
+    return b;
+  }
+  let viewing = null, viewerFrom = null;
+  async function openViewer(a, from) {
+    const gen = chatGen;
+    let url;
+    try { url = await fileUrl(a.id); } catch { return; }
+    if (gen !== chatGen) return;
+    viewing = a; viewerFrom = from;
+    say('viewer-h', a.name);
+    say('viewer-error');
+    $('viewer-img').alt = a.name;
+    $('viewer-img').src = url;
+    if (!$('viewer').open) $('viewer').showModal();
+    $('viewer-close').focus();
+  }
+
+  // ---- files: to send ----
+  let pending = [];   // { file, att, li, state, err, ctrl }, in the order chosen; `att` once uploaded
+  let fileSeq = 0;
+  let draftId = null; // the client_id of a reply with files, so a retried send is stored once
+  const newClientId = () => 'c_' + [...crypto.getRandomValues(new Uint8Array(12))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const listShown = () => { $('attach-list').hidden = !pending.length; };
+  function addFiles(files) {
+    if (!openId || !files.length) return;
+    for (const file of files) {
+      const item = { file, att: null, ctrl: null, li: el('li', 'pending'), state: el('span', 'p-state'), err: el('p', 'error p-error') };
+      const rm = el('button', 'p-remove', 'Remove');
+      rm.type = 'button';
+      rm.setAttribute('aria-label', 'Remove ' + file.name);
+      item.err.id = `file-error-${++fileSeq}`;
+      rm.setAttribute('aria-describedby', item.err.id); // the server's reason, heard on the Remove button
+      rm.addEventListener('click', () => removeFile(item));
+      const info = el('span', 'p-info');
+      info.append(el('span', 'p-name', file.name), el('span', 'p-meta', ` ${fmtSize(file.size)}`), item.state);
+      item.li.append(info, rm, item.err);
+      pending.push(item);
+      $('attach-list').append(item.li);
+    }
+    draftId = null;
+    listShown();
+    say('reply-error');
+  }
+  function dropFile(item) {
+    const i = pending.indexOf(item);
+    if (i < 0) return -1;
+    item.ctrl?.abort();
+    pending.splice(i, 1);
+    item.li.remove();
+    listShown();
+    return i;
+  }
+  function removeFile(item) {
+    const i = dropFile(item);
+    if (i < 0) return;
+    draftId = null;
+    const next = pending[i] || pending[i - 1]; // keep keyboard focus in the list, else on Attach
+    (next ? next.li.querySelector('.p-remove') : $('attach')).focus();
+    if (!pending.some((f) => f.err.textContent)) say('reply-error');
+  }
+  function clearFiles() {
+    for (const f of pending) f.ctrl?.abort();
+    pending = []; draftId = null;
+    $('attach-list').replaceChildren();
+    listShown();
+  }
+  // Upload one file (once: an uploaded file keeps its id for a retried send); a refusal is shown beside it.
+  async function upload(id, item) {
+    if (item.att) return;
+    const ctrl = item.ctrl = new AbortController();
+    item.err.textContent = '';
+    item.state.textContent = ' · uploading…';
+    const body = new FormData();
+    body.append('file', item.file, item.file.name);
+    try {
+      const r = await api(`/api/sessions/${encodeURIComponent(id)}/attachments`,
+        { method: 'POST', body, signal: ctrl.signal, tooLarge: 'This file is too large.' });
+      if (!r.attachment?.id) throw new Error('The server did not accept the file.');
+      item.att = r.attachment;
+      item.state.textContent = ' · uploaded';
+    } catch (e) {
+      item.state.textContent = '';
+      if (!ctrl.signal.aborted && e.status !== 401) item.err.textContent = netMessage(e);
+    } finally {
+      if (item.ctrl === ctrl) item.ctrl = null;
     }
   }
 
@@ -464,7 +665,7 @@
     if (!v.length) return;
     say('announcer', v.length > 3 ? `${v.length} new visitor messages.`
       : v.map((m) => isEvent(m) ? `${contactLabel(sessions.get(m.session_id))}: ${clip(eventText(m), 140)}.`
-        : `New message from ${contactLabel(sessions.get(m.session_id))}: ${clip(m.content, 140)}`).join(' '));
+        : `New message from ${contactLabel(sessions.get(m.session_id))}: ${clip(msgText(m), 140)}`).join(' '));
   }
 
   async function applyUpdates(msgs) {
@@ -540,6 +741,26 @@
     $('reply').addEventListener('input', onReplyInput);
     document.addEventListener('visibilitychange', reportSeen);
     $('reply-form').addEventListener('submit', (ev) => { ev.preventDefault(); sendReply(); });
+    $('attach').addEventListener('click', () => $('attach-input').click());
+    $('attach-input').addEventListener('change', (ev) => { addFiles([...ev.target.files]); ev.target.value = ''; });
+    $('reply').addEventListener('paste', (ev) => { // a pasted screenshot becomes a file to send
+      const files = [...(ev.clipboardData?.files || [])];
+      if (files.length) { ev.preventDefault(); addFiles(files); }
+    });
+    $('reply-form').addEventListener('dragover', (ev) => {
+      if (ev.dataTransfer?.types.includes('Files')) ev.preventDefault();
+    });
+    $('reply-form').addEventListener('drop', (ev) => {
+      const files = [...(ev.dataTransfer?.files || [])];
+      if (files.length) { ev.preventDefault(); addFiles(files); }
+    });
+    $('viewer-close').addEventListener('click', () => $('viewer').close());
+    $('viewer').addEventListener('click', (ev) => { if (ev.target === $('viewer')) $('viewer').close(); }); // the backdrop
+    $('viewer').addEventListener('close', () => {
+      if (viewerFrom?.isConnected) viewerFrom.focus();
+      viewing = viewerFrom = null;
+    });
+    $('viewer-download').addEventListener('click', () => { if (viewing) download(viewing, $('viewer-error')); });
     $('reply').addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); sendReply(); }
     });

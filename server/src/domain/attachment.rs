@@ -125,8 +125,9 @@ impl AttachmentRules {
 /// Why a file was refused; each names what to change.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refused {
-    #[error("file: {name} is {size} bytes; this site allows files of at most {max} bytes")]
-    TooLarge { name: String, size: i64, max: i64 },
+    /// Reading stops at the limit, so the file's whole size is not known.
+    #[error("file: {name} is larger than {}, the largest file this site accepts ({max} bytes)", mib(*max))]
+    TooLarge { name: String, max: i64 },
     #[error("file: {name} is {declared}, which this site does not accept (it accepts {allowed})")]
     TypeNotAllowed {
         name: String,
@@ -139,6 +140,16 @@ pub enum Refused {
         declared: String,
         found: String,
     },
+}
+
+/// Bytes as MiB for a message: "10 MiB", "1.5 MiB".
+fn mib(bytes: i64) -> String {
+    let tenths = (bytes * 10 + 512 * 1024) / (1024 * 1024);
+    if tenths % 10 == 0 {
+        format!("{} MiB", tenths / 10)
+    } else {
+        format!("{}.{} MiB", tenths / 10, tenths % 10)
+    }
 }
 
 /// The declared type without parameters (`text/plain; charset=utf-8` → `text/plain`), lower-cased.

@@ -72,7 +72,6 @@ async fn read_file(
             if (bytes.len() + chunk.len()) as i64 > max_bytes {
                 return Err(attachment::Refused::TooLarge {
                     name,
-                    size: (bytes.len() + chunk.len()) as i64,
                     max: max_bytes,
                 }
                 .into());

@@ -15,9 +15,10 @@ const SCRIPT: &str = include_str!("../../../www/console/console.js");
 const STYLE: &str = include_str!("../../../www/console/console.css");
 
 /// The page holds an agent key: no inline code, no third-party anything, no framing, and no form that could
-/// submit the key anywhere if the script failed to load.
+/// submit the key anywhere if the script failed to load. `img-src blob:`: attachments are fetched with the key
+/// and shown from blob URLs of what was fetched (an `<img src>` cannot carry the key).
 const CSP: &str =
-    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; \
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' blob:; \
                    frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 pub fn router() -> Router<AppState> {

@@ -156,3 +156,73 @@ fn cli_mistakes_fail_with_a_message() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("expected a sqlite:// URL"));
 }
+
+#[tokio::test]
+async fn org_update_changes_the_attachment_rules_and_names_a_type_it_cannot_check() {
+    let test_database = TestDatabase::fresh().await;
+    let database = test_database.url.clone();
+    let org = stdout_json(&run(
+        &["org", "create", "--name", "Files", "--json"],
+        &database,
+    ));
+    let token = org["widget_token"].as_str().unwrap();
+    let updated = stdout_json(&run(
+        &[
+            "org",
+            "update",
+            "--org",
+            token,
+            "--max-attachment-mib",
+            "2",
+            "--max-attachments-per-message",
+            "3",
+            "--attachment-types",
+            "image/png,application/pdf",
+            "--json",
+        ],
+        &database,
+    ));
+    assert_eq!(
+        updated,
+        json!({ "attachments": { "max_bytes": 2 * 1024 * 1024, "max_per_message": 3,
+                                  "types": ["image/png", "application/pdf"] } })
+    );
+    let refused = run(
+        &[
+            "org",
+            "update",
+            "--org",
+            token,
+            "--attachment-types",
+            "image/png,application/zip",
+        ],
+        &database,
+    );
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("application/zip"), "{stderr}");
+    let too_big = run(
+        &[
+            "org",
+            "update",
+            "--org",
+            token,
+            "--max-attachment-mib",
+            "51",
+        ],
+        &database,
+    );
+    assert!(!too_big.status.success());
+    let unknown = run(
+        &[
+            "org",
+            "update",
+            "--org",
+            "wt_nope",
+            "--max-attachment-mib",
+            "1",
+        ],
+        &database,
+    );
+    assert!(!unknown.status.success());
+}

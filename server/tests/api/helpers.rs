@@ -269,6 +269,38 @@ impl Reply {
     }
 }
 
+/// A file as the server answered it.
+#[derive(Debug)]
+pub struct Download {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl Download {
+    async fn of(request: RequestBuilder) -> Self {
+        let response = request.send().await.expect("request reaches the server");
+        Self {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            bytes: response.bytes().await.expect("body").to_vec(),
+        }
+    }
+
+    /// A header's value, or "" when absent.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    /// The body as JSON (an error's).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.bytes).unwrap_or(Value::Null)
+    }
+}
+
 /// Who a widget request claims to be: the headers the widget would send.
 #[derive(Debug, Clone)]
 pub struct Identity {
@@ -569,6 +601,42 @@ impl TestApp {
     /// `GET {path}` with an agent API key.
     pub async fn agent_get(&self, key: &str, path: &str) -> Reply {
         Self::reply(self.client.get(self.url(path)).bearer_auth(key)).await
+    }
+
+    /// `POST {path}` with a multipart form, from the widget as `who`.
+    pub async fn widget_multipart(
+        &self,
+        who: &Identity,
+        path: &str,
+        form: reqwest::multipart::Form,
+    ) -> Reply {
+        Self::reply(who.apply(self.client.post(self.url(path)).multipart(form))).await
+    }
+
+    /// `POST {path}` with a multipart form and an agent API key.
+    pub async fn agent_multipart(
+        &self,
+        key: &str,
+        path: &str,
+        form: reqwest::multipart::Form,
+    ) -> Reply {
+        Self::reply(
+            self.client
+                .post(self.url(path))
+                .bearer_auth(key)
+                .multipart(form),
+        )
+        .await
+    }
+
+    /// `GET {path}` from the widget as `who`, the body kept as bytes (a file).
+    pub async fn widget_download(&self, who: &Identity, path: &str) -> Download {
+        Download::of(who.apply(self.client.get(self.url(path)))).await
+    }
+
+    /// `GET {path}` with an agent API key, the body kept as bytes.
+    pub async fn agent_download(&self, key: &str, path: &str) -> Download {
+        Download::of(self.client.get(self.url(path)).bearer_auth(key)).await
     }
 
     // --- lifecycle --------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 //! One binary for the whole suite (every file directly under `tests/` would link separately).
 
 mod agent;
+mod attachments;
 mod authenticate;
 mod cli;
 mod conversation;
