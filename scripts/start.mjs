@@ -50,7 +50,8 @@ const csp = [
   `script-src 'self' ${frontdeskUrl} 'wasm-unsafe-eval'`,
   `connect-src 'self' ${frontdeskUrl}`,
   "style-src 'self'",
-  "img-src 'self' https: data:",
+  // blob: for attachments, which the widget fetches with the visitor's headers and shows from blob URLs.
+  "img-src 'self' https: data: blob:",
 ].join("; ");
 const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css" };
 const siteDir = join(root, "www", "demo");

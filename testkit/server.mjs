@@ -81,6 +81,11 @@ export class FrontdeskServer {
     return (await this.cli(["agent", "create", "--org", widgetToken, "--name", name])).agent_key;
   }
 
+  /** `org update` of the org of `widgetToken` with `args` (`["--max-attachment-mib", "1"]`): its rules after. */
+  updateOrg(widgetToken, args) {
+    return this.cli(["org", "update", "--org", widgetToken, ...args]);
+  }
+
   /** `serve`, then waits until /healthz answers (or throws with the log's tail if the process exits). */
   async start() {
     const args = ["serve", "--addr", `127.0.0.1:${this.port}`, "--database", this.database];
