@@ -5,6 +5,7 @@
 //   sizes     — gzip/brotli of the script-tag embed vs the peer widgets in bench/lib/sizes.mjs (npm pack), what the server sends, twiggy
 //   startup   — load → launcher ready and blocking time, 4× CPU throttling: no widget / vanilla launcher / Frontdesk
 //   latency   — agent reply → rendered in the widget vs a raw long-poll client
+//   upload    — a 10 MB file sent through the widget vs `curl -F` to the same route
 //   typing    — a keystroke in the agent console → "… is typing…" in the widget vs the same signal API → raw long-poll
 //   memory    — JS heap and wasm memory with a 1,000-message chat open vs the widget closed / no widget
 //   throughput, longpolls — load.rs against the real server and in-process; held long-polls and RSS per connection
@@ -32,6 +33,7 @@ import { throughput, heldLongPolls } from "./lib/scale.mjs";
 import { scaleout } from "./lib/scaleout.mjs";
 import { writeReport, writeSections } from "./lib/report.mjs";
 import { typingLatency } from "./lib/typing.mjs";
+import { uploadThroughput } from "./lib/upload.mjs";
 
 const benchDir = fileURLToPath(new URL(".", import.meta.url));
 const root = join(benchDir, "..");
@@ -76,7 +78,7 @@ try {
   // The server binary (the npm script built the examples; the binary may not be among them).
   log("building target/release/frontdesk-server (cargo, quiet; a no-op when up to date)");
   await run("cargo", ["build", "-q", "--release", "-p", "frontdesk-server", "--bins", "--examples"]);
-  const needServer = ["sizes", "startup", "latency", "typing", "memory", "throughput", "longpolls"].some(want);
+  const needServer = ["sizes", "startup", "latency", "typing", "upload", "memory", "throughput", "longpolls"].some(want);
   // A snapshot of the embed: a rebuild of dist/web during the run (another engineer, the lead) cannot change what
   // is measured half-way. Served by the real server as its --public-dir. (The scale-out section serves no files.)
   const publicDir = join(tmp, "web");
@@ -123,7 +125,7 @@ try {
 
     if (want("sizes")) await section("served", results, () => servedSizes(server.url));
 
-    if (["startup", "latency", "typing", "memory"].some(want)) browser = await launchChromium({ args: TIMING_ARGS });
+    if (["startup", "latency", "typing", "upload", "memory"].some(want)) browser = await launchChromium({ args: TIMING_ARGS });
     if (want("startup")) await section("startup", results, () => startup(browser, pages.origin, { runs: config.startupRuns }));
     if (want("latency")) {
       await section("latency", results, () =>
@@ -132,6 +134,10 @@ try {
     if (want("typing")) {
       await section("typing", results, () =>
         typingLatency(browser, { url: server.url, pagesOrigin: pages.origin, org, rounds: config.typingRounds }));
+    }
+    if (want("upload")) {
+      await section("upload", results, () =>
+        uploadThroughput(browser, { url: server.url, pagesOrigin: pages.origin, org, tmp }));
     }
     if (want("memory")) {
       await section("memory", results, () =>

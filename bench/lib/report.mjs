@@ -193,6 +193,33 @@ alternate, so both see the same server and machine. No CPU throttling.`);
   return out.join("\n\n");
 }
 
+export const UPLOAD_HEADING = "## 3c. Upload throughput: a 10 MB file through the widget";
+
+function uploadSection(r) {
+  const s = r.upload;
+  if (!s) return "";
+  const out = [UPLOAD_HEADING];
+  if (failed(s)) return [...out, failed(s)].join("\n\n");
+  out.push(`A ${num(s.bytes)}-byte PDF, ${s.rounds} rounds after one warm-up, on loopback. **Widget**: chosen in the widget's file input
+(Playwright's \`setInputFiles\`), Send clicked, timed until the message shows the file as stored — the upload
+(\`POST /widget/v1/sessions/{id}/attachments\`, multipart) and then the message naming it. **Baseline**: \`curl -F file=@…\` of the
+same file to the same route with another visitor's headers (curl's \`time_total\`); and, to tell the browser's own upload
+path from the widget's work, the same page's plain \`fetch\` of the same bytes in a \`FormData\` to that route (timed in the page).
+Rounds alternate. No CPU throttling.`);
+  out.push(table(["", "median time", "MB/s", "÷ curl"], [
+    ["**widget** (upload, then the message, until shown)", ms(s.widget.medianMs), `**${s.widget.mbPerSecond}**`, ratio(s.widget.medianMs, s.curl.medianMs)],
+    ["the page's own \`fetch\` (no widget)", ms(s.browserFetch?.medianMs), s.browserFetch?.mbPerSecond ?? "—", ratio(s.browserFetch?.medianMs, s.curl.medianMs)],
+    ["curl (baseline)", ms(s.curl.medianMs), s.curl.mbPerSecond, "×1.00"],
+  ]));
+  return out.join("\n\n");
+}
+
+function uploadSummaryRows(r) {
+  const s = r.upload;
+  if (!s || s.error) return [];
+  return [[`Upload throughput, ${num(s.bytes)} B through the widget (median of ${s.rounds})`, `${s.widget.mbPerSecond} MB/s`, `${s.curl.mbPerSecond} MB/s (curl -F, same route)`, ratio(s.curl.medianMs, s.widget.medianMs)]];
+}
+
 function typingSummaryRows(r) {
   const s = r.typing;
   if (!s || s.error) return [];
@@ -614,6 +641,7 @@ function summary(r) {
   rows.push(...longPollSummaryRows(r));
   rows.push(...scaleoutSummaryRows(r));
   rows.push(...typingSummaryRows(r));
+  rows.push(...uploadSummaryRows(r));
   const m = r.memory;
   if (m && !m.error && m.at4x) {
     rows.push([`Open a ${m.messages}-message chat (4× CPU, click → newest line drawn)`, ms(m.at4x.openMs), "100 ms (target)", ratio(m.at4x.openMs, 100)]);
@@ -651,6 +679,7 @@ ${summary(r)}`,
     startupSection(r),
     latencySection(r),
     typingSection(r),
+    uploadSection(r),
     memorySection(r),
     throughputSection(r),
     longPollSection(r),
@@ -659,8 +688,8 @@ ${summary(r)}`,
     `## How to run
 
 \`npm run bench\` from the repository root (it runs \`scripts/setup.sh\`, \`scripts/build.sh\`, builds the server and its examples in release, then
-\`node bench/run.mjs\`). \`BENCH_ONLY=sizes,startup,latency,typing,memory,throughput,longpolls,scaleout\` runs a subset and leaves this file alone
-(results in \`bench/out/results.json\`); \`node bench/run.mjs --write-section scaleout\` (or \`typing\`, \`longpolls\`) then rewrites only that section (and its summary
+\`node bench/run.mjs\`). \`BENCH_ONLY=sizes,startup,latency,typing,upload,memory,throughput,longpolls,scaleout\` runs a subset and leaves this file alone
+(results in \`bench/out/results.json\`); \`node bench/run.mjs --write-section scaleout\` (or \`typing\`, \`upload\`, \`longpolls\`) then rewrites only that section (and its summary
 rows) from those results; \`BENCH_QUICK=1\` runs fewer repetitions. The scale-out section needs Postgres
 (\`FRONTDESK_TEST_POSTGRES_URL\`, else \`postgres://postgres@127.0.0.1:5432/postgres\`): it makes fresh databases and drops them. The raw results of the run that wrote this file are in
 \`bench/out/results.json\`, the servers' logs in \`bench/out/\` (git-ignored). Section timings (s): ${Object.entries(r.timings || {}).map(([k, v]) => `${k} ${v}`).join(", ")}.`,
@@ -671,6 +700,7 @@ rows) from those results; \`BENCH_QUICK=1\` runs fewer repetitions. The scale-ou
 
 /** Sections a partial run can rewrite alone: the heading each writes, and its summary rows. */
 const PARTIAL = {
+  upload: { heading: UPLOAD_HEADING, section: uploadSection, summaryRows: uploadSummaryRows, summaryPrefix: "Upload throughput" },
   typing: { heading: TYPING_HEADING, section: typingSection, summaryRows: typingSummaryRows, summaryPrefix: "Typing latency" },
   longpolls: { heading: "## 6. Held long-poll connections", section: longPollSection, summaryRows: longPollSummaryRows, summaryPrefix: "Server RSS per held long-poll" },
   scaleout: { heading: SCALEOUT_HEADING, section: scaleoutSection, summaryRows: scaleoutSummaryRows, summaryPrefix: "Scale-out" },
