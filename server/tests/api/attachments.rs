@@ -483,3 +483,45 @@ async fn deleting_a_session_deletes_its_files_and_unsent_uploads_expire() {
         "the session's files went with it"
     );
 }
+
+#[tokio::test]
+async fn an_upload_cut_off_half_way_leaves_nothing_behind() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app().await;
+    let visitor = app.device();
+    let session = app.start_session(&visitor).await;
+    let boundary = "frontdesk-test-boundary";
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"half.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n"
+    );
+    // The header promises 2 MB; the client sends 100 KB of it and goes away.
+    let request = format!(
+        "POST /widget/v1/sessions/{session}/attachments HTTP/1.1\r\nHost: x\r\n\
+         X-Frontdesk-Widget-Token: {}\r\nX-Frontdesk-Device: {}\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: 2000000\r\n\r\n{head}%PDF-1.4\n",
+        app.org.widget_token,
+        visitor.device.as_deref().unwrap(),
+    );
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+    socket.write_all(request.as_bytes()).await.unwrap();
+    socket.write_all(&vec![b' '; 100_000]).await.unwrap();
+    socket.flush().await.unwrap();
+    drop(socket);
+    // The server notices the closed connection; nothing was stored, and it serves on.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+    let whole = upload(
+        &app,
+        &visitor,
+        &session,
+        form("whole.pdf", "application/pdf", PDF),
+    )
+    .await;
+    whole.assert_status(201);
+}
