@@ -186,3 +186,34 @@ suite.test("15d. an HTML file, on an org that allows it, comes back as a sandbox
   assert.equal(await tab.evaluate(() => window.__ran ?? false), false);
   assert.notEqual(await tab.title(), "ran");
 });
+
+suite.test("15e. a 5 MB file's chip shows its upload progress rising before the message is stored", async (s) => {
+  const ws = uniq("ws");
+  const page = await s.open(await s.device(), s.pageUrl({ options: { user: { externalId: ws } } }));
+  await widget.open(page);
+  await widget.send(page, "a slow one");
+  // Uploads throttled to 4 MB/s (Chromium's network emulation), so that the bytes take a while to go.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 4 * 1024 * 1024 });
+  // Every value the chip's progress bar takes, as it takes it.
+  await page.evaluate(() => {
+    window.__progress = [];
+    const root = document.querySelector("[data-frontdesk]").shadowRoot;
+    new MutationObserver((records) => {
+      for (const r of records) {
+        if (r.target.getAttribute("role") === "progressbar") window.__progress.push(Number(r.target.getAttribute("aria-valuenow")));
+      }
+    }).observe(root, { subtree: true, attributes: true, attributeFilter: ["aria-valuenow"] });
+  });
+  const big = Buffer.concat([PDF, Buffer.alloc(5 * 1024 * 1024, 32)]);
+  await fileInput(page).setInputFiles([{ name: "big.pdf", mimeType: "application/pdf", buffer: big }]);
+  await widget.composer(page).fill("five megabytes");
+  await widget.composer(page).press("Enter");
+  const bar = page.locator("[data-frontdesk] li.chip [role=progressbar][aria-valuemin='0'][aria-valuemax='100']");
+  await bar.waitFor();
+  await widget.sent(page, "five megabytes");
+  const values = await page.evaluate(() => window.__progress);
+  assert.ok(values.some((v) => v > 0 && v < 100), `a value between 0 and 100 was shown: ${values}`);
+  assert.deepEqual(values, [...values].sort((a, b) => a - b), "it only rises");
+});
