@@ -12,7 +12,7 @@ use crate::value::Value;
 use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
-use wasm_bindgen::prelude::{wasm_bindgen, Closure};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue, UnwrapThrowExt};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
@@ -113,9 +113,9 @@ enum Method {
     Post,
     /// A GET whose answer is a file: read as a `Blob`, not as JSON.
     Download,
-    /// A POST of a form by `XMLHttpRequest`, the one browser API that reports upload progress: its
-    /// `upload.onprogress` handler.
-    Upload(JsValue),
+    /// A POST of a form by `XMLHttpRequest`, the one browser API that reports upload progress: what hears
+    /// the percentage sent.
+    Upload(Rc<dyn Fn(u8)>),
 }
 
 /// A successful answer: JSON (`Value::Null` for 204), or a file's bytes.
@@ -225,18 +225,14 @@ impl Api {
         form.append_with_blob_and_filename("file", file, &file.name())
             .unwrap_throw();
         let path = session_path(session_id, "/attachments");
-        let handler =
-            Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
-                if e.length_computable() && e.total() > 0.0 {
-                    progress((e.loaded() * 100.0 / e.total()) as u8);
-                }
-            });
-        let method = Method::Upload(handler.as_ref().clone());
         let body = self
-            .call(method, &path, Some(form.into()), Some(signal))
+            .call(
+                Method::Upload(Rc::new(progress)),
+                &path,
+                Some(form.into()),
+                Some(signal),
+            )
             .await;
-        // The handler lives until the request ended (each attempt's request drops its reference then).
-        drop(handler);
         decoded(protocol::decode_attachment_envelope(&body?.json()))
     }
 
@@ -424,14 +420,14 @@ fn answer(status: u16, text: String) -> Result<Answer, ApiError> {
 }
 
 /// `POST url` of the form `body` by `XMLHttpRequest` with the identity headers: its status and body text once
-/// it ended, or what it failed with (a network error, or `abort` when `signal` cancelled it). `progress` is
-/// the upload's `onprogress` handler.
+/// it ended, or what it failed with (a network error, or `abort` when `signal` cancelled it). `progress` hears
+/// the percentage sent as the bytes go.
 async fn send_form(
     url: &str,
     headers: &[(&str, String)],
     body: Option<JsValue>,
     signal: Option<&AbortSignal>,
-    progress: &JsValue,
+    progress: &Rc<dyn Fn(u8)>,
 ) -> Result<(u16, String), JsValue> {
     let xhr = web_sys::XmlHttpRequest::new()?;
     xhr.open("POST", url)?;
@@ -439,7 +435,14 @@ async fn send_form(
         xhr.set_request_header(name, value)?;
     }
     let upload = xhr.upload()?;
-    js_sys::Reflect::set(&upload, &"onprogress".into(), progress)?;
+    let progress = progress.clone();
+    // A gloo listener (the same code as the view's): removed when the request ended, as it goes out of scope.
+    let _progress = gloo_events::EventListener::new(&upload, "progress", move |e| {
+        let e: &web_sys::ProgressEvent = e.unchecked_ref();
+        if e.length_computable() && e.total() > 0.0 {
+            progress((e.loaded() * 100.0 / e.total()) as u8);
+        }
+    });
     let ended = js_sys::Promise::new(&mut |resolve, reject| {
         // Unreachable failures: listening with a function to an event target.
         for (event, then) in [("load", &resolve), ("error", &reject), ("abort", &reject)] {
@@ -457,7 +460,6 @@ async fn send_form(
     }
     xhr.send_with_opt_form_data(body.as_ref().map(|body| body.unchecked_ref()))?;
     let result = JsFuture::from(ended).await;
-    js_sys::Reflect::set(&upload, &"onprogress".into(), &JsValue::NULL)?;
     if let Some(signal) = signal {
         signal.set_onabort(None);
     }
