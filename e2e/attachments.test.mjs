@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Suite } from "./suite.mjs";
-import { widgetApi } from "../testkit/api.mjs";
+import { widgetApi, authenticateUser } from "../testkit/api.mjs";
 import { uniq, eventually } from "../testkit/util.mjs";
 import { widget } from "../testkit/widget.mjs";
 
@@ -185,4 +185,63 @@ suite.test("15d. an HTML file, on an org that allows it, comes back as a sandbox
   assert.equal(download.suggestedFilename(), "page.html");
   assert.equal(await tab.evaluate(() => window.__ran ?? false), false);
   assert.notEqual(await tab.title(), "ran");
+});
+
+suite.test("15e. a 5 MB file's chip shows its upload progress rising before the message is stored", async (s) => {
+  const ws = uniq("ws");
+  const page = await s.open(await s.device(), s.pageUrl({ options: { user: { externalId: ws } } }));
+  await widget.open(page);
+  await widget.send(page, "a slow one");
+  // Uploads throttled to 4 MB/s (Chromium's network emulation), so that the bytes take a while to go.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 4 * 1024 * 1024 });
+  // Every value the chip's progress bar takes, as it takes it.
+  await page.evaluate(() => {
+    window.__progress = [];
+    const root = document.querySelector("[data-frontdesk]").shadowRoot;
+    new MutationObserver((records) => {
+      for (const r of records) {
+        if (r.target.getAttribute("role") === "progressbar") window.__progress.push(Number(r.target.getAttribute("aria-valuenow")));
+      }
+    }).observe(root, { subtree: true, attributes: true, attributeFilter: ["aria-valuenow"] });
+  });
+  const big = Buffer.concat([PDF, Buffer.alloc(5 * 1024 * 1024, 32)]);
+  await fileInput(page).setInputFiles([{ name: "big.pdf", mimeType: "application/pdf", buffer: big }]);
+  await widget.composer(page).fill("five megabytes");
+  await widget.composer(page).press("Enter");
+  const bar = page.locator("[data-frontdesk] li.chip [role=progressbar][aria-valuemin='0'][aria-valuemax='100']");
+  await bar.waitFor();
+  await widget.sent(page, "five megabytes");
+  const values = await page.evaluate(() => window.__progress);
+  assert.ok(values.some((v) => v > 0 && v < 100), `a value between 0 and 100 was shown: ${values}`);
+  assert.deepEqual(values, [...values].sort((a, b) => a - b), "it only rises");
+});
+
+suite.test("15f. an upload whose user token expired gets a fresh token from the token function and goes", async (s) => {
+  const short = await s.extraServer({ tokenTtlSecs: 3 });
+  s.site.backends.set("short-upload", { api: short.api, secretKey: short.org.secret_key });
+  const ws = uniq("ws");
+  const email = `${uniq("up")}@example.com`;
+  const page = await s.open(await s.device(), s.pageUrl({
+    server: short.api,
+    widgetToken: short.org.widget_token,
+    options: { user: { token: { $tokenFunction: { backend: "short-upload", email } }, externalId: ws } },
+  }));
+  await widget.open(page);
+  await widget.send(page, "before the token expires");
+  const calls = await page.evaluate(() => window.__tokenCalls);
+  // Let the page's current token expire: the server refuses every token minted before now + ttl.
+  const { token: probe } = await authenticateUser(short.api, short.org.secret_key, { email });
+  const probeApi = widgetApi(short.api, { widgetToken: short.org.widget_token, userToken: probe, externalId: ws });
+  await eventually(async () => (await probeApi.sessions()).json?.error?.code === "user_token_expired", "the page's token to expire", 10_000);
+  // No caption typed (a typing signal would refresh the token first): the upload is the first request to meet
+  // the expiry (the long-poll in flight was let in before it).
+  const uploads = [];
+  page.on("response", (r) => { if (r.url().endsWith("/attachments")) uploads.push(r.status()); });
+  await fileInput(page).setInputFiles([{ name: "late.pdf", mimeType: "application/pdf", buffer: PDF }]);
+  await widget.sendButton(page).click();
+  await page.locator("[data-frontdesk] .msg.visitor").getByRole("button", { name: /late\.pdf/ }).waitFor();
+  assert.ok((await page.evaluate(() => window.__tokenCalls)) > calls, "the token function was called again");
+  assert.deepEqual(uploads, [401, 201], "refused with the old token, then sent once with the fresh one");
 });

@@ -1,5 +1,6 @@
 //! The widget-facing API of `docs/api.md`, over the browser's `fetch`, called directly: a request
-//! builder crate (gloo-net) cost about 0.9 KB of gzipped wasm and glue for what is one call here.
+//! builder crate (gloo-net) cost about 0.9 KB of gzipped wasm and glue for what is one call here. Uploads
+//! go by `XMLHttpRequest` instead, for its upload progress (`fetch` reports none).
 //!
 //! Every response is turned into Rust types or an [`ApiError`] here; callers never see a `JsValue`.
 //! A verified identity whose token expired gets one fresh token from the page's function and one retry.
@@ -112,6 +113,9 @@ enum Method {
     Post,
     /// A GET whose answer is a file: read as a `Blob`, not as JSON.
     Download,
+    /// A POST of a form by `XMLHttpRequest`, the one browser API that reports upload progress: what hears
+    /// the percentage sent.
+    Upload(Rc<dyn Fn(u8)>),
 }
 
 /// A successful answer: JSON (`Value::Null` for 204), or a file's bytes.
@@ -207,12 +211,14 @@ impl Api {
         self.call(Method::Post, path, Some(body.into()), None)
     }
 
-    /// `POST …/sessions/{id}/attachments`: `file` as the form's one part, `file`; `signal` cancels it.
+    /// `POST …/sessions/{id}/attachments`: `file` as the form's one part, `file`; `signal` cancels it;
+    /// `progress` hears the percentage sent (0–100) as the bytes go.
     pub async fn upload(
         &self,
         session_id: &str,
         file: &web_sys::File,
         signal: &AbortSignal,
+        progress: impl Fn(u8) + 'static,
     ) -> Result<protocol::Attachment, ApiError> {
         // Unreachable failures: a new form, and a blob appended to it under a constant name.
         let form = web_sys::FormData::new().unwrap_throw();
@@ -220,9 +226,14 @@ impl Api {
             .unwrap_throw();
         let path = session_path(session_id, "/attachments");
         let body = self
-            .call(Method::Post, &path, Some(form.into()), Some(signal))
-            .await?;
-        decoded(protocol::decode_attachment_envelope(&body.json()))
+            .call(
+                Method::Upload(Rc::new(progress)),
+                &path,
+                Some(form.into()),
+                Some(signal),
+            )
+            .await;
+        decoded(protocol::decode_attachment_envelope(&body?.json()))
     }
 
     /// `GET /widget/v1/attachments/{id}` with the identity headers: the file's bytes, for a `blob:` URL (an
@@ -321,16 +332,29 @@ impl Api {
             (None, None) => return Err(ApiError::NoIdentity),
         };
         let url = format!("{}{path}", self.base);
+        let identity =
+            protocol::identity_headers(&self.widget_token, &identity, self.external_id.as_deref());
+        let network_error = |e: JsValue| {
+            if signal.is_some_and(|s| s.aborted()) {
+                ApiError::Aborted
+            } else {
+                ApiError::Network(error_text(&e))
+            }
+        };
+        if let Method::Upload(progress) = method {
+            let (status, text) = send_form(&url, &identity, body, signal, progress)
+                .await
+                .map_err(network_error)?;
+            return answer(status, text);
+        }
         let headers = js_sys::Object::new();
-        for (name, value) in
-            protocol::identity_headers(&self.widget_token, &identity, self.external_id.as_deref())
-        {
+        for (name, value) in identity {
             set_header(&headers, name, &value);
         }
         let init = web_sys::RequestInit::new();
         init.set_method(match method {
             Method::Get | Method::Download => "GET",
-            Method::Post => "POST",
+            _ => "POST",
         });
         if let Some(body) = body {
             // A form (an upload) gets its multipart type and boundary from the browser.
@@ -345,13 +369,6 @@ impl Api {
         // in one browser (two identities whose long-polls have the same URL) would queue behind each other's
         // 25-second poll, and a live reply would arrive up to 20 s late.
         init.set_cache(web_sys::RequestCache::NoStore);
-        let network_error = |e: JsValue| {
-            if signal.is_some_and(|s| s.aborted()) {
-                ApiError::Aborted
-            } else {
-                ApiError::Network(error_text(&e))
-            }
-        };
         let response: web_sys::Response = JsFuture::from(fetch(&url, &init))
             .await
             .map_err(network_error)?
@@ -372,32 +389,82 @@ impl Api {
             Ok(promise) => JsFuture::from(promise).await.map_err(network_error)?,
             Err(e) => return Err(network_error(e)),
         };
-        let text = text.as_string().unwrap_or_default();
-        // `/typing` and `/seen` answer 204 with no body.
-        if status == 204 {
-            return Ok(Answer::Json(Value::Null));
-        }
-        let parsed = js_sys::JSON::parse(&text)
-            .map(|v| crate::js::to_response_value(&v))
-            .map_err(|_| {
-                ApiError::Unexpected(format!("HTTP {}, not JSON", decimal(status.into())))
-            });
-        if !(200..300).contains(&status) {
-            return Err(match parsed.as_ref().ok().map(ErrorBody::decode) {
-                Some(Ok(error)) => ApiError::Server {
-                    status,
-                    code: error.code,
-                    message: error.message,
-                },
-                _ => ApiError::Server {
-                    status,
-                    code: ErrorCode::HttpError.as_str().into(),
-                    message: format!("HTTP {}", decimal(status.into())),
-                },
-            });
-        }
-        parsed.map(Answer::Json)
+        answer(status, text.as_string().unwrap_or_default())
     }
+}
+
+/// The answer to a request, from its status and body: JSON (`Value::Null` for 204), or the server's error.
+fn answer(status: u16, text: String) -> Result<Answer, ApiError> {
+    // `/typing` and `/seen` answer 204 with no body.
+    if status == 204 {
+        return Ok(Answer::Json(Value::Null));
+    }
+    let parsed = js_sys::JSON::parse(&text)
+        .map(|v| crate::js::to_response_value(&v))
+        .map_err(|_| ApiError::Unexpected(format!("HTTP {}, not JSON", decimal(status.into()))));
+    if !(200..300).contains(&status) {
+        return Err(match parsed.as_ref().ok().map(ErrorBody::decode) {
+            Some(Ok(error)) => ApiError::Server {
+                status,
+                code: error.code,
+                message: error.message,
+            },
+            _ => ApiError::Server {
+                status,
+                code: ErrorCode::HttpError.as_str().into(),
+                message: format!("HTTP {}", decimal(status.into())),
+            },
+        });
+    }
+    parsed.map(Answer::Json)
+}
+
+/// `POST url` of the form `body` by `XMLHttpRequest` with the identity headers: its status and body text once
+/// it ended, or what it failed with (a network error, or `abort` when `signal` cancelled it). `progress` hears
+/// the percentage sent as the bytes go.
+async fn send_form(
+    url: &str,
+    headers: &[(&str, String)],
+    body: Option<JsValue>,
+    signal: Option<&AbortSignal>,
+    progress: &Rc<dyn Fn(u8)>,
+) -> Result<(u16, String), JsValue> {
+    let xhr = web_sys::XmlHttpRequest::new()?;
+    xhr.open("POST", url)?;
+    for (name, value) in headers {
+        xhr.set_request_header(name, value)?;
+    }
+    let upload = xhr.upload()?;
+    let progress = progress.clone();
+    // A gloo listener (the same code as the view's): removed when the request ended, as it goes out of scope.
+    let _progress = gloo_events::EventListener::new(&upload, "progress", move |e| {
+        let e: &web_sys::ProgressEvent = e.unchecked_ref();
+        if e.length_computable() && e.total() > 0.0 {
+            progress((e.loaded() * 100.0 / e.total()) as u8);
+        }
+    });
+    let ended = js_sys::Promise::new(&mut |resolve, reject| {
+        // Unreachable failures: listening with a function to an event target.
+        for (event, then) in [("load", &resolve), ("error", &reject), ("abort", &reject)] {
+            xhr.add_event_listener_with_callback(event, then)
+                .unwrap_throw();
+        }
+    });
+    if let Some(signal) = signal {
+        // `xhr.abort` bound to this request: removing the chip cancels it as it cancelled a `fetch`.
+        let abort: js_sys::Function = js_sys::Reflect::get(&xhr, &"abort".into())?.unchecked_into();
+        signal.set_onabort(Some(&abort.bind0(&xhr)));
+        if signal.aborted() {
+            return Err(JsValue::NULL);
+        }
+    }
+    xhr.send_with_opt_form_data(body.as_ref().map(|body| body.unchecked_ref()))?;
+    let result = JsFuture::from(ended).await;
+    if let Some(signal) = signal {
+        signal.set_onabort(None);
+    }
+    result?;
+    Ok((xhr.status()?, xhr.response_text()?.unwrap_or_default()))
 }
 
 /// `/widget/v1/sessions/{id}{action}`.

@@ -65,6 +65,8 @@ struct Chip {
     uploaded: Option<protocol::Attachment>,
     /// While it uploads: removing the chip aborts the upload.
     abort: Option<web_sys::AbortController>,
+    /// While it uploads: the percentage sent so far.
+    progress: u8,
     /// Its upload failed for want of a connection: tried again on `online`.
     waiting: bool,
 }
@@ -510,6 +512,7 @@ impl Inner {
                 note,
                 uploaded: None,
                 abort: None,
+                progress: 0,
                 waiting: false,
             });
         }
@@ -526,7 +529,7 @@ impl Inner {
                 name: &chip.name,
                 size: chip.size,
                 note: chip.note.as_deref(),
-                busy: chip.abort.is_some(),
+                progress: chip.abort.as_ref().map(|_| chip.progress),
             });
         }
         if let Some(view) = self.view.borrow().as_ref() {
@@ -584,6 +587,7 @@ impl Inner {
                         let abort = crate::sync::new_abort_controller();
                         next = Some((chip.key, chip.file.clone(), abort.signal()));
                         chip.abort = Some(abort);
+                        chip.progress = 0;
                         chip.note = None;
                         chip.waiting = false;
                         break;
@@ -596,7 +600,13 @@ impl Inner {
                 };
                 inner.render_chips();
                 drop(inner);
-                let result = api.upload(&session_id, &file, &signal).await;
+                let progressed = weak.clone();
+                let progress = move |percent| {
+                    if let Some(inner) = progressed.upgrade() {
+                        inner.progressed(key, percent);
+                    }
+                };
+                let result = api.upload(&session_id, &file, &signal, progress).await;
                 let Some(inner) = weak.upgrade() else { return };
                 match result {
                     Ok(attachment) => {
@@ -620,6 +630,19 @@ impl Inner {
                 inner.render_chips();
             }
         });
+    }
+
+    /// Chip `key`'s upload has sent `percent` of its bytes: its progress bar says so (the chip is not drawn
+    /// anew, so a focused Remove button keeps focus).
+    fn progressed(&self, key: u32, percent: u8) {
+        for chip in self.chips.borrow_mut().iter_mut() {
+            if chip.key == key && chip.abort.is_some() && chip.progress != percent {
+                chip.progress = percent;
+                if let Some(view) = self.view.borrow().as_ref() {
+                    view.chip_progress(key, percent);
+                }
+            }
+        }
     }
 
     /// An upload (of chip `key`, or of all when starting the chat failed) was refused or could not reach the

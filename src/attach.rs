@@ -67,8 +67,8 @@ pub struct ChipView<'a> {
     pub size: i64,
     /// Why it was refused (before upload, or the server's reason), or that it waits for the connection.
     pub note: Option<&'a str>,
-    /// Its upload is under way (a spinner: `fetch` reports no upload progress).
-    pub busy: bool,
+    /// Its upload is under way: the percentage sent so far (0–100).
+    pub progress: Option<u8>,
 }
 
 /// Shown as a thumbnail (an `<img>` of the downloaded bytes) rather than a row that downloads.

@@ -13,7 +13,7 @@ use crate::i18n::Strings;
 use crate::state::{ScreenKind, ViewModel};
 use crate::text;
 use gloo_events::{EventListener, EventListenerOptions};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, UnwrapThrowExt};
 use web_sys::{HtmlElement, HtmlInputElement, HtmlTextAreaElement};
@@ -27,8 +27,10 @@ pub struct Composer {
     /// "Ada is typing…": a polite live region (`status`, so that the panel keeps one `aria-live` element, the
     /// announcer), on the page (empty) before it has anything to say.
     typing: HtmlElement,
-    /// The chosen files, one chip each (name, size, a spinner while uploading, why it was refused, Remove).
+    /// The chosen files, one chip each (name, size, a progress bar while uploading, why it was refused, Remove).
     chips: HtmlElement,
+    /// The progress bars of the chips drawn last, by key: updated in place as the bytes go.
+    bars: RefCell<Vec<(u32, HtmlElement)>>,
     /// There are chips: Send then goes with an empty text too (the files without a caption).
     has_files: Rc<Cell<bool>>,
     doc: Doc,
@@ -97,6 +99,7 @@ impl Composer {
             typing,
             chips,
             has_files,
+            bars: RefCell::new(Vec::new()),
             doc: doc.clone(),
             strings,
             _listeners,
@@ -113,6 +116,8 @@ impl Composer {
         self.has_files.set(!chips.is_empty());
         self.chips.set_hidden(chips.is_empty());
         self.chips.set_text_content(None);
+        let mut bars = self.bars.borrow_mut();
+        bars.clear();
         for chip in chips {
             let li = self.doc.element(
                 "li",
@@ -128,16 +133,22 @@ impl Composer {
                     &self.doc.text("span", "size", &size_text(chip.size)),
                 ],
             );
-            if chip.busy {
-                let spinner = self.doc.element("span", "spinner");
+            if let Some(percent) = chip.progress {
+                // A `<progress>` (its value shows as a bar), with its ARIA value spelt out as well.
+                let bar = self.doc.element("progress", "");
                 set_attributes(
-                    &spinner,
+                    &bar,
                     &[
+                        ("max", "100"),
                         ("role", "progressbar"),
+                        ("aria-valuemin", "0"),
+                        ("aria-valuemax", "100"),
                         ("aria-label", self.strings.uploading),
                     ],
                 );
-                append(&li, &[&spinner]);
+                set_percent(&bar, percent);
+                append(&li, &[&bar]);
+                bars.push((chip.key, bar));
             }
             if let Some(note) = chip.note {
                 let reason = self.doc.text("span", "reason", note);
@@ -156,6 +167,15 @@ impl Composer {
             );
             append(&li, &[&remove]);
             append(&self.chips, &[&li]);
+        }
+    }
+
+    /// Chip `key`'s upload has sent `percent` of its bytes.
+    pub fn chip_progress(&self, key: u32, percent: u8) {
+        for (bar_key, bar) in self.bars.borrow().iter() {
+            if *bar_key == key {
+                set_percent(bar, percent);
+            }
         }
     }
 
@@ -273,4 +293,10 @@ fn take_text(
     textarea.set_value("");
     hint.set_hidden(true);
     Some(value.trim().to_owned())
+}
+
+/// A progress bar's value (and its ARIA value) as a whole percentage.
+fn set_percent(bar: &HtmlElement, percent: u8) {
+    let value = text::decimal(percent.into());
+    set_attributes(bar, &[("value", &value), ("aria-valuenow", &value)]);
 }

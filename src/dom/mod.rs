@@ -430,6 +430,13 @@ impl View {
         }
     }
 
+    /// How much of chip `key`'s upload is sent (0–100).
+    pub fn chip_progress(&self, key: u32, percent: u8) {
+        if let Some(contents) = self.contents.get() {
+            contents.composer.chip_progress(key, percent);
+        }
+    }
+
     /// The bytes of an attachment a thumbnail asked for ([`ViewEvent::Fetch`]), or `None` when they could not be
     /// had.
     pub fn show_blob(&self, id: &str, blob: Option<&web_sys::Blob>) {
