@@ -61,6 +61,8 @@ pub struct Strings {
     pub file_empty: &'static str,
     /// A chip whose upload waits for the connection to come back.
     pub waiting_online: &'static str,
+    /// A file chosen offline over what this device keeps for a reload (`held::HELD_MAX_BYTES`).
+    pub retry_online: &'static str,
 }
 
 impl Strings {
@@ -142,6 +144,7 @@ static ENGLISH: Strings = Strings {
     too_many_files: "At most files in a message: ",
     file_empty: "The file is empty",
     waiting_online: "Waiting for a connection",
+    retry_online: "Too large to keep offline: retry when online",
 };
 
 static FRENCH: Strings = Strings {
@@ -187,6 +190,7 @@ static FRENCH: Strings = Strings {
     too_many_files: "Fichiers par message, au plus : ",
     file_empty: "Le fichier est vide",
     waiting_online: "En attente de connexion",
+    retry_online: "Trop volumineux pour être gardé hors ligne : réessayez une fois en ligne",
 };
 
 static ARABIC: Strings = Strings {
@@ -232,6 +236,7 @@ static ARABIC: Strings = Strings {
     too_many_files: "الحد الأقصى للملفات في الرسالة: ",
     file_empty: "الملف فارغ",
     waiting_online: "في انتظار الاتصال",
+    retry_online: "أكبر من أن يُحفظ دون اتصال: أعد المحاولة عند الاتصال",
 };
 
 #[cfg(test)]
@@ -263,6 +268,7 @@ mod tests {
                 s.too_many_files,
                 s.file_empty,
                 s.waiting_online,
+                s.retry_online,
             ] {
                 assert!(!text.trim().is_empty(), "{language:?}");
             }

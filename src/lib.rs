@@ -30,6 +30,7 @@ mod app;
 pub mod attach;
 pub mod config;
 pub mod dom;
+pub mod held;
 pub mod i18n;
 mod js;
 pub mod protocol;

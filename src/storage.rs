@@ -148,9 +148,25 @@ impl<S: Store> DeviceState<S> {
         }
     }
 
-    /// `logout()`: this namespace's device id, outbox and read marker are forgotten.
+    /// Files chosen but not uploaded yet (`held`), kept beside the outbox.
+    pub fn held(&self) -> Option<crate::held::Held> {
+        crate::held::decode(&self.store.get(&self.key("files"))?)
+    }
+
+    /// `false` when the browser refused (quota): the files then live in memory only.
+    pub fn save_held(&self, held: &crate::held::Held) -> bool {
+        if held.files.is_empty() {
+            self.store.remove(&self.key("files"));
+            true
+        } else {
+            self.store
+                .set(&self.key("files"), &crate::held::encode(held))
+        }
+    }
+
+    /// `logout()`: this namespace's device id, outbox, read marker and kept files are forgotten.
     pub fn forget(&self) {
-        for name in ["device", "outbox", "read"] {
+        for name in ["device", "outbox", "read", "files"] {
             self.store.remove(&self.key(name));
         }
     }
@@ -401,6 +417,27 @@ mod tests {
             state.store().keys(),
             vec!["frontdesk:v1:wt_a:ws_2:device", "unrelated"]
         );
+    }
+
+    #[test]
+    fn held_files_live_under_the_namespaced_files_key_and_leave_when_none_remain() {
+        use crate::held::{Held, HeldFile};
+        let state = DeviceState::new(MemoryStore::default(), "wt_a", Some("ws_1"));
+        assert_eq!(state.held(), None);
+        let held = Held {
+            session_id: None,
+            caption: Some("bill".into()),
+            files: vec![HeldFile {
+                name: "bill.pdf".into(),
+                media_type: "application/pdf".into(),
+                bytes: b"%PDF".to_vec(),
+            }],
+        };
+        assert!(state.save_held(&held));
+        assert_eq!(state.store().keys(), vec!["frontdesk:v1:wt_a:ws_1:files"]);
+        assert_eq!(state.held(), Some(held));
+        state.save_held(&Held::default());
+        assert!(state.store().keys().is_empty());
     }
 
     #[test]
