@@ -245,3 +245,39 @@ suite.test("15f. an upload whose user token expired gets a fresh token from the 
   assert.ok((await page.evaluate(() => window.__tokenCalls)) > calls, "the token function was called again");
   assert.deepEqual(uploads, [401, 201], "refused with the old token, then sent once with the fresh one");
 });
+
+suite.test("15g. a PDF and its caption sent offline survive a reload in localStorage and are stored once when online", async (s) => {
+  const ws = uniq("ws");
+  const device = await s.device();
+  const page = await s.open(device, s.pageUrl({ options: { user: { data: { name: "Ida" }, externalId: ws } } }));
+  await widget.open(page);
+  await widget.send(page, "before going offline");
+  const [session] = await s.agent.sessions(ws);
+
+  await device.setOffline(true);
+  await fileInput(page).setInputFiles([{ name: "offline.pdf", mimeType: "application/pdf", buffer: PDF }]);
+  await widget.composer(page).fill("sent while offline");
+  await widget.composer(page).press("Enter");
+  const kept = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.endsWith(":files")).map((k) => localStorage.getItem(k)).join(""));
+  await eventually(async () => (await kept()).includes("sent while offline") && (await kept()).includes("offline.pdf"), "the file and its caption kept in localStorage");
+
+  // A reload while the API is still unreachable (the page itself must load, so only the widget's API is cut).
+  const cut = (route) => route.abort("internetdisconnected");
+  await page.route("**/widget/v1/**", cut);
+  await device.setOffline(false);
+  await page.reload();
+  await widget.ready(page);
+  await widget.open(page);
+  await page.locator("[data-frontdesk] li.chip").filter({ hasText: "offline.pdf" }).waitFor({ state: "attached" });
+  assert.ok((await kept()).includes("offline.pdf"), "still kept after the reload");
+
+  // Online again: the file is uploaded and its message stored exactly once, and localStorage lets it go.
+  await page.unroute("**/widget/v1/**", cut);
+  await page.evaluate(() => window.dispatchEvent(new Event("online")));
+  await eventually(async () => (await s.agent.messages(session.id)).some((m) => m.content === "sent while offline"), "the message with the file to be stored", 15_000);
+  await eventually(async () => (await kept()) === "", "the kept file to leave localStorage");
+  await new Promise((r) => setTimeout(r, 1000));
+  const stored = (await s.agent.messages(session.id)).filter((m) => m.content === "sent while offline");
+  assert.equal(stored.length, 1, JSON.stringify(stored));
+  assert.deepEqual(stored[0].attachments.map((a) => [a.name, a.type, a.size]), [["offline.pdf", "application/pdf", PDF.length]]);
+});

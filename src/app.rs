@@ -38,8 +38,9 @@ struct Inner {
     /// A page of older messages is on its way: scrolling asks for the next one only after it.
     loading_older: Cell<bool>,
     window_listeners: RefCell<Vec<EventListener>>,
-    /// The files chosen for the next message, in memory only (a `File` cannot be kept in localStorage): a
-    /// reload forgets those not sent yet.
+    /// The files chosen for the next message. A `File` cannot be kept in localStorage: their bytes are, as
+    /// base64 under the device's `files` key (`held`, up to `held::HELD_MAX_BYTES`), until their message is
+    /// in the outbox, so a reload brings them back.
     chips: RefCell<Vec<Chip>>,
     next_chip: Cell<u32>,
     /// The org's rules, once `GET /widget/v1/settings` answered; the server's defaults until then.
@@ -51,6 +52,8 @@ struct Inner {
     /// The chat the files were uploaded to: their message goes there, whatever is on screen by then (an upload
     /// belongs to one chat).
     uploaded_to: RefCell<Option<String>>,
+    /// Files restored after a reload with their caption: the chat they were sent to (`None` for a new one).
+    held_session: RefCell<Option<Option<String>>>,
 }
 
 /// A file the visitor chose, until its message is sent or the visitor removes it.
@@ -69,6 +72,8 @@ struct Chip {
     progress: u8,
     /// Its upload failed for want of a connection: tried again on `online`.
     waiting: bool,
+    /// Its bytes, when kept in localStorage for a reload (`held`).
+    kept: Option<Vec<u8>>,
 }
 
 impl App {
@@ -123,6 +128,7 @@ impl App {
             caption: RefCell::new(None),
             uploading: Cell::new(false),
             uploaded_to: RefCell::new(None),
+            held_session: RefCell::new(None),
         });
 
         let weak = Rc::downgrade(&inner);
@@ -143,6 +149,7 @@ impl App {
         *inner.view.borrow_mut() = Some(view);
         inner.listen_to_window();
         inner.render();
+        inner.restore_held();
         if inner.config.ui.open_on_start {
             Inner::handle(&inner, ViewEvent::Open);
         }
@@ -191,6 +198,8 @@ impl Inner {
                     view.open();
                 }
                 self.render();
+                // The panel's contents are built at the first open: chips restored before it show now.
+                self.render_chips();
                 self.focus_screen();
                 self.load_page(false);
                 self.fetch_rules();
@@ -224,6 +233,7 @@ impl Inner {
                 }
                 drop(waiting);
                 self.typing(false);
+                self.save_held();
                 self.upload();
             }
             ViewEvent::Files(files) => self.choose(files),
@@ -240,6 +250,7 @@ impl Inner {
                     }
                 }
                 drop(chips);
+                self.save_held();
                 self.render_chips();
                 self.finish();
             }
@@ -504,6 +515,9 @@ impl Inner {
             let note = crate::attach::check(&file.type_(), size, chosen, &rules, self.strings);
             let key = self.next_chip.get();
             self.next_chip.set(key + 1);
+            if note.is_none() {
+                self.keep(key, file.clone());
+            }
             chips.push(Chip {
                 key,
                 name: file.name(),
@@ -514,10 +528,115 @@ impl Inner {
                 abort: None,
                 progress: 0,
                 waiting: false,
+                kept: None,
             });
         }
         drop(chips);
         self.render_chips();
+    }
+
+    /// Reads chip `key`'s bytes and keeps them in localStorage when they fit (`held::fits`): a file over the
+    /// budget lives in memory only, and its chip says to retry when online if the connection is lost.
+    fn keep(self: &Rc<Self>, key: u32, file: web_sys::File) {
+        let weak = Rc::downgrade(self);
+        spawn_local(async move {
+            let Ok(buffer) = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await else {
+                return;
+            };
+            let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+            let Some(inner) = weak.upgrade() else { return };
+            let mut chips = inner.chips.borrow_mut();
+            let mut held = 0;
+            for chip in chips.iter() {
+                held += chip.kept.as_ref().map_or(0, |b| b.len() as i64);
+            }
+            if !crate::held::fits(held, bytes.len() as i64) {
+                return;
+            }
+            for chip in chips.iter_mut() {
+                if chip.key == key && chip.uploaded.is_none() {
+                    chip.kept = Some(bytes.clone());
+                }
+            }
+            drop(chips);
+            inner.save_held();
+        });
+    }
+
+    /// Writes the kept chips' bytes (and the caption, once Send was pressed) to localStorage; removes the record
+    /// when none are left. A refused write (quota) leaves them in memory only.
+    fn save_held(&self) {
+        let mut files = Vec::new();
+        for chip in self.chips.borrow().iter() {
+            if let Some(bytes) = &chip.kept {
+                files.push(crate::held::HeldFile {
+                    name: chip.name.clone(),
+                    media_type: chip.file.type_(),
+                    bytes: bytes.clone(),
+                });
+            }
+        }
+        let session_id = match (&*self.held_session.borrow(), &*self.uploaded_to.borrow()) {
+            (Some(held), _) => held.clone(),
+            (None, Some(id)) => Some(id.clone()),
+            (None, None) => match self.state.borrow().screen() {
+                Screen::Conversation(id) => id,
+                _ => None,
+            },
+        };
+        let held = crate::held::Held {
+            session_id,
+            caption: self.caption.borrow().clone(),
+            files,
+        };
+        if !self.device.save_held(&held) {
+            for chip in self.chips.borrow_mut().iter_mut() {
+                chip.kept = None;
+            }
+        }
+    }
+
+    /// The files a previous page kept come back as chips; those the visitor had sent go once online.
+    fn restore_held(self: &Rc<Self>) {
+        let Some(held) = self.device.held() else {
+            return;
+        };
+        let mut chips = self.chips.borrow_mut();
+        for file in held.files {
+            let options = web_sys::FilePropertyBag::new();
+            options.set_type(&file.media_type);
+            let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(&file.bytes[..]));
+            let Ok(js_file) =
+                web_sys::File::new_with_u8_array_sequence_and_options(&parts, &file.name, &options)
+            else {
+                continue;
+            };
+            let key = self.next_chip.get();
+            self.next_chip.set(key + 1);
+            chips.push(Chip {
+                key,
+                name: file.name,
+                file: js_file,
+                size: file.bytes.len() as i64,
+                note: None,
+                uploaded: None,
+                abort: None,
+                progress: 0,
+                waiting: false,
+                kept: Some(file.bytes),
+            });
+        }
+        let restored = !chips.is_empty();
+        drop(chips);
+        if !restored {
+            return;
+        }
+        self.render_chips();
+        if held.caption.is_some() {
+            *self.caption.borrow_mut() = held.caption;
+            *self.held_session.borrow_mut() = Some(held.session_id);
+            self.upload();
+        }
     }
 
     fn render_chips(&self) {
@@ -545,7 +664,11 @@ impl Inner {
             return;
         }
         self.ensure_device();
-        let screen = self.state.borrow().screen();
+        // Restored files go to the chat they were sent to, however often the connection fails.
+        let screen = match self.held_session.borrow().clone() {
+            Some(id) => Screen::Conversation(id),
+            None => self.state.borrow().screen(),
+        };
         let weak = Rc::downgrade(self);
         let api = self.api.clone();
         spawn_local(async move {
@@ -578,6 +701,9 @@ impl Inner {
             };
             if let Some(inner) = weak.upgrade() {
                 *inner.uploaded_to.borrow_mut() = Some(session_id.clone());
+                if inner.held_session.borrow().is_some() {
+                    *inner.held_session.borrow_mut() = Some(Some(session_id.clone()));
+                }
             }
             loop {
                 let Some(inner) = weak.upgrade() else { return };
@@ -657,7 +783,12 @@ impl Inner {
         for chip in self.chips.borrow_mut().iter_mut() {
             if chip.uploaded.is_none() && (key.is_none() || key == Some(chip.key) || transient) {
                 chip.abort = None;
-                chip.note = Some(reason.clone());
+                // Not kept for a reload (over `held::HELD_MAX_BYTES`): the visitor is told so.
+                chip.note = Some(if transient && chip.kept.is_none() {
+                    self.strings.retry_online.to_owned()
+                } else {
+                    reason.clone()
+                });
                 chip.waiting = transient;
             }
         }
@@ -692,7 +823,10 @@ impl Inner {
                 .borrow_mut()
                 .set_screen(Screen::Conversation(Some(target)));
         }
+        self.held_session.take();
         self.queue(caption, attachments);
+        // The message is in the outbox with the uploaded files' ids: their bytes leave localStorage.
+        self.save_held();
     }
 
     fn visitor(&self) -> Option<VisitorData> {

@@ -72,7 +72,8 @@ pub struct Pending {
     /// Set once a send was refused for good (too long, rate limited…): shown with a retry action.
     pub failed: Option<String>,
     /// Files already uploaded that go with it (the server keeps an unsent upload 24 hours); `content` is then
-    /// their caption. A file not uploaded yet is never here: it waits in memory (`app`).
+    /// their caption. A file not uploaded yet is never here: it waits in memory (`app`) and, up to
+    /// `held::HELD_MAX_BYTES`, under the `files` key ([`DeviceState::held`]).
     pub attachments: Vec<Attachment>,
 }
 
