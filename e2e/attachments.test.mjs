@@ -246,7 +246,7 @@ suite.test("15f. an upload whose user token expired gets a fresh token from the 
   assert.deepEqual(uploads, [401, 201], "refused with the old token, then sent once with the fresh one");
 });
 
-suite.test("15g. a PDF and its caption sent offline survive a reload in localStorage and are stored once when online", async (s) => {
+suite.test("15g. a PDF and its caption sent offline survive a reload in localStorage and are stored once when online, even with two tabs", async (s) => {
   const ws = uniq("ws");
   const device = await s.device();
   const page = await s.open(device, s.pageUrl({ options: { user: { data: { name: "Ida" }, externalId: ws } } }));
@@ -263,17 +263,21 @@ suite.test("15g. a PDF and its caption sent offline survive a reload in localSto
 
   // A reload while the API is still unreachable (the page itself must load, so only the widget's API is cut).
   const cut = (route) => route.abort("internetdisconnected");
-  await page.route("**/widget/v1/**", cut);
+  await device.route("**/widget/v1/**", cut);
   await device.setOffline(false);
   await page.reload();
   await widget.ready(page);
   await widget.open(page);
   await page.locator("[data-frontdesk] li.chip").filter({ hasText: "offline.pdf" }).waitFor({ state: "attached" });
   assert.ok((await kept()).includes("offline.pdf"), "still kept after the reload");
+  // A second tab of the site restores the same kept file: both will send it, as one message (one client id).
+  const second = await s.open(device, s.pageUrl({ options: { user: { data: { name: "Ida" }, externalId: ws } } }));
+  await widget.open(second);
+  await second.locator("[data-frontdesk] li.chip").filter({ hasText: "offline.pdf" }).waitFor({ state: "attached" });
 
   // Online again: the file is uploaded and its message stored exactly once, and localStorage lets it go.
-  await page.unroute("**/widget/v1/**", cut);
-  await page.evaluate(() => window.dispatchEvent(new Event("online")));
+  await device.unroute("**/widget/v1/**", cut);
+  for (const tab of [page, second]) await tab.evaluate(() => window.dispatchEvent(new Event("online")));
   await eventually(async () => (await s.agent.messages(session.id)).some((m) => m.content === "sent while offline"), "the message with the file to be stored", 15_000);
   await eventually(async () => (await kept()) === "", "the kept file to leave localStorage");
   await new Promise((r) => setTimeout(r, 1000));

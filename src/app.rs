@@ -47,6 +47,8 @@ struct Inner {
     rules: RefCell<Option<protocol::AttachmentRules>>,
     /// The visitor pressed Send with files: this caption goes with them once every file is uploaded.
     caption: RefCell<Option<String>>,
+    /// The client id of the message the waiting files go with, fixed at Send and kept with them for a reload.
+    send_id: RefCell<Option<String>>,
     /// An upload loop is running (one at a time).
     uploading: Cell<bool>,
     /// The chat the files were uploaded to: their message goes there, whatever is on screen by then (an upload
@@ -126,6 +128,7 @@ impl App {
             next_chip: Cell::new(0),
             rules: RefCell::new(None),
             caption: RefCell::new(None),
+            send_id: RefCell::new(None),
             uploading: Cell::new(false),
             uploaded_to: RefCell::new(None),
             held_session: RefCell::new(None),
@@ -232,6 +235,7 @@ impl Inner {
                     None => *waiting = Some(caption),
                 }
                 drop(waiting);
+                self.send_id.borrow_mut().get_or_insert_with(new_client_id);
                 self.typing(false);
                 self.save_held();
                 self.upload();
@@ -587,6 +591,7 @@ impl Inner {
         let held = crate::held::Held {
             session_id,
             caption: self.caption.borrow().clone(),
+            client_id: self.send_id.borrow().clone(),
             files,
         };
         if !self.device.save_held(&held) {
@@ -633,6 +638,7 @@ impl Inner {
         }
         self.render_chips();
         if held.caption.is_some() {
+            *self.send_id.borrow_mut() = held.client_id;
             *self.caption.borrow_mut() = held.caption;
             *self.held_session.borrow_mut() = Some(held.session_id);
             self.upload();
@@ -824,7 +830,12 @@ impl Inner {
                 .set_screen(Screen::Conversation(Some(target)));
         }
         self.held_session.take();
-        self.queue(caption, attachments);
+        let client_id = self
+            .send_id
+            .borrow_mut()
+            .take()
+            .unwrap_or_else(new_client_id);
+        self.queue_as(client_id, caption, attachments);
         // The message is in the outbox with the uploaded files' ids: their bytes leave localStorage.
         self.save_held();
     }
@@ -839,11 +850,21 @@ impl Inner {
     /// A visitor's message goes to the outbox first (so a reload or a dropped connection loses
     /// nothing), then out.
     fn queue(self: &Rc<Self>, content: String, attachments: Vec<protocol::Attachment>) {
+        self.queue_as(new_client_id(), content, attachments);
+    }
+
+    /// [`Self::queue`] with the client id the message was given earlier (files kept for a reload).
+    fn queue_as(
+        self: &Rc<Self>,
+        client_id: String,
+        content: String,
+        attachments: Vec<protocol::Attachment>,
+    ) {
         self.typing(false);
         self.ensure_device();
         self.state
             .borrow_mut()
-            .enqueue(new_client_id(), content, attachments);
+            .enqueue(client_id, content, attachments);
         self.save_outbox();
         self.render();
         sync::flush(self);

@@ -25,14 +25,19 @@ pub struct Held {
     pub session_id: Option<String>,
     /// `Some` once the visitor pressed Send: the files are then uploaded and sent when online.
     pub caption: Option<String>,
+    /// The message's client id, fixed when the visitor pressed Send: two tabs that both restore the record send
+    /// the same message, which the server stores once.
+    pub client_id: Option<String>,
     pub files: Vec<HeldFile>,
 }
 
-// `v1\n{session or -}\t{caption length or -}\n{caption}` then per file
+// `v1\n{session or -}\t{client id or -}\t{caption length or -}\n{caption}` then per file
 // `{name length}\t{type length}\t{base64 length}\n{name}{type}{base64}` (lengths in bytes).
 pub fn encode(held: &Held) -> String {
     let mut out = String::from("v1\n");
     out.push_str(held.session_id.as_deref().unwrap_or("-"));
+    out.push('\t');
+    out.push_str(held.client_id.as_deref().unwrap_or("-"));
     out.push('\t');
     match &held.caption {
         Some(caption) => {
@@ -69,6 +74,7 @@ fn take(text: &str, len: &str) -> Option<(String, usize)> {
 pub fn decode(text: &str) -> Option<Held> {
     let rest = text.strip_prefix("v1\n")?;
     let (session, rest) = split_at(rest, b'\t')?;
+    let (client_id, rest) = split_at(rest, b'\t')?;
     let (caption_len, mut rest) = split_at(rest, b'\n')?;
     let caption = if caption_len == "-" {
         None
@@ -100,6 +106,7 @@ pub fn decode(text: &str) -> Option<Held> {
     Some(Held {
         session_id: (session != "-").then(|| session.to_owned()),
         caption,
+        client_id: (client_id != "-").then(|| client_id.to_owned()),
         files,
     })
 }
@@ -191,6 +198,7 @@ mod tests {
         let held = Held {
             session_id: Some("s_1".into()),
             caption: Some("my bill\n\tv1 ✓".into()),
+            client_id: Some("c_0123456789abcdef".into()),
             files: vec![
                 HeldFile {
                     name: "a b\t.pdf".into(),
@@ -208,6 +216,7 @@ mod tests {
         let chosen = Held {
             session_id: None,
             caption: None,
+            client_id: None,
             ..held
         };
         assert_eq!(decode(&encode(&chosen)), Some(chosen));
@@ -217,8 +226,9 @@ mod tests {
     #[test]
     fn a_damaged_record_restores_nothing() {
         assert_eq!(decode("v2\n-\t-\n"), None);
-        assert_eq!(decode("v1\n-\t9\nhi"), None);
-        assert_eq!(decode("v1\n-\t-\n1\t1\t4\nab!!!!"), None);
+        assert_eq!(decode("v1\n-\t-\t9\nhi"), None);
+        assert_eq!(decode("v1\n-\t-\t-\n1\t1\t4\nab!!!!"), None);
+        assert_eq!(decode("v1\n-\t-\n"), None, "the record of an older build");
     }
 
     #[test]

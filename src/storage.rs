@@ -428,6 +428,7 @@ mod tests {
         let held = Held {
             session_id: None,
             caption: Some("bill".into()),
+            client_id: Some("c_0123456789abcdef".into()),
             files: vec![HeldFile {
                 name: "bill.pdf".into(),
                 media_type: "application/pdf".into(),
