@@ -195,21 +195,8 @@ pub struct Session {
     pub seen_by_agent: Option<i64>,
 }
 
-/// `sessions.status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Open,
-    Resolved,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Resolved => "resolved",
-        }
-    }
-}
+/// `sessions.status`, stored as the wire spells it.
+pub use frontdesk_protocol::wire::Status;
 
 impl Session {
     pub fn verified(&self) -> bool {
@@ -308,11 +295,8 @@ impl From<SessionRow> for Session {
             },
             last_message,
             activity_seq: r.activity_seq,
-            status: if r.status == "resolved" {
-                Status::Resolved
-            } else {
-                Status::Open
-            },
+            // The column's CHECK allows only the statuses the protocol names.
+            status: Status::parse(&r.status).unwrap_or(Status::Open),
             resolved_at: r.resolved_at,
             rating: r.rating_score.map(|score| (score, r.rating_comment)),
             seen_by_visitor: r.seen_by_visitor,

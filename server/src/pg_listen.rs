@@ -39,21 +39,11 @@ pub fn signal_payload(
     let payload = SignalPayload {
         org: session.org_id,
         contact: session.contact.as_ref().map(|c| c.id),
-        device: session.device_hash.as_deref().map(encode_hex),
+        device: session.device_hash.as_deref().map(crate::auth::hex),
         scope: session.external_id.clone(),
         signal: signal.clone(),
     };
     serde_json::to_string(&payload).unwrap_or_default()
-}
-
-fn encode_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut hex = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        hex.push(char::from(DIGITS[usize::from(b >> 4)]));
-        hex.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    hex
 }
 
 /// A notification's payload: the chat's owner and org (`json_build_object` in the trigger).
@@ -193,7 +183,7 @@ mod tests {
             }
         );
         assert_eq!(
-            decode_hex(&encode_hex(&[0, 1, 171, 255])),
+            decode_hex(&crate::auth::hex(&[0, 1, 171, 255])),
             Some(vec![0, 1, 171, 255])
         );
         assert_eq!(decode_hex("0g"), None);

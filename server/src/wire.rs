@@ -4,7 +4,7 @@
 //! **Invariant:** no route serialises a row; every answer body is a type of `frontdesk_protocol::wire` or one
 //! of the views below, which are built from those types.
 
-use frontdesk_protocol::wire::{Attachment, Author, Message, MessageKind, Rating, Session, Status};
+use frontdesk_protocol::wire::{Attachment, Author, Message, MessageKind, Rating, Session};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -65,10 +65,7 @@ fn session(s: &chats::Session) -> Session {
         created_at: time(s.created_at),
         verified: s.verified(),
         last_message: s.last_message.clone().map(message),
-        status: match s.status {
-            chats::Status::Open => Status::Open,
-            chats::Status::Resolved => Status::Resolved,
-        },
+        status: s.status,
         resolved_at: s.resolved_at.map(time),
         rating: s.rating.as_ref().map(|(score, comment)| Rating {
             score: u8::try_from(*score).unwrap_or_default(),
@@ -144,6 +141,7 @@ impl From<chats::Session> for AgentSession {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use frontdesk_protocol::wire::Status;
 
     #[test]
     fn times_are_rfc3339_utc() {

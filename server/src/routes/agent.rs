@@ -7,13 +7,13 @@ use axum::routing::{get, post};
 use axum::Router;
 use frontdesk_protocol::wire::{
     self, MessageEnvelope, MessagePage, SeenBody, SendMessage, SessionEnvelope, SessionPage,
-    SignalKind, TypingBody, Updates,
+    TypingBody, Updates,
 };
 use serde::{Deserialize, Serialize};
 
 use super::{
-    message_fields, published, send_answer, send_signal, session_answer, signal_rate_limit,
-    visible_session, HistoryQuery, NoFields, UpdatesQuery, UPDATES_LIMIT,
+    message_fields, published, send_answer, session_answer, visible_session, HistoryQuery,
+    NoFields, UpdatesQuery, UPDATES_LIMIT,
 };
 use crate::auth::Agent;
 use crate::chats::{self, Author, EventAuthor, NewMessage, Status, Viewer};
@@ -215,21 +215,15 @@ async fn typing(
     Json(body): Json<TypingBody>,
 ) -> Result<StatusCode, ApiError> {
     let session = visible_session(&state, Viewer::Org(agent.org_id), &id).await?;
-    let typing = body
-        .typing
-        .ok_or_else(|| ApiError::InvalidBody("typing: required".into()))?;
-    signal_rate_limit(&state, agent_holder(&agent), &session, SignalKind::Typing)?;
-    send_signal(
+    super::report_typing(
         &state,
+        agent_holder(&agent),
         &session,
-        SignalKind::Typing,
         wire::Author::Agent,
         Some(agent.name),
-        Some(typing),
-        None,
+        body,
     )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
+    .await
 }
 
 async fn seen(

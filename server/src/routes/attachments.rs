@@ -14,7 +14,6 @@ use crate::chats::{self, Author, NewAttachment, Session, Viewer};
 use crate::domain::attachment;
 use crate::error::ApiError;
 use crate::identity::{AgentKey, WidgetVisitor};
-use crate::rate_limit::RateKey;
 use crate::startup::AppState;
 
 /// The upload routes (their body limit is set by `startup::app`).
@@ -140,17 +139,7 @@ async fn visitor_upload(
 ) -> Result<(StatusCode, axum::Json<AttachmentEnvelope>), ApiError> {
     let session = visible_session(&state, Viewer::from(&visitor), &id).await?;
     // An upload counts as a message against the visitor's bucket: it is as much work and more bytes.
-    state
-        .rate_limiter
-        .check(RateKey::from(&visitor))
-        .map_err(|retry_after| {
-            let limit = state.rate_limiter.limit();
-            ApiError::RateLimited {
-                burst: limit.burst,
-                window_secs: limit.window.as_secs(),
-                retry_after_secs: crate::rate_limit::retry_secs(retry_after),
-            }
-        })?;
+    super::visitor_rate_limit(&state, &visitor)?;
     upload(&state, &session, Author::Visitor, form).await
 }
 

@@ -313,14 +313,56 @@ fn signal_rate_limit(
         session_id: session.id.clone(),
         kind: kind.as_str(),
     };
-    state.signal_limiter.check(key).map_err(|retry_after| {
-        let limit = state.signal_limiter.limit();
+    take_token(&state.signal_limiter, key)
+}
+
+/// Takes a token of `limiter` for `key`, or refuses with 429 `rate_limited` naming the bucket's size.
+fn take_token<K: std::hash::Hash + Eq>(
+    limiter: &crate::rate_limit::RateLimiter<K>,
+    key: K,
+) -> Result<(), ApiError> {
+    limiter.check(key).map_err(|retry_after| {
+        let limit = limiter.limit();
         ApiError::RateLimited {
             burst: limit.burst,
             window_secs: limit.window.as_secs(),
             retry_after_secs: crate::rate_limit::retry_secs(retry_after),
         }
     })
+}
+
+/// A visitor's message bucket (messages, chat starts, status changes, ratings, uploads).
+fn visitor_rate_limit(state: &AppState, visitor: &crate::chats::Visitor) -> Result<(), ApiError> {
+    take_token(
+        &state.rate_limiter,
+        crate::rate_limit::RateKey::from(visitor),
+    )
+}
+
+/// `POST …/typing` for either side: tells everyone who sees the chat that `author` started or stopped typing.
+async fn report_typing(
+    state: &AppState,
+    holder: crate::realtime::Holder,
+    session: &Session,
+    author: wire::Author,
+    author_name: Option<String>,
+    body: wire::TypingBody,
+) -> Result<StatusCode, ApiError> {
+    let typing = body
+        .typing
+        .ok_or_else(|| ApiError::InvalidBody("typing: required".into()))?;
+    signal_rate_limit(state, holder, session, SignalKind::Typing)?;
+    send_signal(
+        state,
+        session,
+        SignalKind::Typing,
+        author,
+        author_name,
+        Some(typing),
+        None,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Sends a typing or seen signal to everyone who sees `session`: through the database's notifications on Postgres

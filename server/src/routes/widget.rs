@@ -6,13 +6,13 @@ use axum::routing::{get, post};
 use axum::Router;
 use frontdesk_protocol::wire::{
     self, MessageEnvelope, MessagePage, RateSession, SeenBody, SendMessage, SessionEnvelope,
-    SessionList, SignalKind, StartSession, TypingBody, Updates, VisitorFields,
+    SessionList, StartSession, TypingBody, Updates, VisitorFields,
 };
 use serde_json::Value;
 
 use super::{
-    message_fields, published, send_answer, send_signal, session_answer, signal_rate_limit,
-    visible_session, HistoryQuery, NoFields, UpdatesQuery, UPDATES_LIMIT,
+    message_fields, published, send_answer, session_answer, visible_session, HistoryQuery,
+    NoFields, UpdatesQuery, UPDATES_LIMIT,
 };
 use crate::chats::{
     self, Author, EventAuthor, NewMessage, Status, Stored, Viewer, Visitor, VisitorProfile,
@@ -72,20 +72,6 @@ fn visitor_profile(fields: VisitorFields<Value>) -> Result<VisitorProfile, ApiEr
     })
 }
 
-fn rate_limit(state: &AppState, visitor: &Visitor) -> Result<(), ApiError> {
-    state
-        .rate_limiter
-        .check(RateKey::from(visitor))
-        .map_err(|retry_after| {
-            let limit = state.rate_limiter.limit();
-            ApiError::RateLimited {
-                burst: limit.burst,
-                window_secs: limit.window.as_secs(),
-                retry_after_secs: crate::rate_limit::retry_secs(retry_after),
-            }
-        })
-}
-
 async fn start_session(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -117,7 +103,7 @@ async fn start_session(
         }
     }
     // Sessions count against the same bucket as messages: otherwise one script could create sessions forever.
-    rate_limit(&state, &visitor)?;
+    super::visitor_rate_limit(&state, &visitor)?;
     // A device id is the client's own pick, so the limits that stop a flood are keyed by what it cannot pick.
     let (new_device, unverified_bytes) = match &visitor {
         Visitor::Device {
@@ -197,7 +183,7 @@ async fn send_message(
             ));
         }
     }
-    rate_limit(&state, &visitor)?;
+    super::visitor_rate_limit(&state, &visitor)?;
     let attachment_ids =
         super::attachment_ids(&state, &session, Author::Visitor, body.attachment_ids).await?;
     let message = NewMessage {
@@ -235,7 +221,7 @@ async fn resolve(
 ) -> Result<axum::Json<SessionEnvelope<WidgetSession>>, ApiError> {
     let session = visible_session(&state, Viewer::from(&visitor), &id).await?;
     if session.status == Status::Open {
-        rate_limit(&state, &visitor)?;
+        super::visitor_rate_limit(&state, &visitor)?;
         if chats::set_status(
             &state.db,
             &session,
@@ -288,7 +274,7 @@ async fn rate(
 ) -> Result<(StatusCode, axum::Json<SessionEnvelope<WidgetSession>>), ApiError> {
     let session = visible_session(&state, Viewer::from(&visitor), &id).await?;
     let (score, comment) = rating_fields(body)?;
-    rate_limit(&state, &visitor)?;
+    super::visitor_rate_limit(&state, &visitor)?;
     chats::rate(&state.db, &session, score, comment.as_deref()).await?;
     published(&state, &session);
     let answer = session_answer(&state, Viewer::from(&visitor), &session).await?;
@@ -302,26 +288,15 @@ async fn typing(
     Json(body): Json<TypingBody>,
 ) -> Result<StatusCode, ApiError> {
     let session = visible_session(&state, Viewer::from(&visitor), &id).await?;
-    let typing = body
-        .typing
-        .ok_or_else(|| ApiError::InvalidBody("typing: required".into()))?;
-    signal_rate_limit(
+    super::report_typing(
         &state,
         Holder::Visitor(RateKey::from(&visitor)),
         &session,
-        SignalKind::Typing,
-    )?;
-    send_signal(
-        &state,
-        &session,
-        SignalKind::Typing,
         wire::Author::Visitor,
         None,
-        Some(typing),
-        None,
+        body,
     )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
+    .await
 }
 
 async fn seen(
