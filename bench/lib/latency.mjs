@@ -15,7 +15,7 @@ export async function openConversation(page) {
 }
 
 /** Page clock minus node clock (both epoch ms from timeOrigin + now), from the round trip with the smallest delay. */
-async function clockSkew(page) {
+export async function clockSkew(page) {
   let best = null;
   for (let i = 0; i < 15; i++) {
     const before = now();

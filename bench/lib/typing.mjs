@@ -8,22 +8,10 @@
 // limit (10 per 10 s per sender, chat and kind: docs/api.md "Limits").
 import { agentApi, newVisitor } from "../../testkit/api.mjs";
 import { freshPage, seedDevice } from "./browser.mjs";
-import { openConversation } from "./latency.mjs";
+import { clockSkew, openConversation } from "./latency.mjs";
 import { now, median, quantile, round, log } from "./util.mjs";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Page clock minus node clock, from the round trip with the smallest delay. */
-async function clockSkew(page) {
-  let best = null;
-  for (let i = 0; i < 15; i++) {
-    const before = now();
-    const pageNow = await page.evaluate(() => performance.timeOrigin + performance.now());
-    const after = now();
-    if (!best || after - before < best.rtt) best = { rtt: after - before, skew: pageNow - (before + after) / 2 };
-  }
-  return best.skew;
-}
 
 export async function typingLatency(browser, { url, pagesOrigin, org, rounds = 100, warmup = 5 }) {
   const widgetVisitor = await newVisitor(url, org.widget_token);
@@ -51,7 +39,7 @@ export async function typingLatency(browser, { url, pagesOrigin, org, rounds = 1
       }
     }).observe(root, { childList: true, subtree: true, attributes: true, characterData: true });
   });
-  const skew = await clockSkew(visitorPage.page);
+  const skew = (await clockSkew(visitorPage.page)).skewMs;
 
   // The console, signed in with the agent key, on the same chat.
   const deskPage = await freshPage(browser);
