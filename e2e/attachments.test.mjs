@@ -1,4 +1,4 @@
-// 15. Attachments (issue 16): a screenshot pasted and a PDF picked in the widget → both in the console, the PDF
+// 15. Attachments: a screenshot pasted and a PDF picked in the widget → both in the console, the PDF
 // downloaded byte-identical → the agent attaches an image in the console → it shows in the widget; a second verified
 // device sees the files, another device of a non-verified visitor does not; a file over the org's limit shows the
 // reason; an HTML file (on an org that allows it) is served back as a download in a sandbox, never run. With

@@ -1,4 +1,4 @@
-// 14. The conversation as support teams run it (issue 15): resolve in the console → resolved in the widget and a
+// 14. The conversation as support teams run it: resolve in the console → resolved in the widget and a
 // rating prompt → the rating in the console and GET /api/csat; the visitor ends a chat (confirming); typing both
 // ways; seen only once the visitor opened the conversation; a second tab and a second verified device in step;
 // the new controls by keyboard alone and under axe. With SCREENSHOTS_DIR set (docs/), the two screenshots of

@@ -1,4 +1,4 @@
-//! Files chosen but not uploaded yet, kept on this device so a reload does not forget them (issue 16): the stored
+//! Files chosen but not uploaded yet, kept on this device so a reload does not forget them: the stored
 //! record (base64 bytes, written and read by the widget itself: no JSON parser) and the size rule. Pure; `app`
 //! reads the files' bytes and `storage` keeps the record under the device's namespaced `files` key.
 

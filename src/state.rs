@@ -1213,7 +1213,7 @@ mod tests {
         assert!(matches!(&model.screen, ScreenView::List(rows) if rows.len() == 1));
     }
 
-    // Issue 15: a chat's status, rating, typing and seen state.
+    // A chat's status, rating, typing and seen state.
 
     fn event(id: i64, kind: MessageKind, author: Author) -> Message {
         Message {

@@ -319,7 +319,7 @@ connections (accepted, nothing sent) on another fresh process: what a connection
   if (last) {
     const at = last.longPoll.rssAfterCloseAt;
     const marks = at ? Object.entries(at).map(([sec, rss]) => `${mb(rss)} after ${sec} s (×${last.longPoll.rssAfterCloseRatio?.[sec]} of idle)`).join(", ") : null;
-    out.push(`After the ${num(last.connections)} were closed the server released the sockets within ${ms(last.longPoll.releaseMs)}; its RSS was ${marks ?? mb(last.longPoll.rssAfterClose)}. The allocator is jemalloc without thread caches and with background purging (\`.cargo/config.toml\`, \`server/src/main.rs\`); the issue's limit is ×1.2 of idle a minute later.`);
+    out.push(`After the ${num(last.connections)} were closed the server released the sockets within ${ms(last.longPoll.releaseMs)}; its RSS was ${marks ?? mb(last.longPoll.rssAfterClose)}. The allocator is jemalloc without thread caches and with background purging (\`.cargo/config.toml\`, \`server/src/main.rs\`); the target is ×1.2 of idle a minute later.`);
   }
   if (s.storm) out.push(`Reconnect storm: ${num(s.storm.simultaneous)} simultaneous connection attempts on a fresh server took ${ms(s.storm.allConnectedMs)} to all connect; the listening socket's backlog is **${s.storm.backlog ?? "unknown"}** (\`ss -ltn\` Send-Q). Attempts beyond the backlog are dropped and retried by the client's TCP after 1 s (then 3 s, …).`);
   return out.join("\n\n");

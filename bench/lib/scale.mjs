@@ -106,7 +106,7 @@ async function connectStorm(server, n) {
 }
 
 /**
- * `afterCloseSeconds`: when, after the long-polls are closed, to read the server's RSS again (the issue's target: back
+ * `afterCloseSeconds`: when, after the long-polls are closed, to read the server's RSS again (the target: back
  * within 20 % of the idle RSS a minute after 5,000 end); read for the long-polls only, not the idle TCP baseline.
  */
 export async function heldLongPolls({ freshServer, counts = [1000, 5000], afterCloseSeconds = [1, 10, 60] }) {
@@ -159,7 +159,7 @@ export async function heldLongPolls({ freshServer, counts = [1000, 5000], afterC
           answeredEarly, healthzWhileHeldMs: healthzMs, healthzStatus: health.status, releaseMs,
           rssAfterClose: await settledRss(server.pid) };
         if (marks) {
-          // RSS at each mark after the close, and its ratio to the idle RSS before (the issue's limit: 1.2 at 60 s).
+          // RSS at each mark after the close, and its ratio to the idle RSS before (the target: 1.2 at 60 s).
           const after = await marks;
           row[kind].rssAfterCloseAt = after;
           row[kind].rssAfterCloseRatio = Object.fromEntries(Object.entries(after).map(([s, rss]) => [s, round(rss / before, 2)]));

@@ -1,4 +1,4 @@
-// Typing latency (issue 15): a keystroke in the agent console's reply box → "… is typing…" shown in the visitor's
+// Typing latency: a keystroke in the agent console's reply box → "… is typing…" shown in the visitor's
 // open widget, against a baseline measured in the same run: the same signal without either UI, a node client's
 // `POST /api/sessions/{id}/typing` → a node long-poll of the visitor receiving it.
 //

@@ -1,4 +1,4 @@
-// Upload throughput (issue 16): a 10 MB PDF sent through the widget (chosen in its file input, Send clicked, until
+// Upload throughput: a 10 MB PDF sent through the widget (chosen in its file input, Send clicked, until
 // the message shows the file as stored: the upload, then the message that names it) against a plain `curl -F` upload
 // of the same file to the same route of the same server, in the same run, rounds alternating.
 import { execFile } from "node:child_process";

@@ -14,7 +14,7 @@
 // their slabs, and the log's span store (one slot per request open at the peak: ~1.5 MiB for 5,000). Thread caches
 // are off (`tcache:false` in `.cargo/config.toml`, compiled in: only a `malloc_conf` could set it otherwise) and the
 // log writes a line per request instead of a span (`startup::log_request`): 1.10x idle a minute later, within the
-// issue's 1.2x (BENCHMARKS.md, section 6). Thread caches off cost ~2 KB per held long-poll (14.6 KB) and, with 1,000
+// 1.2x target (BENCHMARKS.md, section 6). Thread caches off cost ~2 KB per held long-poll (14.6 KB) and, with 1,000
 // visitors on the real server, 3,304 against 3,617 messages/s (medians of 3 interleaved runs of `--example load`,
 // the other side with `_RJEM_MALLOC_CONF=tcache:true`): -9 %, inside the run-to-run noise.
 #[global_allocator]

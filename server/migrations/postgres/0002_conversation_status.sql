@@ -1,4 +1,4 @@
--- Issue 15: a chat's status and ratings, typing and seen state, agents' avatars.
+-- A chat's status and ratings, typing and seen state, agents' avatars.
 --
 -- A change of status or a rating is also a message of its own kind (docs/api.md "Status, ratings and the events of
 -- a chat"): it takes the next id, so it reaches every client on the same cursor as text, live and after a

@@ -1,4 +1,4 @@
--- Issue 16: files sent with messages, and each org's rules for them.
+-- Files sent with messages, and each org's rules for them.
 --
 -- Files live in the database (ARCHITECTURE.md says why): every instance serves them, a backup holds them, and a
 -- session's deletion takes them with it (ON DELETE CASCADE), on SQLite and Postgres alike.

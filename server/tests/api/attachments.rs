@@ -1,4 +1,4 @@
-//! Attachments (issue 16, docs/api.md "Attachments"): uploads checked by their content, the org's limits and types,
+//! Attachments (docs/api.md "Attachments"): uploads checked by their content, the org's limits and types,
 //! sending with a message, downloads that a browser never runs, the same access rules as messages, deletion.
 
 use frontdesk_protocol::wire::{AttachmentEnvelope, MessageEnvelope, MessagePage};

@@ -1,4 +1,4 @@
-//! The conversation as support teams run it (issue 15, docs/api.md "Status, ratings and the events of a chat",
+//! The conversation as support teams run it (docs/api.md "Status, ratings and the events of a chat",
 //! "Typing and seen signals"): resolve and reopen, ratings and their summary, typing both ways, seen, and the
 //! same access rules as messages for all of it.
 
