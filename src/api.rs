@@ -108,6 +108,8 @@ pub struct Api {
     pub auth: Auth,
 }
 
+const SETTINGS: &str = "/widget/v1/settings";
+
 enum Method {
     Get,
     Post,
@@ -247,10 +249,10 @@ impl Api {
         }
     }
 
-    /// `GET /widget/v1/settings`: what the org allows to be attached.
-    pub async fn settings(&self) -> Result<protocol::AttachmentRules, ApiError> {
+    /// `GET /widget/v1/settings`: what the org allows to be attached, its greeting, questions and office hours.
+    pub async fn settings(&self) -> Result<protocol::WidgetSettings, ApiError> {
         let body = self
-            .call(Method::Get, "/widget/v1/settings", None, None)
+            .call(Method::Get, SETTINGS, None, None)
             .await?;
         decoded(protocol::decode_settings(&body.json()))
     }
@@ -323,12 +325,14 @@ impl Api {
     ) -> Result<Answer, ApiError> {
         let user_token = self.user_token().await?;
         let device = match &self.auth {
-            Auth::Device(id) => Some(id.borrow().clone().ok_or(ApiError::NoIdentity)?),
+            Auth::Device(id) => id.borrow().clone(),
             Auth::Verified { .. } => None,
         };
         let identity = match (&user_token, &device) {
             (Some(user_token), _) => WireIdentity::Verified { user_token },
             (None, Some(device_id)) => WireIdentity::Device { device_id },
+            // The org's settings need no visitor: a visitor who never wrote has no device id yet.
+            (None, None) if path == SETTINGS => WireIdentity::Org,
             (None, None) => return Err(ApiError::NoIdentity),
         };
         let url = format!("{}{path}", self.base);

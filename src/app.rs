@@ -9,11 +9,11 @@
 
 use crate::api::{Api, ApiError, Auth};
 use crate::config::{Config, Identity, TokenSource, VisitorData};
-use crate::dom::{View, ViewEvent};
+use crate::dom::{Availability, EmailOffer, View, ViewEvent, Welcome};
 use crate::i18n::Strings;
 use crate::js::{self, TokenFunction};
 use crate::protocol;
-use crate::state::{ChatState, Screen};
+use crate::state::{ChatState, Screen, ScreenView, ViewModel};
 use crate::storage::{DeviceState, LocalStore, Pending};
 use crate::sync::{self, Engine, Sent};
 use gloo_events::EventListener;
@@ -45,6 +45,10 @@ struct Inner {
     next_chip: Cell<u32>,
     /// The org's rules, once `GET /widget/v1/settings` answered; the server's defaults until then.
     rules: RefCell<Option<protocol::AttachmentRules>>,
+    /// The rest of that answer: the org's greeting, suggested questions and office hours.
+    settings: RefCell<Option<protocol::WidgetSettings>>,
+    /// Outside office hours, the leave-an-email form: asked until the visitor saved an address.
+    email_offer: RefCell<EmailOffer>,
     /// The visitor pressed Send with files: this caption goes with them once every file is uploaded.
     caption: RefCell<Option<String>>,
     /// The client id of the message the waiting files go with, fixed at Send and kept with them for a reload.
@@ -127,6 +131,8 @@ impl App {
             chips: RefCell::new(Vec::new()),
             next_chip: Cell::new(0),
             rules: RefCell::new(None),
+            settings: RefCell::new(None),
+            email_offer: RefCell::new(EmailOffer::Ask(None)),
             caption: RefCell::new(None),
             send_id: RefCell::new(None),
             uploading: Cell::new(false),
@@ -270,6 +276,7 @@ impl Inner {
             ViewEvent::Rate(score, comment) => {
                 self.change_session("/rating", protocol::rating_body(score, &comment))
             }
+            ViewEvent::LeaveEmail(email) => self.leave_email(email),
             ViewEvent::Retry(client_id) => {
                 self.state.borrow_mut().retry(&client_id);
                 self.save_outbox();
@@ -300,9 +307,91 @@ impl Inner {
 
     fn render(self: &Rc<Self>) {
         if let Some(view) = self.view.borrow().as_ref() {
-            view.render(&self.state.borrow().view_model());
+            let state = self.state.borrow();
+            let model = state.view_model();
+            view.set_welcome(self.welcome(&model));
+            view.render(&model);
         }
         self.report_seen();
+    }
+
+    /// The greeting bubbles a new chat shows: the page's `initialMessages`, else the org's.
+    fn greeting_lines(&self) -> Vec<String> {
+        self.config.ui.initial_messages.clone().unwrap_or_else(|| {
+            self.settings
+                .borrow()
+                .as_ref()
+                .map(|s| s.greeting.clone())
+                .unwrap_or_default()
+        })
+    }
+
+    /// What the conversation shows around its messages. The email form only outside office hours, to a
+    /// visitor who is not verified (a verified one is answered at their account's email), once they wrote in a
+    /// chat that exists.
+    fn welcome(&self, model: &ViewModel) -> Welcome {
+        let settings = self.settings.borrow();
+        let hours = settings.as_ref().and_then(|s| s.office_hours.as_ref());
+        let availability = hours.map(|h| match (h.open, &h.next_open_at) {
+            (true, _) => Availability::In,
+            (false, Some(at)) => Availability::BackAt(at.clone()),
+            (false, None) => Availability::Away,
+        });
+        let wrote = matches!(&model.screen, ScreenView::Conversation(items)
+            if items.iter().any(|item| item.author == protocol::Author::Visitor));
+        let in_a_chat = matches!(self.state.borrow().screen(), Screen::Conversation(Some(_)));
+        let offer = self.email_offer.borrow().clone();
+        let email = match offer {
+            EmailOffer::Ask(_)
+                if availability.as_ref().is_some_and(|a| *a != Availability::In)
+                    && wrote
+                    && in_a_chat
+                    && !matches!(self.config.identity, Identity::Verified(_)) =>
+            {
+                offer
+            }
+            EmailOffer::Saved(_) if wrote => offer,
+            _ => EmailOffer::Hidden,
+        };
+        Welcome {
+            greeting: self.greeting_lines(),
+            questions: self.config.ui.initial_questions.clone().unwrap_or_else(|| {
+                settings
+                    .as_ref()
+                    .map(|s| s.suggested_questions.clone())
+                    .unwrap_or_default()
+            }),
+            availability,
+            email,
+        }
+    }
+
+    /// The visitor left an email for the reply: checked here first (the server checks again), then stored on
+    /// the chat on screen.
+    fn leave_email(self: &Rc<Self>, typed: String) {
+        let Screen::Conversation(Some(id)) = self.state.borrow().screen() else {
+            return;
+        };
+        let Ok(email) = frontdesk_protocol::rules::email(&typed) else {
+            *self.email_offer.borrow_mut() = EmailOffer::Ask(Some(self.strings.email_invalid.into()));
+            self.render();
+            return;
+        };
+        let weak = Rc::downgrade(self);
+        let api = self.api.clone();
+        spawn_local(async move {
+            let path = crate::api::session_path(&id, "/email");
+            let result = api.post(&path, protocol::email_body(&email)).await;
+            let Some(inner) = weak.upgrade() else { return };
+            *inner.email_offer.borrow_mut() = match result {
+                Ok(_) => EmailOffer::Saved(email),
+                Err(error) => {
+                    inner.report(&error);
+                    EmailOffer::Ask(Some(inner.strings.email_invalid.into()))
+                }
+            };
+            inner.render();
+        });
     }
 
     /// Tells the agents what the visitor saw: the newest agent message of the chat on screen, once it is
@@ -390,6 +479,10 @@ impl Inner {
     /// messages a previous page left in the outbox.
     async fn boot(weak: Weak<Inner>) {
         let Some(inner) = weak.upgrade() else { return };
+        // Whether to show the launcher at all depends on the office hours: ask now, not at the first open.
+        if inner.config.ui.hide_outside_office_hours {
+            inner.fetch_rules();
+        }
         if inner.api.has_identity() {
             let api = inner.api.clone();
             drop(inner);
@@ -480,10 +573,11 @@ impl Inner {
         }
     }
 
-    /// `GET /widget/v1/settings`, once, when there is an identity to ask with (else the defaults hold, and the
-    /// server checks again).
+    /// `GET /widget/v1/settings`, once (it needs no identity): the attachment rules (the defaults hold until it
+    /// answers, and the server checks again), the greeting, questions and office hours. With
+    /// `hideOutsideOfficeHours`, the launcher goes while the team is away.
     fn fetch_rules(self: &Rc<Self>) {
-        if self.rules.borrow().is_some() || !self.api.has_identity() {
+        if self.rules.borrow().is_some() {
             return;
         }
         *self.rules.borrow_mut() = Some(crate::attach::default_rules());
@@ -491,8 +585,15 @@ impl Inner {
         let api = self.api.clone();
         spawn_local(async move {
             let result = api.settings().await;
-            if let (Ok(rules), Some(inner)) = (result, weak.upgrade()) {
-                *inner.rules.borrow_mut() = Some(rules);
+            let Some(inner) = weak.upgrade() else { return };
+            if let Ok(settings) = result {
+                let away = settings.office_hours.as_ref().is_some_and(|h| !h.open);
+                *inner.rules.borrow_mut() = Some(settings.attachments.clone());
+                *inner.settings.borrow_mut() = Some(settings);
+                if let Some(view) = inner.view.borrow().as_ref() {
+                    view.set_hidden(inner.config.ui.hide_outside_office_hours && away);
+                }
+                inner.render();
             }
         });
     }
@@ -683,9 +784,14 @@ impl Inner {
                 _ => {
                     let Some(inner) = weak.upgrade() else { return };
                     let visitor = inner.visitor();
+                    let inner_greeting = inner.greeting_lines();
                     drop(inner);
                     let client_id = new_client_id();
-                    let body = protocol::start_session_body(&client_id, visitor.as_ref());
+                    let body = protocol::start_session_body(
+                        &client_id,
+                        visitor.as_ref(),
+                        &inner_greeting,
+                    );
                     let result = api.start_session(body).await;
                     let Some(inner) = weak.upgrade() else { return };
                     match result {
@@ -951,6 +1057,10 @@ impl sync::Host for Inner {
 
     fn api(&self) -> Rc<Api> {
         self.api.clone()
+    }
+
+    fn greeting(&self) -> Vec<String> {
+        self.greeting_lines()
     }
 
     fn next_to_send(&self) -> Option<(Pending, Option<VisitorData>)> {

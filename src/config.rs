@@ -74,6 +74,12 @@ pub struct UiOptions {
     pub language: Option<Language>,
     pub position: Position,
     pub open_on_start: bool,
+    /// Greeting bubbles that replace the org's (`initialMessages`).
+    pub initial_messages: Option<Vec<String>>,
+    /// Suggested first questions that replace the org's (`initialQuestions`).
+    pub initial_questions: Option<Vec<String>>,
+    /// No launcher while the org's office hours are closed.
+    pub hide_outside_office_hours: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -285,6 +291,9 @@ pub fn parse(options: &Value) -> Result<Config, ConfigError> {
                 ))
             }
         },
+        initial_messages: None,
+        initial_questions: None,
+        hide_outside_office_hours: false,
     };
 
     Ok(Config {

@@ -63,6 +63,20 @@ pub struct Strings {
     pub waiting_online: &'static str,
     /// A file chosen offline over what this device keeps for a reload (`held::HELD_MAX_BYTES`).
     pub retry_online: &'static str,
+    /// Inside office hours.
+    pub replies_soon: &'static str,
+    /// Outside office hours: `{time}` is when they open next.
+    pub back_at: &'static str,
+    /// Outside office hours with no opening in sight.
+    pub away: &'static str,
+    pub leave_email_prompt: &'static str,
+    pub your_email: &'static str,
+    pub save_email: &'static str,
+    /// `{email}` is the address left.
+    pub email_saved: &'static str,
+    pub email_invalid: &'static str,
+    /// The group of suggested first questions.
+    pub suggested_questions: &'static str,
 }
 
 impl Strings {
@@ -76,7 +90,7 @@ impl Strings {
     ) -> Option<String> {
         let mut line = String::new();
         match (kind, author) {
-            (MessageKind::Text, _) => return None,
+            (MessageKind::Text | MessageKind::Greeting, _) => return None,
             (MessageKind::Resolved, Author::Agent) => {
                 line.push_str(self.resolved_by);
                 line.push_str(name.unwrap_or(self.support));
@@ -145,6 +159,15 @@ static ENGLISH: Strings = Strings {
     file_empty: "The file is empty",
     waiting_online: "Waiting for a connection",
     retry_online: "Too large to keep offline: retry when online",
+    replies_soon: "Usually replies in a few minutes",
+    back_at: "We're away. Back {time}",
+    away: "We're away right now",
+    leave_email_prompt: "Leave your email and we'll reply there",
+    your_email: "Your email",
+    save_email: "Save",
+    email_saved: "We'll reply to {email}",
+    email_invalid: "Please enter a valid email address",
+    suggested_questions: "Suggested questions",
 };
 
 static FRENCH: Strings = Strings {
@@ -191,6 +214,15 @@ static FRENCH: Strings = Strings {
     file_empty: "Le fichier est vide",
     waiting_online: "En attente de connexion",
     retry_online: "Trop volumineux pour être gardé hors ligne : réessayez une fois en ligne",
+    replies_soon: "Répond généralement en quelques minutes",
+    back_at: "Nous sommes absents. De retour {time}",
+    away: "Nous sommes absents pour le moment",
+    leave_email_prompt: "Laissez votre e-mail et nous vous répondrons",
+    your_email: "Votre e-mail",
+    save_email: "Enregistrer",
+    email_saved: "Nous répondrons à {email}",
+    email_invalid: "Veuillez saisir une adresse e-mail valide",
+    suggested_questions: "Questions suggérées",
 };
 
 static ARABIC: Strings = Strings {
@@ -237,6 +269,15 @@ static ARABIC: Strings = Strings {
     file_empty: "الملف فارغ",
     waiting_online: "في انتظار الاتصال",
     retry_online: "أكبر من أن يُحفظ دون اتصال: أعد المحاولة عند الاتصال",
+    replies_soon: "يرد عادةً خلال بضع دقائق",
+    back_at: "نحن غير متاحين الآن. نعود {time}",
+    away: "نحن غير متاحين الآن",
+    leave_email_prompt: "اترك بريدك الإلكتروني وسنرد عليك هناك",
+    your_email: "بريدك الإلكتروني",
+    save_email: "حفظ",
+    email_saved: "سنرد على {email}",
+    email_invalid: "يرجى إدخال عنوان بريد إلكتروني صالح",
+    suggested_questions: "أسئلة مقترحة",
 };
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ pub use frontdesk_protocol::headers::{
     DEVICE as DEVICE_HEADER, EXTERNAL_ID as EXTERNAL_ID_HEADER, WIDGET_TOKEN as WIDGET_TOKEN_HEADER,
 };
 pub use frontdesk_protocol::wire::{
-    AttachmentRules, MessageKind, Rating, Signal, SignalKind, Status,
+    AttachmentRules, MessageKind, OfficeHoursNow, Rating, Signal, SignalKind, Status, WidgetSettings,
 };
 pub use frontdesk_protocol::{
     limits, Attachment, Author, ErrorBody, ErrorCode, Message, MessagePage, Session, Updates,
@@ -137,25 +137,43 @@ pub fn decode_attachment_envelope(value: &Value) -> Result<Attachment, DecodeErr
     Attachment::decode(field(value, "attachment")?)
 }
 
-/// `GET /widget/v1/settings`: `{ "attachments": { "max_bytes", "max_per_message", "types" } }`.
-pub fn decode_settings(value: &Value) -> Result<AttachmentRules, DecodeError> {
+/// `GET /widget/v1/settings`: `{ "attachments": { "max_bytes", "max_per_message", "types" }, "greeting",
+/// "suggested_questions", "office_hours" }`. The lists and hours are absent from an older server: none.
+pub fn decode_settings(value: &Value) -> Result<WidgetSettings, DecodeError> {
     let rules = field(value, "attachments")?;
-    let mut types = Vec::new();
-    match field(rules, "types")? {
-        Value::Array(items) => {
-            for item in items {
-                if let Value::String(media_type) = item {
-                    types.push(media_type.clone());
-                }
-            }
-        }
-        _ => return Err(wrong("types", "is not a list")),
-    }
-    Ok(AttachmentRules {
-        max_bytes: integer_field(rules, "max_bytes")?,
-        max_per_message: integer_field(rules, "max_per_message")?,
-        types,
+    let hours = match value.get("office_hours") {
+        None | Some(Value::Null) => None,
+        Some(hours) => Some(OfficeHoursNow {
+            open: matches!(field(hours, "open")?, Value::Bool(true)),
+            time_zone: string_field(hours, "time_zone")?,
+            next_open_at: optional_string_field(hours, "next_open_at")?,
+            next_close_at: optional_string_field(hours, "next_close_at")?,
+        }),
+    };
+    Ok(WidgetSettings {
+        attachments: AttachmentRules {
+            max_bytes: integer_field(rules, "max_bytes")?,
+            max_per_message: integer_field(rules, "max_per_message")?,
+            types: strings(rules, "types")?,
+        },
+        greeting: strings(value, "greeting").unwrap_or_default(),
+        suggested_questions: strings(value, "suggested_questions").unwrap_or_default(),
+        office_hours: hours,
     })
+}
+
+/// A list of strings; other items are skipped.
+fn strings(object: &Value, key: &str) -> Result<Vec<String>, DecodeError> {
+    match field(object, key)? {
+        Value::Array(items) => Ok(items
+            .iter()
+            .filter_map(|item| match item {
+                Value::String(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect()),
+        _ => Err(wrong(key, "is not a list")),
+    }
 }
 
 impl Decode for Session {
@@ -251,6 +269,8 @@ pub fn decode_session_list(value: &Value) -> Result<Vec<Session>, DecodeError> {
 pub enum WireIdentity<'a> {
     Verified { user_token: &'a str },
     Device { device_id: &'a str },
+    /// None: only the org's public settings are asked for.
+    Org,
 }
 
 /// The headers of every widget request, in the order they are set.
@@ -267,6 +287,7 @@ pub fn identity_headers(
         WireIdentity::Device { device_id } => {
             headers.push((DEVICE_HEADER, (*device_id).to_owned()))
         }
+        WireIdentity::Org => {}
     }
     if let Some(external_id) = external_id {
         headers.push((EXTERNAL_ID_HEADER, external_id.to_owned()));
@@ -274,12 +295,35 @@ pub fn identity_headers(
     headers
 }
 
+/// Body of `POST /widget/v1/sessions/{id}/email`.
+pub fn email_body(email: &str) -> String {
+    let mut out = String::from("{\"email\":");
+    write_json_string(email, &mut out);
+    out.push('}');
+    out
+}
+
 /// Body of `POST /widget/v1/sessions`. `client_id` is the chat's first message's: a retried start (its
 /// answer lost) gets the session it created instead of a second, empty one. The visitor's claims go only
 /// with a device identity; a verified contact is whatever its token says.
-pub fn start_session_body(client_id: &str, visitor: Option<&crate::config::VisitorData>) -> String {
+pub fn start_session_body(
+    client_id: &str,
+    visitor: Option<&crate::config::VisitorData>,
+    greeting: &[String],
+) -> String {
     let mut out = String::from("{\"client_id\":");
     write_json_string(client_id, &mut out);
+    // The bubbles the visitor saw before writing: stored ahead of the first message.
+    if !greeting.is_empty() {
+        out.push_str(",\"greeting\":[");
+        for (i, line) in greeting.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_json_string(line, &mut out);
+        }
+        out.push(']');
+    }
     let Some(visitor) = visitor else {
         out.push('}');
         return out;
@@ -401,14 +445,18 @@ mod tests {
 
     #[test]
     fn start_session_body_sends_visitor_claims_as_json() {
-        assert_eq!(start_session_body("c_1", None), r#"{"client_id":"c_1"}"#);
+        assert_eq!(start_session_body("c_1", None, &[]), r#"{"client_id":"c_1"}"#);
+        assert_eq!(
+            start_session_body("c_1", None, &["Hi \"you\"".into(), "Ask".into()]),
+            r#"{"client_id":"c_1","greeting":["Hi \"you\"","Ask"]}"#
+        );
         let visitor = VisitorData {
             name: Some("Ann \"A\"".into()),
             email: None,
             avatar_url: Some("https://a.b/c.png".into()),
             custom_data: Some(r#"{"plan":"pro"}"#.into()),
         };
-        let body = start_session_body("c_1", Some(&visitor));
+        let body = start_session_body("c_1", Some(&visitor), &[]);
         assert_eq!(
             body,
             r#"{"client_id":"c_1","visitor":{"name":"Ann \"A\"","avatar_url":"https://a.b/c.png","custom_data":{"plan":"pro"}}}"#
@@ -478,11 +526,26 @@ mod tests {
             max_per_message: 2,
             types: vec!["image/png".into(), "text/plain".into()],
         };
-        let json = serde_json::to_string(&wire::WidgetSettings {
+        let settings = wire::WidgetSettings {
             attachments: rules.clone(),
-        })
+            greeting: vec!["Hi!".into()],
+            suggested_questions: vec!["Where is my order?".into()],
+            office_hours: Some(wire::OfficeHoursNow {
+                open: false,
+                time_zone: "Europe/Paris".into(),
+                next_open_at: Some("2026-12-07T08:00:00Z".into()),
+                next_close_at: None,
+            }),
+        };
+        let json = serde_json::to_string(&settings).unwrap();
+        assert_eq!(decode_settings(&value(&json)).unwrap(), settings);
+        // An older server sends only the rules.
+        let old = decode_settings(&value(
+            r#"{"attachments":{"max_bytes":1024,"max_per_message":2,"types":["image/png","text/plain"]}}"#,
+        ))
         .unwrap();
-        assert_eq!(decode_settings(&value(&json)).unwrap(), rules);
+        assert_eq!(old.attachments, rules);
+        assert!(old.greeting.is_empty() && old.office_hours.is_none());
         let err = decode_settings(&value(r#"{"attachments":{"max_bytes":1}}"#)).unwrap_err();
         assert_eq!(err, DecodeError("`types` is missing".into()));
         // A message without the field (an older server) has none; a wrong one is an error.

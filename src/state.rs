@@ -803,7 +803,7 @@ fn follow(session: &mut Session, message: &Message) {
                 });
             }
         }
-        (MessageKind::Text, Author::Agent) => {}
+        (MessageKind::Text | MessageKind::Greeting, Author::Agent) | (MessageKind::Greeting, _) => {}
     }
     session.last_message = Some(message.clone());
 }

@@ -28,6 +28,8 @@ pub trait Host: 'static {
     fn api(&self) -> Rc<Api>;
     /// The oldest message still to send, and the visitor data that goes with a new conversation.
     fn next_to_send(&self) -> Option<(Pending, Option<VisitorData>)>;
+    /// The greeting bubbles shown before a new conversation's first message: stored ahead of it.
+    fn greeting(&self) -> Vec<String>;
     /// A send ended for good: stored (`Ok`) or refused (`Err`, never a transient one).
     fn sent(self: &Rc<Self>, client_id: &str, result: Result<Sent, ApiError>);
     /// Whether a long-poll may start: an identity, and no set-up error already reported.
@@ -116,8 +118,9 @@ pub fn flush<H: Host>(host: &Rc<H>) {
                 return;
             };
             let api = host.api();
+            let greeting = host.greeting();
             drop(host);
-            let result = send(&api, &pending, visitor.as_ref()).await;
+            let result = send(&api, &pending, visitor.as_ref(), &greeting).await;
             match result {
                 Err(error) if error.is_transient() => {
                     if !backoff.pause(&weak).await {
@@ -140,10 +143,15 @@ async fn send(
     api: &Api,
     pending: &Pending,
     visitor: Option<&VisitorData>,
+    greeting: &[String],
 ) -> Result<Sent, ApiError> {
     match &pending.session_id {
         None => api
-            .start_session(protocol::start_session_body(&pending.client_id, visitor))
+            .start_session(protocol::start_session_body(
+                &pending.client_id,
+                visitor,
+                greeting,
+            ))
             .await
             .map(Sent::Session),
         Some(session_id) => api

@@ -40,3 +40,10 @@ pub const ATTACHMENT_DEFAULT_MAX_BYTES: i64 = 10 * 1024 * 1024;
 pub const ATTACHMENTS_DEFAULT_PER_MESSAGE: i64 = 5;
 /// The largest file any org may allow (the upload route's body limit).
 pub const ATTACHMENT_HARD_MAX_BYTES: i64 = 50 * 1024 * 1024;
+
+/// Greeting bubbles of an org or a page, and the characters of each.
+pub const GREETING_MAX_MESSAGES: usize = 5;
+pub const GREETING_MAX_CHARS: usize = 500;
+/// Suggested first questions of an org or a page, and the characters of each.
+pub const SUGGESTED_QUESTIONS_MAX: usize = 6;
+pub const SUGGESTED_QUESTION_MAX_CHARS: usize = 200;

@@ -177,6 +177,13 @@ pub fn message(raw: &str) -> Result<&str, Invalid> {
     Ok(s)
 }
 
+/// A line of text shown as a bubble or a button (a greeting, a suggested question): [`message`]'s rule with a
+/// smaller `max`.
+pub fn short_text(raw: &str, max: usize) -> Result<&str, Invalid> {
+    let s = bounded(raw, max)?;
+    message(s)
+}
+
 /// An identifier the client chooses: `min..=max` characters of ASCII letters, digits and the bytes of `extra`
 /// (`allowed` says the same in words, for the error). Not trimmed: ids are compared byte for byte, so " ws_1"
 /// must not quietly become "ws_1".

@@ -47,6 +47,10 @@ pub enum MessageKind {
     Reopened,
     /// The visitor rated the chat's current resolution: `score`, and the comment as `content` (maybe empty).
     Rated,
+    /// A greeting bubble the widget showed before the chat's first message (the org's, or the page's
+    /// `initialMessages`), stored when the visitor answered. Authored `agent`, but written by no agent: a claim of the
+    /// page, like non-verified data, so the console labels it.
+    Greeting,
 }
 
 impl MessageKind {
@@ -56,6 +60,7 @@ impl MessageKind {
             MessageKind::Resolved => "resolved",
             MessageKind::Reopened => "reopened",
             MessageKind::Rated => "rated",
+            MessageKind::Greeting => "greeting",
         }
     }
 
@@ -65,6 +70,7 @@ impl MessageKind {
             "resolved" => Some(MessageKind::Resolved),
             "reopened" => Some(MessageKind::Reopened),
             "rated" => Some(MessageKind::Rated),
+            "greeting" => Some(MessageKind::Greeting),
             _ => None,
         }
     }
@@ -151,11 +157,37 @@ pub struct AttachmentEnvelope {
 }
 
 /// `GET /widget/v1/settings`: what the org allows, so the widget can refuse a file before uploading it (the server
-/// checks again).
+/// checks again), and what it shows before a chat's first message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct WidgetSettings {
     pub attachments: AttachmentRules,
+    /// The org's greeting bubbles (empty: none). The page's `initialMessages` option replaces them.
+    pub greeting: Vec<String>,
+    /// Questions offered before the first message; a click sends one as the visitor's first message.
+    pub suggested_questions: Vec<String>,
+    /// Whether the team is in now; `None` when the org has set no office hours (always in).
+    pub office_hours: Option<OfficeHoursNow>,
+}
+
+/// The org's office hours at the moment of the answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct OfficeHoursNow {
+    pub open: bool,
+    /// The IANA time zone the hours are written in (`Europe/Paris`).
+    pub time_zone: String,
+    /// When they next open (RFC 3339, UTC), while closed; `None` while open or when no hours are set at all.
+    pub next_open_at: Option<String>,
+    /// When they next close (RFC 3339, UTC), while open.
+    pub next_close_at: Option<String>,
+}
+
+/// Body of `POST /widget/v1/sessions/{id}/email`: where a visitor who wrote outside office hours wants the reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct LeaveEmail {
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -363,6 +395,9 @@ pub struct StartSession<J> {
     /// The client id of the chat's first message: a retried start gets the session it created.
     pub client_id: Option<String>,
     pub visitor: Option<VisitorFields<J>>,
+    /// The greeting bubbles the widget showed before this first message, stored as `greeting` messages ahead of
+    /// it (at most `limits::GREETING_MAX_MESSAGES`, each at most `limits::GREETING_MAX_CHARS`).
+    pub greeting: Option<Vec<String>>,
 }
 
 /// The page's `user.data`: what a non-verified visitor says about itself (stored, shown as unverified).

@@ -315,7 +315,7 @@ const SESSION_SELECT: &str = "SELECT s.id, s.org_id, s.external_id, s.created_at
         s.visitor_name, s.visitor_email, s.visitor_avatar_url, s.non_verified_custom_data,
         c.email AS contact_email, c.name AS contact_name, c.custom_data AS contact_custom_data,
         m.id AS lm_id, m.client_id AS lm_client_id, m.author AS lm_author, m.author_name AS lm_author_name,
-        m.content AS lm_content, m.created_at AS lm_created_at, m.kind AS lm_kind,
+        m.content AS lm_content, m.created_at AS lm_created_at, CASE WHEN m.greeting = 1 THEN 'greeting' ELSE m.kind END AS lm_kind,
         m.author_avatar_url AS lm_author_avatar_url, m.score AS lm_score, s.activity_seq,
         s.status, s.resolved_at, r.score AS rating_score, r.comment AS rating_comment,
         s.seen_by_visitor, s.seen_by_agent
@@ -324,6 +324,13 @@ const SESSION_SELECT: &str = "SELECT s.id, s.org_id, s.external_id, s.created_at
     LEFT JOIN messages m ON m.id = (SELECT MAX(id) FROM messages WHERE session_id = s.id)
     LEFT JOIN ratings r ON r.session_id = s.id AND r.resolution_id = s.resolution_id
     WHERE ";
+
+/// The greeting bubbles a chat starts with (none by default), checked text. Stored with no author name: no agent
+/// wrote them.
+#[derive(Debug, Clone, Default)]
+pub struct Greeting {
+    pub lines: Vec<String>,
+}
 
 /// Most sessions a list returns (newest first).
 pub const SESSION_LIST_LIMIT: i64 = 200;
@@ -337,6 +344,7 @@ pub async fn create_session(
     visitor: &Visitor,
     profile: VisitorProfile,
     client_id: Option<&ClientId>,
+    greeting: &Greeting,
 ) -> Result<Option<Session>, sqlx::Error> {
     let id = SessionId::generate();
     let (org_id, contact_id, device_hash, scope, profile) = match visitor {
@@ -357,6 +365,8 @@ pub async fn create_session(
             scope,
         } => (*org_id, None, Some(device_hash.clone()), scope, profile),
     };
+    // With its greeting in one transaction: a chat is never seen without the bubbles its visitor answered.
+    let mut tx = db.begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO sessions (id, org_id, external_id, contact_id, device_hash, visitor_name, visitor_email,
                                visitor_avatar_url, non_verified_custom_data, created_at, client_id)
@@ -374,11 +384,27 @@ pub async fn create_session(
     .bind(profile.custom_data)
     .bind(now())
     .bind(client_id.map(ClientId::as_str))
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
     if inserted.rows_affected() == 0 {
+        tx.rollback().await?;
         return Ok(None);
     }
+    if !greeting.lines.is_empty() {
+        take_turn(db, &mut tx, org_id).await?;
+        for line in &greeting.lines {
+            sqlx::query(
+                "INSERT INTO messages (session_id, author, content, created_at, greeting)
+                 VALUES ($1, 'agent', $2, $3, 1)",
+            )
+            .bind(id.as_str())
+            .bind(line)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await?;
     // Read back through the visibility rule, so the creator gets exactly what it will see later.
     find_session(db, visitor.into(), &id)
         .await?
@@ -452,6 +478,20 @@ pub async fn list_sessions_by_activity(
     Ok(sessions)
 }
 
+/// Stores where a non-verified visitor wants the reply, over what its page said (`user.data.email`).
+pub async fn set_visitor_email(
+    db: &AnyPool,
+    session: &Session,
+    email: &crate::domain::Email,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET visitor_email = $2 WHERE id = $1 AND contact_id IS NULL")
+        .bind(&session.id)
+        .bind(email.as_str())
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// Whether the device behind `device_hash` started any chat of `org_id` before (in any scope).
 pub async fn device_is_known(
     db: &AnyPool,
@@ -471,7 +511,7 @@ pub async fn device_is_known(
 
 const MESSAGE_COLUMNS: &str =
     "m.id, m.session_id, m.client_id, m.author, m.author_name, m.content, m.created_at,
-    m.kind, m.author_avatar_url, m.score";
+    CASE WHEN m.greeting = 1 THEN 'greeting' ELSE m.kind END AS kind, m.author_avatar_url, m.score";
 /// The same columns as `RETURNING` gives them (no table alias).
 const RETURNED_COLUMNS: &str =
     "id, session_id, client_id, author, author_name, content, created_at, kind, author_avatar_url, score";

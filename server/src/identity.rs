@@ -33,12 +33,12 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
 }
 
-/// The visitor behind a widget request. Checks, in order: the widget token, the Origin rule, the scope, then
-/// exactly one of a user token (verified) or a device id (non-verified).
+/// The org of a widget request that needs no visitor (its public settings): the widget token and the Origin rule,
+/// the first two checks of [`WidgetVisitor`]. What it answers is in the site's pages anyway.
 #[derive(Debug)]
-pub struct WidgetVisitor(pub Visitor);
+pub struct WidgetOrg(pub orgs::Org);
 
-impl FromRequestParts<AppState> for WidgetVisitor {
+impl FromRequestParts<AppState> for WidgetOrg {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
@@ -53,6 +53,21 @@ impl FromRequestParts<AppState> for WidgetVisitor {
                 origin.unwrap_or_default().to_owned(),
             ));
         }
+        Ok(Self(org))
+    }
+}
+
+/// The visitor behind a widget request. Checks, in order: the widget token, the Origin rule, the scope, then
+/// exactly one of a user token (verified) or a device id (non-verified).
+#[derive(Debug)]
+pub struct WidgetVisitor(pub Visitor);
+
+impl FromRequestParts<AppState> for WidgetVisitor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let WidgetOrg(org) = WidgetOrg::from_request_parts(parts, state).await?;
+        let headers = &parts.headers;
         let scope = header_text(headers, EXTERNAL_ID)
             .map(|raw| {
                 ExternalId::parse(&raw).map_err(|e| {

@@ -27,6 +27,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use frontdesk_server::client_ip::TrustedProxy;
+use frontdesk_server::domain::office_hours::OfficeHoursSpec;
 use frontdesk_server::domain::{AllowedOrigin, AvatarUrl, Label};
 use frontdesk_server::rate_limit::{AbuseLimitsConfig, RateLimit};
 use frontdesk_server::realtime::PollCaps;
@@ -194,7 +195,7 @@ enum OrgCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Change an org's attachment rules; prints them as they are after.
+    /// Change an org's attachment rules, greeting, suggested questions or office hours; prints them as they are after.
     Update {
         /// The org's widget token (wt_…).
         #[arg(long = "org")]
@@ -208,7 +209,31 @@ enum OrgCommand {
         /// The file types allowed, comma-separated MIME types (image/svg+xml and text/html only when named).
         #[arg(long = "attachment-types", value_delimiter = ',', value_parser = parse_attachment_type)]
         attachment_types: Option<Vec<String>>,
-        /// Print {"attachments": {...}} as JSON.
+        /// A greeting bubble the widget shows before a chat's first message (repeatable, in order; at most 5 of
+        /// at most 500 characters). Replaces the org's greeting.
+        #[arg(long = "greeting", conflicts_with = "no_greeting")]
+        greeting: Vec<String>,
+        /// Show no greeting.
+        #[arg(long)]
+        no_greeting: bool,
+        /// A question offered before a chat's first message; a click sends it (repeatable; at most 6 of at most
+        /// 200 characters). Replaces the org's questions.
+        #[arg(long = "suggested-question", conflicts_with = "no_suggested_questions")]
+        suggested_questions: Vec<String>,
+        /// Offer no questions.
+        #[arg(long)]
+        no_suggested_questions: bool,
+        /// Opening hours, `mon-fri 09:00-17:00` (repeatable; days mon…sun, a range of days or one day; 24:00 is
+        /// midnight at the end of the day). Needs --time-zone. Replaces the org's hours.
+        #[arg(long = "office-hours", requires = "time_zone", conflicts_with = "no_office_hours")]
+        office_hours: Vec<String>,
+        /// The IANA time zone the office hours are in (Europe/Paris).
+        #[arg(long, requires = "office_hours")]
+        time_zone: Option<String>,
+        /// Remove the office hours: the team counts as always in.
+        #[arg(long)]
+        no_office_hours: bool,
+        /// Print {"attachments": {...}, "greeting", "suggested_questions", "office_hours"} as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -339,24 +364,52 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             max_attachment_mib,
             max_attachments_per_message,
             attachment_types,
+            greeting,
+            no_greeting,
+            suggested_questions,
+            no_suggested_questions,
+            office_hours,
+            time_zone,
+            no_office_hours,
             json,
         }) => {
+            // A list flag given replaces the list; its --no- twin empties it; neither keeps it.
+            let list = |given: Vec<String>, none: bool| (none || !given.is_empty()).then_some(given);
             let update = orgs::OrgUpdate {
                 max_attachment_bytes: max_attachment_mib.map(|mib| mib * 1024 * 1024),
                 max_attachments_per_message,
                 attachment_types,
+                greeting: list(greeting, no_greeting),
+                suggested_questions: list(suggested_questions, no_suggested_questions),
+                office_hours: match (time_zone, no_office_hours) {
+                    (Some(time_zone), _) => Some(Some(OfficeHoursSpec {
+                        time_zone,
+                        weekly: office_hours,
+                    })),
+                    (None, true) => Some(None),
+                    (None, false) => None,
+                },
             };
-            let rules = orgs::update_org(&db, &widget_token, &update).await?;
+            let (rules, texts) = orgs::update_org(&db, &widget_token, &update).await?;
+            let hours = texts.office_hours.as_ref();
             if json {
                 println!(
                     "{}",
                     serde_json::json!({ "attachments": { "max_bytes": rules.max_bytes,
-                        "max_per_message": rules.max_per_message, "types": rules.types } })
+                        "max_per_message": rules.max_per_message, "types": rules.types },
+                        "greeting": texts.greeting, "suggested_questions": texts.suggested_questions,
+                        "office_hours": hours.map(|h| h.spec()) })
                 );
             } else {
                 println!("largest file: {} bytes", rules.max_bytes);
                 println!("files per message: {}", rules.max_per_message);
                 println!("types: {}", rules.types.join(", "));
+                println!("greeting: {:?}", texts.greeting);
+                println!("suggested questions: {:?}", texts.suggested_questions);
+                match hours.map(|h| h.spec()) {
+                    Some(spec) => println!("office hours: {} ({})", spec.weekly.join(", "), spec.time_zone),
+                    None => println!("office hours: none (always in)"),
+                }
             }
         }
         Command::Agent(AgentCommand::Create {

@@ -4,7 +4,9 @@ use sqlx::AnyPool;
 
 use crate::auth;
 use crate::domain::attachment::AttachmentRules;
+use crate::domain::office_hours::{InvalidOfficeHours, OfficeHours, OfficeHoursSpec};
 use crate::domain::{AllowedOrigin, Label};
+use frontdesk_protocol::limits;
 
 /// What `org create` hands to the site owner. The secret key is not stored (only its hash), so this is the only
 /// time it can be shown.
@@ -20,6 +22,8 @@ pub struct NewOrg {
 pub enum AdminError {
     #[error("no org has the widget token {0:?}; use the `widget token` printed by `frontdesk-server org create`")]
     UnknownWidgetToken(String),
+    #[error("{0}")]
+    InvalidWidgetText(#[from] InvalidWidgetText),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -222,17 +226,166 @@ pub struct OrgUpdate {
     pub max_attachment_bytes: Option<i64>,
     pub max_attachments_per_message: Option<i64>,
     pub attachment_types: Option<Vec<String>>,
+    /// The greeting bubbles (checked by [`WidgetTexts::parse_lines`]); an empty list removes them.
+    pub greeting: Option<Vec<String>>,
+    /// The suggested first questions; an empty list removes them.
+    pub suggested_questions: Option<Vec<String>>,
+    /// `Some(None)` removes the office hours (always in).
+    pub office_hours: Option<Option<OfficeHoursSpec>>,
 }
 
-/// Applies `update` to the org of `widget_token`; returns its rules after.
+/// What the widget shows before a chat's first message, and the org's office hours.
+#[derive(Debug, Clone, Default)]
+pub struct WidgetTexts {
+    pub greeting: Vec<String>,
+    pub suggested_questions: Vec<String>,
+    pub office_hours: Option<OfficeHours>,
+}
+
+/// Why `org update` refused a greeting, a question or office hours.
+#[derive(Debug, thiserror::Error)]
+pub enum InvalidWidgetText {
+    #[error("{what}: at most {max}")]
+    TooMany { what: &'static str, max: usize },
+    #[error("{what} {index}: {problem}")]
+    Line {
+        what: &'static str,
+        index: usize,
+        problem: frontdesk_protocol::Invalid,
+    },
+    #[error("office hours: {0}")]
+    OfficeHours(#[from] InvalidOfficeHours),
+}
+
+impl WidgetTexts {
+    /// Greeting bubbles: at most `limits::GREETING_MAX_MESSAGES` of at most `limits::GREETING_MAX_CHARS`.
+    pub fn parse_greeting(lines: &[String]) -> Result<Vec<String>, InvalidWidgetText> {
+        parse_lines(
+            "greeting",
+            lines,
+            limits::GREETING_MAX_MESSAGES,
+            limits::GREETING_MAX_CHARS,
+        )
+    }
+
+    pub fn parse_questions(lines: &[String]) -> Result<Vec<String>, InvalidWidgetText> {
+        parse_lines(
+            "suggested question",
+            lines,
+            limits::SUGGESTED_QUESTIONS_MAX,
+            limits::SUGGESTED_QUESTION_MAX_CHARS,
+        )
+    }
+}
+
+fn parse_lines(
+    what: &'static str,
+    lines: &[String],
+    max: usize,
+    max_chars: usize,
+) -> Result<Vec<String>, InvalidWidgetText> {
+    if lines.len() > max {
+        return Err(InvalidWidgetText::TooMany { what, max });
+    }
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            frontdesk_protocol::rules::short_text(line, max_chars)
+                .map(str::to_owned)
+                .map_err(|problem| InvalidWidgetText::Line {
+                    what,
+                    index: i + 1,
+                    problem,
+                })
+        })
+        .collect()
+}
+
+/// Reads a JSON list column; a value this server did not write reads as none.
+fn json_lines(column: Option<String>) -> Vec<String> {
+    column
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// The org's greeting, suggested questions and office hours (`GET /widget/v1/settings`).
+pub async fn widget_texts(db: &AnyPool, org_id: i64) -> Result<WidgetTexts, sqlx::Error> {
+    let (greeting, questions, hours): (Option<String>, Option<String>, Option<String>) =
+        sqlx::query_as(
+            "SELECT greeting, suggested_questions, office_hours FROM orgs WHERE id = $1",
+        )
+        .bind(org_id)
+        .fetch_one(db)
+        .await?;
+    Ok(WidgetTexts {
+        greeting: json_lines(greeting),
+        suggested_questions: json_lines(questions),
+        office_hours: hours
+            .and_then(|text| serde_json::from_str::<OfficeHoursSpec>(&text).ok())
+            .and_then(|spec| OfficeHours::parse(&spec).ok()),
+    })
+}
+
+/// Stores what `update` says of the greeting, questions and office hours, all checked before any is written.
+async fn update_widget_texts(
+    db: &AnyPool,
+    org_id: i64,
+    update: &OrgUpdate,
+) -> Result<(), AdminError> {
+    let column = |lines: Vec<String>| {
+        (!lines.is_empty()).then(|| serde_json::to_string(&lines).unwrap_or_default())
+    };
+    let greeting = update
+        .greeting
+        .as_deref()
+        .map(WidgetTexts::parse_greeting)
+        .transpose()?
+        .map(column);
+    let questions = update
+        .suggested_questions
+        .as_deref()
+        .map(WidgetTexts::parse_questions)
+        .transpose()?
+        .map(column);
+    if let Some(Some(spec)) = &update.office_hours {
+        OfficeHours::parse(spec).map_err(InvalidWidgetText::from)?;
+    }
+    let hours = update.office_hours.as_ref().map(|hours| {
+        hours
+            .as_ref()
+            .map(|spec| serde_json::to_string(spec).unwrap_or_default())
+    });
+    // One statement: a CASE keeps each column whose flag was not given.
+    sqlx::query(
+        "UPDATE orgs SET
+             greeting = CASE WHEN $2 = 1 THEN $3 ELSE greeting END,
+             suggested_questions = CASE WHEN $4 = 1 THEN $5 ELSE suggested_questions END,
+             office_hours = CASE WHEN $6 = 1 THEN $7 ELSE office_hours END
+         WHERE id = $1",
+    )
+    .bind(org_id)
+    .bind(i64::from(greeting.is_some()))
+    .bind(greeting.flatten())
+    .bind(i64::from(questions.is_some()))
+    .bind(questions.flatten())
+    .bind(i64::from(hours.is_some()))
+    .bind(hours.flatten())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Applies `update` to the org of `widget_token`; returns its rules and texts after.
 pub async fn update_org(
     db: &AnyPool,
     widget_token: &str,
     update: &OrgUpdate,
-) -> Result<AttachmentRules, AdminError> {
+) -> Result<(AttachmentRules, WidgetTexts), AdminError> {
     let org = org_for_widget_token(db, widget_token)
         .await?
         .ok_or_else(|| AdminError::UnknownWidgetToken(widget_token.to_owned()))?;
+    update_widget_texts(db, org.id, update).await?;
     let rules = org.attachments;
     let max_bytes = update.max_attachment_bytes.unwrap_or(rules.max_bytes);
     let per_message = update
@@ -252,9 +405,8 @@ pub async fn update_org(
     .bind(&types)
     .execute(db)
     .await?;
-    Ok(AttachmentRules::from_columns(
-        max_bytes,
-        per_message,
-        &types,
+    Ok((
+        AttachmentRules::from_columns(max_bytes, per_message, &types),
+        widget_texts(db, org.id).await?,
     ))
 }

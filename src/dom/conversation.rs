@@ -1,4 +1,5 @@
-//! The conversation screen: the greeting, the messages (a chat's events as divider lines) drawn from
+//! The conversation screen: whether the team is in, the greeting (the org's bubbles and suggested questions, or a
+//! line of the widget's own), the messages (a chat's events as divider lines) drawn from
 //! `ItemView`s, and under them the rating prompt of a resolved chat.
 
 use super::csat::Csat;
@@ -12,7 +13,7 @@ use crate::text::{self, Run};
 use gloo_events::EventListener;
 use std::cell::RefCell;
 use std::rc::Rc;
-use wasm_bindgen::UnwrapThrowExt;
+use wasm_bindgen::{JsCast, UnwrapThrowExt};
 use web_sys::HtmlElement;
 
 pub struct Conversation {
@@ -20,7 +21,14 @@ pub struct Conversation {
     strings: &'static Strings,
     clock: Rc<Clock>,
     screen: HtmlElement,
+    /// "Usually replies in a few minutes" / "We're away. Back …"; hidden when the org set no office hours.
+    availability: HtmlElement,
+    /// The widget's own greeting line, shown when the org and the page give none.
     greeting: HtmlElement,
+    /// The org's (or the page's) greeting bubbles and suggested questions, before the first message.
+    welcome: HtmlElement,
+    /// Outside office hours: where the visitor may leave an email for the reply.
+    email: HtmlElement,
     list: HtmlElement,
     /// What each element of the message list was drawn from (its key and status), so a render finds
     /// what changed without keeping a copy of the conversation.
@@ -32,6 +40,48 @@ pub struct Conversation {
     blobs: RefCell<Vec<(String, String)>>,
     _retry: EventListener,
     _download: EventListener,
+    _question: EventListener,
+    _email: EventListener,
+}
+
+/// What the conversation shows around its messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Welcome {
+    pub greeting: Vec<String>,
+    pub questions: Vec<String>,
+    /// `None` when the org set no office hours.
+    pub availability: Option<Availability>,
+    pub email: EmailOffer,
+}
+
+/// Whether the team is in: drawn in the visitor's language and time zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Availability {
+    In,
+    /// Away until this instant (RFC 3339).
+    BackAt(String),
+    /// Away, with no opening in the coming fortnight.
+    Away,
+}
+
+impl Default for Welcome {
+    fn default() -> Self {
+        Welcome {
+            greeting: Vec::new(),
+            questions: Vec::new(),
+            availability: None,
+            email: EmailOffer::Hidden,
+        }
+    }
+}
+
+/// The leave-an-email form's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmailOffer {
+    Hidden,
+    /// Asked, with the reason the last try was refused.
+    Ask(Option<String>),
+    Saved(String),
 }
 
 impl Conversation {
@@ -42,11 +92,42 @@ impl Conversation {
         dispatch: &Dispatch,
     ) -> Conversation {
         let screen = doc.element("div", "screen");
+        let availability = doc.element("p", "notice availability");
+        availability.set_hidden(true);
         let greeting = doc.text("p", "notice", strings.greeting);
+        let welcome = doc.element("div", "welcome");
+        welcome.set_hidden(true);
         let list = doc.element("ul", "messages");
         set_attributes(&list, &[("aria-label", strings.title)]);
         let csat = Csat::new(doc, strings, dispatch);
-        append(&screen, &[&greeting, &list, csat.element()]);
+        let email = doc.element("form", "leave-email");
+        email.set_hidden(true);
+        append(
+            &screen,
+            &[&availability, &greeting, &welcome, &list, &email, csat.element()],
+        );
+        let _question = on(&welcome, "click", dispatch, |e| {
+            closest_data(e, "data-question", "[data-question]").map(ViewEvent::Send)
+        });
+        let _email = {
+            let dispatch = dispatch.clone();
+            EventListener::new_with_options(
+                &email,
+                "submit",
+                gloo_events::EventListenerOptions::enable_prevent_default(),
+                move |e| {
+                    e.prevent_default();
+                    let input = e
+                        .target()
+                        .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+                        .and_then(|form| form.query_selector("input").ok().flatten())
+                        .and_then(|i| i.dyn_into::<web_sys::HtmlInputElement>().ok());
+                    if let Some(input) = input {
+                        dispatch(ViewEvent::LeaveEmail(input.value()));
+                    }
+                },
+            )
+        };
         let _retry = on(&list, "click", dispatch, |e| {
             closest_data(e, "data-retry", "[data-retry]").map(ViewEvent::Retry)
         });
@@ -60,7 +141,10 @@ impl Conversation {
             strings,
             clock,
             screen,
+            availability,
             greeting,
+            welcome,
+            email,
             list,
             rendered: RefCell::new(Vec::new()),
             csat,
@@ -68,6 +152,103 @@ impl Conversation {
             blobs: RefCell::new(Vec::new()),
             _retry,
             _download,
+            _question,
+            _email,
+        }
+    }
+
+    /// The greeting bubbles and the questions (each a button that sends it), drawn again only when they change;
+    /// none of either shows the widget's own line instead.
+    pub fn set_welcome(&self, greeting: &[String], questions: &[String]) {
+        let key = [greeting.join("\n"), questions.join("\n")].join("\n\n");
+        if self.welcome.dataset().get("key").as_deref() == Some(key.as_str()) {
+            return;
+        }
+        // Unreachable failure: a dataset takes any string.
+        self.welcome.dataset().set("key", &key).unwrap_throw();
+        self.welcome.set_text_content(None);
+        if !greeting.is_empty() {
+            let bubbles = self.doc.element("ul", "messages");
+            for line in greeting {
+                let li = self.doc.element("li", "msg agent");
+                let mut label = String::from(self.strings.support);
+                label.push_str(": ");
+                append(&li, &[&self.doc.text("span", "sr-only", &label)]);
+                self.append_content(&li, line);
+                append(&bubbles, &[&li]);
+            }
+            append(&self.welcome, &[&bubbles]);
+        }
+        if !questions.is_empty() {
+            let group = self.doc.element("div", "questions");
+            set_attributes(
+                &group,
+                &[("role", "group"), ("aria-label", self.strings.suggested_questions)],
+            );
+            for question in questions {
+                let button = self.doc.button("question", question);
+                set_attributes(&button, &[("data-question", question)]);
+                append(&group, &[&button]);
+            }
+            append(&self.welcome, &[&group]);
+        }
+        self.welcome.set_attribute("data-empty", if greeting.is_empty() && questions.is_empty() { "1" } else { "" }).unwrap_throw();
+    }
+
+    /// Whether the team is in, as a line at the top; `None` hides it.
+    pub fn set_availability(&self, availability: Option<&Availability>) {
+        self.availability.set_hidden(availability.is_none());
+        let text = match availability {
+            None => return,
+            Some(Availability::In) => self.strings.replies_soon.to_owned(),
+            Some(Availability::BackAt(at)) => {
+                self.strings.back_at.replace("{time}", &self.clock.format(at, true))
+            }
+            Some(Availability::Away) => self.strings.away.to_owned(),
+        };
+        if self.availability.text_content().as_deref() != Some(text.as_str()) {
+            self.availability.set_text_content(Some(&text));
+        }
+    }
+
+    /// The leave-an-email form: asked (with the last refusal's reason), thanked for, or not shown.
+    pub fn set_email_offer(&self, offer: &EmailOffer) {
+        self.email.set_hidden(*offer == EmailOffer::Hidden);
+        match offer {
+            EmailOffer::Hidden => {}
+            EmailOffer::Ask(problem) => {
+                if self.email.query_selector("input").ok().flatten().is_none() {
+                    self.email.set_text_content(None);
+                    let label = self.doc.element("label", "");
+                    let input = self.doc.element("input", "");
+                    set_attributes(
+                        &input,
+                        &[
+                            ("type", "email"),
+                            ("autocomplete", "email"),
+                            ("required", ""),
+                            ("aria-label", self.strings.your_email),
+                            ("placeholder", self.strings.your_email),
+                        ],
+                    );
+                    append(&label, &[&self.doc.text("span", "", self.strings.leave_email_prompt), &input]);
+                    let save = self.doc.button("primary", self.strings.save_email);
+                    set_attributes(&save, &[("type", "submit")]);
+                    let error = self.doc.element("p", "notice error");
+                    set_attributes(&error, &[("role", "alert")]);
+                    append(&self.email, &[&label, &save, &error]);
+                }
+                if let Some(error) = self.email.query_selector(".error").ok().flatten() {
+                    error.set_text_content(problem.as_deref());
+                }
+            }
+            EmailOffer::Saved(email) => {
+                let line = self.strings.email_saved.replace("{email}", email);
+                self.email.set_text_content(None);
+                let p = self.doc.text("p", "notice", &line);
+                set_attributes(&p, &[("role", "status")]);
+                append(&self.email, &[&p]);
+            }
         }
     }
 
@@ -181,7 +362,10 @@ impl Conversation {
             return false;
         };
         self.screen.set_hidden(false);
-        self.greeting.set_hidden(!items.is_empty());
+        // Before the first message: the org's greeting and questions, else the widget's own line.
+        let welcome = self.welcome.get_attribute("data-empty").as_deref() == Some("");
+        self.greeting.set_hidden(!items.is_empty() || welcome);
+        self.welcome.set_hidden(!items.is_empty() || !welcome);
         self.csat.render(model.chat.rating);
         let mut rendered = self.rendered.borrow_mut();
         let same = |shown: &Shown, item: &ItemView| {

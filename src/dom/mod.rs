@@ -37,6 +37,7 @@ use crate::i18n::Strings;
 use crate::state::{ScreenKind, ViewModel};
 use composer::Composer;
 use conversation::Conversation;
+pub use conversation::{Availability, EmailOffer, Welcome};
 use gloo_events::{EventListener, EventListenerOptions};
 use header::Header;
 use launcher::Launcher;
@@ -81,6 +82,8 @@ pub enum ViewEvent {
     Fetch(String),
     /// The visitor clicked a file's row: its id and name ([`View::save`]).
     Download(String, String),
+    /// Outside office hours, the visitor left this email for the reply (as typed).
+    LeaveEmail(String),
 }
 
 /// Where the components send [`ViewEvent`]s.
@@ -134,6 +137,7 @@ pub struct View {
     dispatch: Dispatch,
     launcher: Launcher,
     live: HtmlElement,
+    welcome: std::cell::RefCell<Welcome>,
     /// Escape closes the panel from anywhere inside it.
     _escape: EventListener,
     /// What the visitor saw is reported only while the page is visible: its return is worth a look.
@@ -267,6 +271,7 @@ impl View {
             dispatch,
             launcher,
             live,
+            welcome: Default::default(),
             _escape,
             _visibility,
         }
@@ -384,13 +389,29 @@ impl View {
         };
         contents.header.render(model);
         contents.sessions.render(model);
-        let grew = contents.conversation.render(model);
+        let welcome = self.welcome.borrow();
+        let conversation = &contents.conversation;
+        conversation.set_welcome(&welcome.greeting, &welcome.questions);
+        conversation.set_availability(welcome.availability.as_ref());
+        conversation.set_email_offer(&welcome.email);
+        let grew = conversation.render(model);
         // Reading scrollHeight forces a layout of the whole list: only when there is something new to
         // show, and only when it is on screen (`open` scrolls when the panel appears).
         if grew && self.is_open() {
             contents.conversation.scroll_to_end();
         }
         contents.composer.render(model);
+    }
+
+    /// What the conversation shows around its messages (the greeting and questions before the first message,
+    /// whether the team is in, the leave-an-email form): drawn by the next [`View::render`].
+    pub fn set_welcome(&self, welcome: Welcome) {
+        *self.welcome.borrow_mut() = welcome;
+    }
+
+    /// The launcher (and the panel with it) out of sight, or back: `hideOutsideOfficeHours`.
+    pub fn set_hidden(&self, hidden: bool) {
+        self.host.set_hidden(hidden);
     }
 
     /// Puts focus where the visitor will act next: the composer in a conversation, else the

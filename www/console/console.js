@@ -42,7 +42,8 @@
   const json = (v) => v == null || (typeof v === 'object' && !Array.isArray(v) && !Object.keys(v).length)
     ? 'none' : JSON.stringify(v, null, 2);
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-  const isEvent = (m) => m.kind != null && m.kind !== 'text';
+  // A greeting is text the widget showed before the visitor's first message: a bubble, labelled, not an event.
+  const isEvent = (m) => m.kind != null && m.kind !== 'text' && m.kind !== 'greeting';
   // What a resolved/reopened/rated event says (its divider line and its list preview).
   const eventText = (m) => {
     const agent = m.author === 'agent', who = m.author_name || 'Agent';
@@ -292,11 +293,13 @@
       p.append(el('span', 'event-text', eventText(m)), ' · ', time);
       li.append(p);
     } else {
-      li = el('li', 'msg ' + (m.author === 'agent' ? 'agent' : 'visitor'));
+      const greeting = m.kind === 'greeting';
+      li = el('li', 'msg ' + (greeting ? 'greeting' : m.author === 'agent' ? 'agent' : 'visitor'));
       const head = el('p', 'msg-head');
       const time = el('time', null, fmtTime(m.created_at));
       time.dateTime = m.created_at || '';
-      head.append(el('span', 'who', m.author === 'agent' ? m.author_name || 'Agent' : 'Visitor'), ' · ', time);
+      const who = greeting ? 'Greeting (shown by the widget)' : m.author === 'agent' ? m.author_name || 'Agent' : 'Visitor';
+      head.append(el('span', 'who', who), ' · ', time);
       li.append(head);
       if (m.content || !atts(m).length) li.append(el('p', 'body', m.content));
       if (atts(m).length) li.append(attachmentList(atts(m)));

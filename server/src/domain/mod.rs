@@ -6,6 +6,7 @@
 //! (`email: not an email address`); the caller, which knows the field, adds the name.
 
 pub mod attachment;
+pub mod office_hours;
 mod client_id;
 mod device_id;
 mod email;

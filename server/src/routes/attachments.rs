@@ -6,14 +6,14 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use frontdesk_protocol::wire::{AttachmentEnvelope, AttachmentRules, WidgetSettings};
+use frontdesk_protocol::wire::{AttachmentEnvelope, AttachmentRules, OfficeHoursNow, WidgetSettings};
 
 use super::visible_session;
 use crate::auth::Agent;
 use crate::chats::{self, Author, NewAttachment, Session, Viewer};
 use crate::domain::attachment;
 use crate::error::ApiError;
-use crate::identity::{AgentKey, WidgetVisitor};
+use crate::identity::{AgentKey, WidgetOrg, WidgetVisitor};
 use crate::startup::AppState;
 
 /// The upload routes (their body limit is set by `startup::app`).
@@ -23,7 +23,7 @@ pub fn upload_router() -> Router<AppState> {
         .route("/api/sessions/{id}/attachments", post(agent_upload))
 }
 
-/// Downloads and the widget's settings.
+/// Downloads and the widget's settings (attachment rules, greeting, suggested questions, office hours).
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/widget/v1/attachments/{id}", get(visitor_download))
@@ -233,16 +233,30 @@ async fn agent_download(
     download(&state, Viewer::Org(agent.org_id), &id).await
 }
 
+/// Needs no visitor: a visitor who has never written (no device id yet) sees the greeting too.
 async fn settings(
     State(state): State<AppState>,
-    WidgetVisitor(visitor): WidgetVisitor,
+    WidgetOrg(org): WidgetOrg,
 ) -> Result<axum::Json<WidgetSettings>, ApiError> {
-    let rules = crate::orgs::attachment_rules(&state.db, visitor.org_id()).await?;
+    let rules = org.attachments;
+    let texts = crate::orgs::widget_texts(&state.db, org.id).await?;
+    let rfc3339 = |t: jiff::Timestamp| t.to_string();
     Ok(axum::Json(WidgetSettings {
         attachments: AttachmentRules {
             max_bytes: rules.max_bytes,
             max_per_message: rules.max_per_message,
             types: rules.types,
         },
+        greeting: texts.greeting,
+        suggested_questions: texts.suggested_questions,
+        office_hours: texts.office_hours.map(|hours| {
+            let now = hours.at(jiff::Timestamp::now());
+            OfficeHoursNow {
+                open: now.open,
+                time_zone: hours.time_zone().to_owned(),
+                next_open_at: now.next_open_at.map(rfc3339),
+                next_close_at: now.next_close_at.map(rfc3339),
+            }
+        }),
     }))
 }

@@ -6,7 +6,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use frontdesk_protocol::wire::{
     self, MessageEnvelope, MessagePage, RateSession, SeenBody, SendMessage, SessionEnvelope,
-    SessionList, StartSession, TypingBody, Updates, VisitorFields,
+    SessionList, LeaveEmail, StartSession, TypingBody, Updates, VisitorFields,
 };
 use serde_json::Value;
 
@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/widget/v1/sessions/{id}/rating", post(rate))
         .route("/widget/v1/sessions/{id}/typing", post(typing))
         .route("/widget/v1/sessions/{id}/seen", post(seen))
+        .route("/widget/v1/sessions/{id}/email", post(leave_email))
         .route("/widget/v1/updates", get(updates))
 }
 
@@ -89,6 +90,10 @@ async fn start_session(
         .as_deref()
         .map(|id| ClientId::parse(id).map_err(|e| ApiError::field("client_id", e)))
         .transpose()?;
+    let greeting = chats::Greeting {
+        lines: crate::orgs::WidgetTexts::parse_greeting(&body.greeting.unwrap_or_default())
+            .map_err(|e| ApiError::InvalidBody(e.to_string()))?,
+    };
     let started = |session: chats::Session| {
         axum::Json(SessionEnvelope {
             session: WidgetSession::from(session),
@@ -119,8 +124,13 @@ async fn start_session(
     state
         .abuse
         .check_new_session(ip, visitor.org_id(), new_device, unverified_bytes)?;
-    match chats::create_session(&state.db, &visitor, profile, client_id.as_ref()).await? {
-        Some(session) => Ok((StatusCode::CREATED, started(session))),
+    match chats::create_session(&state.db, &visitor, profile, client_id.as_ref(), &greeting).await? {
+        Some(session) => {
+            if !greeting.lines.is_empty() {
+                super::published(&state, &session);
+            }
+            Ok((StatusCode::CREATED, started(session)))
+        }
         None => {
             // Taken between our look-up and the insert by this visitor's own concurrent retry (then it is theirs
             // to see), or used by this same visitor in another scope. Client ids are unique per owner, so another
@@ -235,6 +245,29 @@ async fn resolve(
         }
     }
     session_answer(&state, Viewer::from(&visitor), &session).await
+}
+
+/// Where a non-verified visitor wants the reply (offered outside office hours): stored as the chat's unverified
+/// email, which agents see as the contact's. A verified visitor's email is their account's, so theirs is refused.
+async fn leave_email(
+    State(state): State<AppState>,
+    WidgetVisitor(visitor): WidgetVisitor,
+    Path(id): Path<String>,
+    Json(body): Json<LeaveEmail>,
+) -> Result<StatusCode, ApiError> {
+    let email = body
+        .email
+        .ok_or_else(|| ApiError::InvalidBody("email: required".into()))?;
+    let email = Email::parse(&email).map_err(|e| ApiError::field("email", e))?;
+    let session = visible_session(&state, Viewer::from(&visitor), &id).await?;
+    if session.verified() {
+        return Err(ApiError::InvalidBody(
+            "email: a verified visitor is answered at their account's email; nothing to leave".into(),
+        ));
+    }
+    super::visitor_rate_limit(&state, &visitor)?;
+    chats::set_visitor_email(&state.db, &session, &email).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `score` 1–5 and an optional comment, checked.

@@ -7,6 +7,7 @@ mod attachments;
 mod authenticate;
 mod cli;
 mod conversation;
+mod greeting;
 mod hardening;
 mod helpers;
 mod history;
