@@ -20,6 +20,24 @@ pub const MAX_USER_TOKEN_CHARS: usize = 4096;
 /// page's data about a visitor fits in far less.
 pub const MAX_CUSTOM_DATA_BYTES: usize = frontdesk_protocol::limits::CUSTOM_DATA_MAX_BYTES / 2;
 
+/// Greeting bubbles (`initialMessages`): a few short lines, not a page of text.
+pub const MAX_INITIAL_MESSAGES: usize = 5;
+pub const MAX_INITIAL_MESSAGE_CHARS: usize = 500;
+/// Suggested first questions (`initialQuestions`): each becomes the visitor's first message when clicked.
+pub const MAX_INITIAL_QUESTIONS: usize = 5;
+pub const MAX_INITIAL_QUESTION_CHARS: usize = 200;
+/// One overridden word (`translationOverrides`, `textContent`): the longest of the widget's own words
+/// ("Chat is unavailable right now…") is under 100 characters.
+pub const MAX_WORD_CHARS: usize = 300;
+/// Overridden words over all languages: every word of a dozen languages fits.
+pub const MAX_WORD_OVERRIDES: usize = 1000;
+/// `openAfterNSeconds`: an hour; a page open longer than that has no use for an automatic opening.
+pub const MAX_OPEN_AFTER_SECONDS: u32 = 3600;
+/// `offset.bottom` / `offset.side`, in CSS pixels: beyond this the launcher leaves a phone's screen.
+pub const MAX_OFFSET_PX: u32 = 400;
+/// `zIndex`: CSS's largest (a 32-bit signed integer).
+pub const MAX_Z_INDEX: u32 = i32::MAX as u32;
+
 const TOP_LEVEL_KEYS: &[&str] = &[
     "token",
     "apiUrl",
@@ -28,6 +46,21 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "language",
     "position",
     "openOnStart",
+    "colorScheme",
+    "sound",
+    "hideOutsideOfficeHours",
+    "initialMessages",
+    "initialQuestions",
+    "translationOverrides",
+    "bot",
+    "humanAgent",
+    "openAfterNSeconds",
+    "zIndex",
+    "offset",
+    // OpenCX's names, mapped to ours (`opencx`).
+    "theme",
+    "isOpen",
+    "textContent",
 ];
 const USER_KEYS: &[&str] = &["data", "token", "externalId"];
 const USER_DATA_KEYS: &[&str] = &["name", "email", "avatarUrl", "customData"];
@@ -35,6 +68,9 @@ const USER_DATA_KEYS: &[&str] = &["name", "email", "avatarUrl", "customData"];
 /// Options after parsing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
+    /// OpenCX options that were accepted but have no effect here, by path (`options.cssOverrides`): the
+    /// boundary names them all in one `console.warn` (`unhonoured_warning`).
+    pub unhonoured: Vec<String>,
     /// The org's public widget token (`wt_…`).
     pub widget_token: String,
     /// Server base URL without a trailing slash; `None` = the boundary's default (the script's origin).
@@ -73,13 +109,87 @@ pub struct UiOptions {
     /// `None`: follow the browser's language when we have it, else English.
     pub language: Option<Language>,
     pub position: Position,
+    /// `openOnStart`, or OpenCX's `isOpen`.
     pub open_on_start: bool,
-    /// Greeting bubbles that replace the org's (`initialMessages`).
-    pub initial_messages: Option<Vec<String>>,
-    /// Suggested first questions that replace the org's (`initialQuestions`).
-    pub initial_questions: Option<Vec<String>>,
-    /// No launcher while the org's office hours are closed.
+    pub color_scheme: ColorScheme,
+    /// A short tone on a new reply (`sound`); off by default.
+    pub sound: bool,
+    /// `hideOutsideOfficeHours`: no launcher while the org's office hours say the team is away.
     pub hide_outside_office_hours: bool,
+    /// Greeting bubbles shown before the first message (`initialMessages`); `None`: the org's own.
+    pub initial_messages: Option<Vec<String>>,
+    /// Suggested first questions (`initialQuestions`); `None`: the org's own.
+    pub initial_questions: Option<Vec<String>>,
+    /// Words replaced by the page (`translationOverrides`, `textContent`), in the order given; read them
+    /// through [`UiOptions::words_for`].
+    pub translation_overrides: Vec<WordOverride>,
+    /// OpenCX's `bot`: the name and avatar the greeting bubbles are shown from.
+    pub bot: AgentDisplay,
+    /// OpenCX's `humanAgent`: shown for every agent's replies in place of the agent's own name and avatar.
+    pub human_agent: AgentDisplay,
+    /// `openAfterNSeconds`: opens the panel once, this long after start.
+    pub open_after_seconds: Option<u32>,
+    /// The widget's host element's `z-index` (`zIndex`, or OpenCX's `theme.widgetTrigger.zIndex` /
+    /// `theme.widgetContentContainer.zIndex`: the host holds both, so the larger one).
+    pub z_index: Option<u32>,
+    /// The launcher's distance from the bottom edge, in px (`offset.bottom`, OpenCX's
+    /// `theme.widgetTrigger.offset.bottom`).
+    pub offset_bottom: Option<u32>,
+    /// The launcher's distance from its side edge, in px (`offset.side`, OpenCX's
+    /// `theme.widgetTrigger.offset.right` / `.left`, which also pick the side).
+    pub offset_side: Option<u32>,
+}
+
+impl UiOptions {
+    /// The overridden words that apply to the language `code` (`"fr"`), as `(word key, text)`, in the
+    /// order to apply them: a later one replaces an earlier one of the same key, so the language's own
+    /// come first and those for every language (`textContent`) last.
+    pub fn words_for<'a>(&'a self, code: &'a str) -> impl Iterator<Item = (&'static str, &'a str)> {
+        let for_language = self.translation_overrides.iter().filter(move |o| {
+            o.language
+                .as_deref()
+                .is_some_and(|tag| primary_subtag(tag).eq_ignore_ascii_case(primary_subtag(code)))
+        });
+        let for_all = self
+            .translation_overrides
+            .iter()
+            .filter(|o| o.language.is_none());
+        for_language
+            .chain(for_all)
+            .map(|o| (o.key, o.text.as_str()))
+    }
+}
+
+fn primary_subtag(tag: &str) -> &str {
+    tag.split(['-', '_']).next().unwrap_or("")
+}
+
+/// One word of the widget replaced by the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WordOverride {
+    /// The language tag it was given under (`translationOverrides.fr`), lowercase; `None`: every language
+    /// (`textContent`).
+    pub language: Option<String>,
+    /// Frontdesk's word key: a field of `i18n::Strings` (`WORD_KEYS`).
+    pub key: &'static str,
+    pub text: String,
+}
+
+/// A name and avatar shown instead of the server's (`bot`, `humanAgent`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgentDisplay {
+    pub name: Option<String>,
+    /// http(s) only.
+    pub avatar_url: Option<String>,
+}
+
+/// `colorScheme`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorScheme {
+    Light,
+    Dark,
+    /// Follows the visitor's `prefers-color-scheme`, also when it changes.
+    Auto,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,6 +271,20 @@ pub enum Problem {
     NotColor,
     UnknownLanguage,
     NotPosition,
+    NotColorScheme,
+    /// Our option and its OpenCX name both given (`color` and `theme.primaryColor`).
+    BothNames {
+        other: &'static str,
+    },
+    TooMany {
+        max: usize,
+    },
+    NotWholeNumber {
+        max: u32,
+    },
+    UnknownWord {
+        suggestion: Option<&'static str>,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -204,6 +328,26 @@ impl fmt::Display for Problem {
                 write_list(f, Language::ALL.iter().map(|(code, _)| *code))
             }
             Problem::NotPosition => f.write_str("expected \"right\" or \"left\""),
+            Problem::NotColorScheme => f.write_str("expected \"light\", \"dark\" or \"auto\""),
+            Problem::BothNames { other } => write!(
+                f,
+                "given together with `{other}`, which means the same: keep one of them"
+            ),
+            Problem::TooMany { max } => {
+                write!(f, "too many items (at most {})", crate::text::decimal(*max as i64))
+            }
+            Problem::NotWholeNumber { max } => write!(
+                f,
+                "expected a whole number from 0 to {}",
+                crate::text::decimal(i64::from(*max))
+            ),
+            Problem::UnknownWord { suggestion } => {
+                f.write_str("unknown word")?;
+                if let Some(s) = suggestion {
+                    write!(f, " (did you mean `{s}`?)")?;
+                }
+                f.write_str("; the words are the keys of the README's \"Words\" list")
+            }
         }
     }
 }
@@ -244,7 +388,14 @@ fn error(path: &str, problem: Problem) -> ConfigError {
 /// Parses the value passed to `init`.
 pub fn parse(options: &Value) -> Result<Config, ConfigError> {
     let entries = object(options, "options")?;
-    check_keys(entries, "options", TOP_LEVEL_KEYS)?;
+    let mut unhonoured = Vec::new();
+    check_keys_with(
+        entries,
+        "options",
+        TOP_LEVEL_KEYS,
+        opencx::UNHONOURED,
+        &mut unhonoured,
+    )?;
 
     let widget_token = widget_token(options.get("token"))?;
     let api_url = options
@@ -258,10 +409,33 @@ pub fn parse(options: &Value) -> Result<Config, ConfigError> {
         Some(user) => parse_user(user)?,
     };
 
+    let theme = match options.get("theme") {
+        None => opencx::Theme::default(),
+        Some(theme) => opencx::theme(theme, &mut unhonoured)?,
+    };
+    let offset = options.get("offset").map(offset).transpose()?;
+    let mut translation_overrides = match options.get("translationOverrides") {
+        None => Vec::new(),
+        Some(v) => translation_overrides(v, &mut unhonoured)?,
+    };
+    if let Some(v) = options.get("textContent") {
+        opencx::text_content(v, &mut translation_overrides, &mut unhonoured)?;
+    }
+    if translation_overrides.len() > MAX_WORD_OVERRIDES {
+        return Err(error(
+            "options.translationOverrides",
+            Problem::TooMany {
+                max: MAX_WORD_OVERRIDES,
+            },
+        ));
+    }
+
     let ui = UiOptions {
-        color: match options.get("color") {
-            None => DEFAULT_COLOR.to_owned(),
-            Some(v) => color(v, "options.color")?,
+        color: match (options.get("color"), theme.primary_color) {
+            (Some(_), Some(_)) => return Err(both_names("options.color", "theme.primaryColor")),
+            (Some(v), None) => color(v, "options.color")?,
+            (None, Some(primary)) => primary,
+            (None, None) => DEFAULT_COLOR.to_owned(),
         },
         language: options
             .get("language")
@@ -270,39 +444,363 @@ pub fn parse(options: &Value) -> Result<Config, ConfigError> {
                 Language::from_tag(tag).ok_or(error("options.language", Problem::UnknownLanguage))
             })
             .transpose()?,
+        // `position` wins over the side OpenCX's `theme.widgetTrigger.offset.left` implies.
         position: match options.get("position") {
-            None => Position::Right,
+            None => theme.side.unwrap_or(Position::Right),
             Some(v) => match string(v, "options.position", 16)? {
                 "right" => Position::Right,
                 "left" => Position::Left,
                 _ => return Err(error("options.position", Problem::NotPosition)),
             },
         },
-        open_on_start: match options.get("openOnStart") {
-            None => false,
-            Some(Value::Bool(b)) => *b,
-            Some(other) => {
-                return Err(error(
-                    "options.openOnStart",
-                    Problem::WrongType {
-                        expected: "a boolean",
-                        found: other.kind(),
-                    },
-                ))
-            }
+        open_on_start: match (options.get("openOnStart"), options.get("isOpen")) {
+            (Some(_), Some(_)) => return Err(both_names("options.openOnStart", "isOpen")),
+            (Some(v), None) => boolean(v, "options.openOnStart")?,
+            (None, Some(v)) => boolean(v, "options.isOpen")?,
+            (None, None) => false,
         },
-        initial_messages: None,
-        initial_questions: None,
-        hide_outside_office_hours: false,
+        color_scheme: match options.get("colorScheme") {
+            None => ColorScheme::Light,
+            Some(v) => match string(v, "options.colorScheme", 16)? {
+                "light" => ColorScheme::Light,
+                "dark" => ColorScheme::Dark,
+                "auto" => ColorScheme::Auto,
+                _ => return Err(error("options.colorScheme", Problem::NotColorScheme)),
+            },
+        },
+        sound: optional_boolean(options.get("sound"), "options.sound")?,
+        hide_outside_office_hours: optional_boolean(
+            options.get("hideOutsideOfficeHours"),
+            "options.hideOutsideOfficeHours",
+        )?,
+        initial_messages: options
+            .get("initialMessages")
+            .map(|v| {
+                texts(
+                    v,
+                    "options.initialMessages",
+                    MAX_INITIAL_MESSAGES,
+                    MAX_INITIAL_MESSAGE_CHARS,
+                )
+            })
+            .transpose()?,
+        initial_questions: options
+            .get("initialQuestions")
+            .map(|v| {
+                texts(
+                    v,
+                    "options.initialQuestions",
+                    MAX_INITIAL_QUESTIONS,
+                    MAX_INITIAL_QUESTION_CHARS,
+                )
+            })
+            .transpose()?,
+        translation_overrides,
+        bot: options
+            .get("bot")
+            .map(|v| agent_display(v, "options.bot", &mut unhonoured))
+            .transpose()?
+            .unwrap_or_default(),
+        human_agent: options
+            .get("humanAgent")
+            .map(|v| agent_display(v, "options.humanAgent", &mut unhonoured))
+            .transpose()?
+            .unwrap_or_default(),
+        open_after_seconds: options
+            .get("openAfterNSeconds")
+            .map(|v| whole_number(v, "options.openAfterNSeconds", MAX_OPEN_AFTER_SECONDS))
+            .transpose()?,
+        z_index: match (options.get("zIndex"), theme.z_index) {
+            (Some(_), Some(_)) => {
+                return Err(both_names("options.zIndex", "theme.widgetTrigger.zIndex"))
+            }
+            (Some(v), None) => Some(whole_number(v, "options.zIndex", MAX_Z_INDEX)?),
+            (None, from_theme) => from_theme,
+        },
+        offset_bottom: None,
+        offset_side: None,
+    };
+    let (offset_bottom, offset_side) = match (offset, theme.offset) {
+        (Some(_), Some(_)) => {
+            return Err(both_names("options.offset", "theme.widgetTrigger.offset"))
+        }
+        (Some(ours), None) => ours,
+        (None, Some(theirs)) => theirs,
+        (None, None) => (None, None),
     };
 
     Ok(Config {
+        unhonoured,
         widget_token,
         api_url,
         identity,
         external_id,
-        ui,
+        ui: UiOptions {
+            offset_bottom,
+            offset_side,
+            ..ui
+        },
     })
+}
+
+impl Config {
+    /// The one console warning for the OpenCX options that have no effect here; `None` when there are none.
+    pub fn unhonoured_warning(&self) -> Option<String> {
+        if self.unhonoured.is_empty() {
+            return None;
+        }
+        let mut warning = String::from(
+            "Frontdesk: these OpenCX options have no equivalent in Frontdesk and are ignored: ",
+        );
+        for (index, path) in self.unhonoured.iter().enumerate() {
+            if index > 0 {
+                warning.push_str(", ");
+            }
+            warning.push_str(path);
+        }
+        Some(warning)
+    }
+}
+
+fn both_names(path: &str, other: &'static str) -> ConfigError {
+    error(path, Problem::BothNames { other })
+}
+
+/// `offset: { bottom, side }`, in px.
+fn offset(value: &Value) -> Result<(Option<u32>, Option<u32>), ConfigError> {
+    let entries = object(value, "options.offset")?;
+    check_keys(entries, "options.offset", &["bottom", "side"])?;
+    let px = |key: &str, path: &str| {
+        value
+            .get(key)
+            .map(|v| whole_number(v, path, MAX_OFFSET_PX))
+            .transpose()
+    };
+    Ok((
+        px("bottom", "options.offset.bottom")?,
+        px("side", "options.offset.side")?,
+    ))
+}
+
+/// `translationOverrides: { [language tag]: { [word]: text } }`, OpenCX's shape; a word is Frontdesk's
+/// key or one of OpenCX's (`opencx::WORDS`).
+fn translation_overrides(
+    value: &Value,
+    unhonoured: &mut Vec<String>,
+) -> Result<Vec<WordOverride>, ConfigError> {
+    let mut overrides = Vec::new();
+    for (tag, words) in object(value, "options.translationOverrides")? {
+        let path = format!("options.translationOverrides.{tag}");
+        let well_formed = !tag.is_empty()
+            && tag.len() <= 35
+            && tag
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !well_formed {
+            return Err(ConfigError {
+                path,
+                problem: Problem::BadCharacters {
+                    allowed: "a language tag such as \"fr\" or \"pt-BR\"",
+                },
+            });
+        }
+        if matches!(words, Value::Null) {
+            continue;
+        }
+        for (word, text) in object(words, &path)? {
+            let word_path = format!("{path}.{word}");
+            if matches!(text, Value::Null) {
+                continue;
+            }
+            let key = match word_key(word) {
+                Ok(key) => key,
+                Err(opencx::Word::Unhonoured) => {
+                    unhonoured.push(word_path);
+                    continue;
+                }
+                Err(opencx::Word::Unknown) => {
+                    return Err(ConfigError {
+                        path: word_path,
+                        problem: Problem::UnknownWord {
+                            suggestion: closest(word, WORD_KEYS),
+                        },
+                    })
+                }
+            };
+            overrides.push(WordOverride {
+                language: Some(tag.to_ascii_lowercase()),
+                key,
+                text: word_text(text, &word_path)?,
+            });
+        }
+    }
+    Ok(overrides)
+}
+
+/// Frontdesk's key for a word named by either its Frontdesk key or its OpenCX key.
+fn word_key(word: &str) -> Result<&'static str, opencx::Word> {
+    if let Some(key) = WORD_KEYS.iter().find(|k| **k == word) {
+        return Ok(key);
+    }
+    match opencx::WORDS.iter().find(|(theirs, _)| *theirs == word) {
+        Some((_, Some(ours))) => Ok(ours),
+        Some((_, None)) => Err(opencx::Word::Unhonoured),
+        None => Err(opencx::Word::Unknown),
+    }
+}
+
+/// One overridden word: text on one line, no invisible characters that could disguise it.
+fn word_text(value: &Value, path: &str) -> Result<String, ConfigError> {
+    let text = string(value, path, MAX_WORD_CHARS)?;
+    rules::label(text, MAX_WORD_CHARS)
+        .map(str::to_owned)
+        .map_err(|e| error(path, problem(e)))
+}
+
+/// The keys of the widget's words (the fields of `i18n::Strings`, which are also the keys of the language
+/// files): what `translationOverrides` may replace.
+pub const WORD_KEYS: &[&str] = &[
+    "open_chat",
+    "close_chat",
+    "title",
+    "greeting",
+    "message",
+    "send",
+    "new_conversation",
+    "earlier_conversations",
+    "back",
+    "no_conversations",
+    "you",
+    "support",
+    "pending",
+    "failed_retry",
+    "unavailable",
+    "new_reply",
+    "unread",
+    "too_long",
+    "resolved",
+    "resolved_by",
+    "you_ended",
+    "reopened",
+    "you_rated",
+    "of_five",
+    "is_typing",
+    "seen",
+    "end_chat",
+    "end_confirm",
+    "end",
+    "cancel",
+    "rate_question",
+    "comment",
+    "send_rating",
+    "thanks",
+    "attach",
+    "remove",
+    "uploading",
+    "file_too_large",
+    "file_type_refused",
+    "too_many_files",
+    "file_empty",
+    "waiting_online",
+    "retry_online",
+];
+
+/// A list of short texts (`initialMessages`, `initialQuestions`): at most `max_items`, each 1–`max_chars`
+/// characters, not blank.
+fn texts(
+    value: &Value,
+    path: &str,
+    max_items: usize,
+    max_chars: usize,
+) -> Result<Vec<String>, ConfigError> {
+    let Value::Array(items) = value else {
+        return Err(error(
+            path,
+            Problem::WrongType {
+                expected: "an array of strings",
+                found: value.kind(),
+            },
+        ));
+    };
+    if items.len() > max_items {
+        return Err(error(path, Problem::TooMany { max: max_items }));
+    }
+    let mut texts = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        let item_path = format!("{path}[{index}]");
+        let text = string(item, &item_path, max_chars)?;
+        let text = rules::message(text).map_err(|e| error(&item_path, problem(e)))?;
+        texts.push(text.to_owned());
+    }
+    Ok(texts)
+}
+
+/// `bot` / `humanAgent`: `{ name, avatarUrl }` (and OpenCX's deprecated `avatar` for `avatarUrl`).
+fn agent_display(
+    value: &Value,
+    path: &str,
+    unhonoured: &mut Vec<String>,
+) -> Result<AgentDisplay, ConfigError> {
+    let entries = object(value, path)?;
+    check_keys_with(
+        entries,
+        path,
+        &["name", "avatarUrl", "avatar"],
+        opencx::AGENT_UNHONOURED,
+        unhonoured,
+    )?;
+    let name = value
+        .get("name")
+        .map(|v| {
+            let name_path = format!("{path}.name");
+            let name = string(v, &name_path, MAX_NAME_CHARS)?;
+            rules::name(name)
+                .map(str::to_owned)
+                .map_err(|e| error(&name_path, problem(e)))
+        })
+        .transpose()?;
+    let avatar_url = match (value.get("avatarUrl"), value.get("avatar")) {
+        (Some(_), Some(_)) => return Err(both_names(&format!("{path}.avatarUrl"), "avatar")),
+        (Some(v), None) => Some(http_url(v, &format!("{path}.avatarUrl"))?),
+        (None, Some(v)) => Some(http_url(v, &format!("{path}.avatar"))?),
+        (None, None) => None,
+    };
+    Ok(AgentDisplay { name, avatar_url })
+}
+
+fn boolean(value: &Value, path: &str) -> Result<bool, ConfigError> {
+    match value {
+        Value::Bool(b) => Ok(*b),
+        other => Err(error(
+            path,
+            Problem::WrongType {
+                expected: "a boolean",
+                found: other.kind(),
+            },
+        )),
+    }
+}
+
+fn optional_boolean(value: Option<&Value>, path: &str) -> Result<bool, ConfigError> {
+    value.map_or(Ok(false), |v| boolean(v, path))
+}
+
+/// A whole number from 0 to `max`, read from its JavaScript text (no float parsing in the wasm).
+fn whole_number(value: &Value, path: &str, max: u32) -> Result<u32, ConfigError> {
+    match value {
+        Value::Number(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n <= max)
+            .ok_or(error(path, Problem::NotWholeNumber { max })),
+        other => Err(error(
+            path,
+            Problem::WrongType {
+                expected: "a number",
+                found: other.kind(),
+            },
+        )),
+    }
 }
 
 fn parse_user(user: &Value) -> Result<(Identity, Option<String>), ConfigError> {
@@ -419,16 +917,37 @@ fn check_keys(
     path: &str,
     known: &'static [&'static str],
 ) -> Result<(), ConfigError> {
-    match entries.iter().find(|(k, _)| !known.contains(&k.as_str())) {
-        None => Ok(()),
-        Some((key, _)) => Err(ConfigError {
+    check_keys_with(entries, path, known, &[], &mut Vec::new())
+}
+
+/// Refuses a key neither `known` nor `unhonoured` (OpenCX's options that have no effect here), naming its
+/// path; records the unhonoured ones given (not null) in `found`.
+fn check_keys_with(
+    entries: &[(String, Value)],
+    path: &str,
+    known: &'static [&'static str],
+    unhonoured: &'static [&'static str],
+    found: &mut Vec<String>,
+) -> Result<(), ConfigError> {
+    for (key, value) in entries {
+        if known.contains(&key.as_str()) {
+            continue;
+        }
+        if unhonoured.contains(&key.as_str()) {
+            if !matches!(value, Value::Null) {
+                found.push(format!("{path}.{key}"));
+            }
+            continue;
+        }
+        return Err(ConfigError {
             path: format!("{path}.{key}"),
             problem: Problem::UnknownKey {
-                suggestion: closest(key, known),
+                suggestion: closest(key, known).or_else(|| closest(key, unhonoured)),
                 known,
             },
-        }),
+        });
     }
+    Ok(())
 }
 
 /// The known key a typo most likely meant: one edit away, or the same ignoring case.
@@ -543,5 +1062,6 @@ fn color(value: &Value, path: &str) -> Result<String, ConfigError> {
     }
 }
 
+mod opencx;
 #[cfg(test)]
 mod tests;

@@ -138,6 +138,7 @@ fn start(
     drawn: Option<dom::Drawn>,
 ) -> Result<FrontdeskHandle, JsValue> {
     let config = config::parse(&js::to_value(&options)).map_err(|e| js::error(&e.to_string()))?;
+    let unhonoured = config.unhonoured_warning();
     if RUNNING.get() {
         return Err(js::error(
             "Frontdesk is already running on this page: call destroy() on the handle of the first init() before calling init() again",
@@ -182,6 +183,9 @@ fn start(
         drawn,
     )
     .map_err(|e| js::error(&e))?;
+    if let Some(warning) = unhonoured {
+        web_sys::console::warn_1(&warning.into());
+    }
     RUNNING.set(true);
     Ok(FrontdeskHandle {
         app: RefCell::new(Some(app)),

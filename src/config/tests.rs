@@ -353,3 +353,399 @@ fn invisible_and_non_ascii_characters_are_named() {
         "options.user.externalId: contains U+015B (ś), which is not ASCII; may only contain letters, digits and _ . : @ -"
     );
 }
+
+#[test]
+fn new_options_default_to_off_and_absent() {
+    let ui = parse(&value(json!({ "token": TOKEN }))).unwrap().ui;
+    assert_eq!(ui.color_scheme, ColorScheme::Light);
+    assert!(!ui.sound && !ui.hide_outside_office_hours);
+    assert_eq!(ui.initial_messages, None);
+    assert_eq!(ui.initial_questions, None);
+    assert!(ui.translation_overrides.is_empty());
+    assert_eq!(ui.bot, AgentDisplay::default());
+    assert_eq!(ui.human_agent, AgentDisplay::default());
+    assert_eq!(
+        (
+            ui.open_after_seconds,
+            ui.z_index,
+            ui.offset_bottom,
+            ui.offset_side
+        ),
+        (None, None, None, None)
+    );
+}
+
+#[test]
+fn frontdesk_names_of_the_new_options() {
+    let config = parse(&value(json!({
+        "token": TOKEN,
+        "colorScheme": "auto", "sound": true, "hideOutsideOfficeHours": true,
+        "initialMessages": ["Hi!", " Ask us anything. "], "initialQuestions": [],
+        "translationOverrides": { "fr": { "title": "Aide", "send": "Envoyer !" } },
+        "bot": { "name": "Frontdesk bot", "avatarUrl": "https://a.example/bot.png" },
+        "humanAgent": { "name": "Support team" },
+        "openAfterNSeconds": 5, "zIndex": 1000, "offset": { "bottom": 40, "side": 0 }
+    })))
+    .unwrap();
+    assert!(config.unhonoured.is_empty());
+    assert_eq!(config.unhonoured_warning(), None);
+    let ui = config.ui;
+    assert_eq!(ui.color_scheme, ColorScheme::Auto);
+    assert!(ui.sound && ui.hide_outside_office_hours);
+    assert_eq!(
+        ui.initial_messages,
+        Some(vec!["Hi!".to_owned(), "Ask us anything.".to_owned()])
+    );
+    // An empty list is not "absent": it turns the org's suggested questions off.
+    assert_eq!(ui.initial_questions, Some(vec![]));
+    assert_eq!(
+        ui.words_for("fr").collect::<Vec<_>>(),
+        [("send", "Envoyer !"), ("title", "Aide")]
+    );
+    assert_eq!(ui.words_for("en").count(), 0);
+    assert_eq!(
+        ui.bot,
+        AgentDisplay {
+            name: Some("Frontdesk bot".into()),
+            avatar_url: Some("https://a.example/bot.png".into())
+        }
+    );
+    assert_eq!(ui.human_agent.name.as_deref(), Some("Support team"));
+    assert_eq!(ui.open_after_seconds, Some(5));
+    assert_eq!(ui.z_index, Some(1000));
+    assert_eq!((ui.offset_bottom, ui.offset_side), (Some(40), Some(0)));
+    for (scheme, expected) in [("light", ColorScheme::Light), ("dark", ColorScheme::Dark)] {
+        let ui = parse(&value(json!({ "token": TOKEN, "colorScheme": scheme })))
+            .unwrap()
+            .ui;
+        assert_eq!(ui.color_scheme, expected);
+    }
+}
+
+/// The example of OpenCX's documentation and type (`WidgetConfig`), with a Frontdesk token: accepted,
+/// mapped, and the options with no effect here named in one warning.
+#[test]
+fn an_opencx_config_is_accepted_and_mapped() {
+    let config = parse(&value(json!({
+        "token": TOKEN,
+        "language": "fr",
+        "isOpen": true,
+        "openAfterNSeconds": 10,
+        "theme": {
+            "primaryColor": "#7C3AED",
+            "palette": "stone",
+            "widgetTrigger": { "zIndex": 50, "offset": { "bottom": 24, "left": 16, "right": "initial" },
+                               "size": { "button": 56 } },
+            "widgetContentContainer": { "zIndex": 60, "borderRadius": "12px" }
+        },
+        "initialMessages": ["Hello, how can I help you?"],
+        "initialQuestions": ["What is my account balance?", "How do I pay my bill?"],
+        "initialQuestionsPosition": "above-chat-input",
+        "translationOverrides": {
+            "fr": { "write_a_message_placeholder": "Écrivez…", "start_chat_button": "Parler" },
+            "en": { "new_conversation": "Start a chat", "back_to_conversations": "All chats" }
+        },
+        "textContent": {
+            "chatScreen": { "headerTitle": "Acme help" },
+            "welcomeScreen": { "title": "Welcome!", "description": "We reply fast." }
+        },
+        "bot": { "name": "Acme bot", "avatar": "https://acme.example/bot.png", "id": null },
+        "humanAgent": { "name": "Acme team", "avatarUrl": "https://acme.example/team.png" },
+        "user": { "data": { "name": "John", "email": "john@doe.com" }, "externalId": "ws_1" },
+        "cssOverrides": "* { font-family: serif }",
+        "headers": { "X-Api": "1" },
+        "customComponents": {},
+        "anchorTarget": "_blank",
+        "collectUserData": false,
+        "router": { "chatScreenOnly": true }
+    })))
+    .unwrap();
+    let ui = &config.ui;
+    assert_eq!(ui.color, "#7c3aed");
+    assert!(ui.open_on_start);
+    assert_eq!(ui.open_after_seconds, Some(10));
+    assert_eq!(ui.z_index, Some(60), "the larger of the two");
+    assert_eq!((ui.offset_bottom, ui.offset_side), (Some(24), Some(16)));
+    assert_eq!(ui.position, Position::Left);
+    assert_eq!(
+        ui.initial_messages.as_deref(),
+        Some(&["Hello, how can I help you?".to_owned()][..])
+    );
+    assert_eq!(ui.initial_questions.as_ref().map(Vec::len), Some(2));
+    // The language's words first, then textContent's for every language (applied last, so they win).
+    assert_eq!(
+        ui.words_for("fr").collect::<Vec<_>>(),
+        [
+            ("message", "Écrivez…"),
+            ("greeting", "Welcome!"),
+            ("title", "Acme help")
+        ]
+    );
+    assert_eq!(
+        ui.words_for("en-GB").collect::<Vec<_>>(),
+        [
+            ("back", "All chats"),
+            ("new_conversation", "Start a chat"),
+            ("greeting", "Welcome!"),
+            ("title", "Acme help")
+        ]
+    );
+    assert_eq!(ui.bot.name.as_deref(), Some("Acme bot"));
+    assert_eq!(
+        ui.bot.avatar_url.as_deref(),
+        Some("https://acme.example/bot.png")
+    );
+    assert_eq!(
+        ui.human_agent.avatar_url.as_deref(),
+        Some("https://acme.example/team.png")
+    );
+    assert_eq!(config.external_id.as_deref(), Some("ws_1"));
+    // In the order met (serde_json's test objects iterate their keys sorted).
+    assert_eq!(
+        config.unhonoured,
+        [
+            "options.anchorTarget",
+            "options.collectUserData",
+            "options.cssOverrides",
+            "options.customComponents",
+            "options.headers",
+            "options.initialQuestionsPosition",
+            "options.router",
+            "options.theme.palette",
+            "options.theme.widgetTrigger.size",
+            "options.theme.widgetContentContainer.borderRadius",
+            "options.translationOverrides.fr.start_chat_button",
+            "options.textContent.welcomeScreen.description",
+        ]
+    );
+    let warning = config.unhonoured_warning().unwrap();
+    assert!(
+        warning.starts_with(
+            "Frontdesk: these OpenCX options have no equivalent in Frontdesk and are ignored: "
+        ),
+        "{warning}"
+    );
+    for path in [
+        "options.cssOverrides",
+        "options.headers",
+        "options.theme.palette",
+        "options.translationOverrides.fr.start_chat_button",
+        "options.textContent.welcomeScreen.description",
+    ] {
+        assert!(warning.contains(path), "{path} in {warning}");
+    }
+}
+
+#[test]
+fn typos_are_still_refused_with_their_path_beside_opencx_names() {
+    let top = message(json!({ "token": TOKEN, "isopen": true }));
+    assert!(
+        top.starts_with("options.isopen: unknown option (did you mean `isOpen`?)"),
+        "{top}"
+    );
+    let unhonoured_typo = message(json!({ "token": TOKEN, "cssOverride": "" }));
+    assert!(
+        unhonoured_typo
+            .starts_with("options.cssOverride: unknown option (did you mean `cssOverrides`?)"),
+        "{unhonoured_typo}"
+    );
+    let theme = message(json!({ "token": TOKEN, "theme": { "primaryColour": "#fff" } }));
+    assert!(
+        theme.starts_with(
+            "options.theme.primaryColour: unknown option (did you mean `primaryColor`?)"
+        ),
+        "{theme}"
+    );
+    let trigger = message(
+        json!({ "token": TOKEN, "theme": { "widgetTrigger": { "offset": { "top": 3 } } } }),
+    );
+    assert!(
+        trigger.starts_with("options.theme.widgetTrigger.offset.top: unknown option"),
+        "{trigger}"
+    );
+    let text =
+        message(json!({ "token": TOKEN, "textContent": { "chatScreen": { "headerTitel": "x" } } }));
+    assert!(
+        text.starts_with(
+            "options.textContent.chatScreen.headerTitel: unknown option (did you mean `headerTitle`?)"
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        message(json!({ "token": TOKEN, "translationOverrides": { "fr": { "tittle": "Aide" } } })),
+        "options.translationOverrides.fr.tittle: unknown word (did you mean `title`?); the words are the keys of the README's \"Words\" list"
+    );
+    assert!(message(json!({ "token": TOKEN, "bot": { "nme": "x" } }))
+        .starts_with("options.bot.nme: unknown option (did you mean `name`?)"));
+}
+
+#[test]
+fn our_name_and_its_opencx_name_together_are_refused() {
+    assert_eq!(
+        message(json!({ "token": TOKEN, "color": "#fff", "theme": { "primaryColor": "#000" } })),
+        "options.color: given together with `theme.primaryColor`, which means the same: keep one of them"
+    );
+    assert_eq!(
+        message(json!({ "token": TOKEN, "openOnStart": true, "isOpen": false })),
+        "options.openOnStart: given together with `isOpen`, which means the same: keep one of them"
+    );
+    assert!(message(
+        json!({ "token": TOKEN, "zIndex": 1, "theme": { "widgetTrigger": { "zIndex": 2 } } })
+    )
+    .starts_with("options.zIndex: given together with `theme.widgetTrigger.zIndex`"));
+    assert!(message(json!({ "token": TOKEN, "offset": { "bottom": 1 },
+        "theme": { "widgetTrigger": { "offset": { "bottom": 2 } } } }))
+    .starts_with("options.offset: given together with `theme.widgetTrigger.offset`"));
+    assert!(message(json!({ "token": TOKEN,
+        "theme": { "widgetTrigger": { "offset": { "left": 1, "right": 2 } } } }))
+    .starts_with("options.theme.widgetTrigger.offset.right: given together with `left`"));
+    assert!(message(json!({ "token": TOKEN,
+        "bot": { "avatar": "https://a.b/c.png", "avatarUrl": "https://a.b/c.png" } }))
+    .starts_with("options.bot.avatarUrl: given together with `avatar`"));
+    // `position` picks the side even when OpenCX's `left` offset is given.
+    let ui = parse(&value(json!({ "token": TOKEN, "position": "right",
+        "theme": { "widgetTrigger": { "offset": { "left": 8 } } } })))
+    .unwrap()
+    .ui;
+    assert_eq!((ui.position, ui.offset_side), (Position::Right, Some(8)));
+}
+
+#[test]
+fn lists_and_words_are_bounded() {
+    let five = vec!["a"; MAX_INITIAL_MESSAGES];
+    assert!(parse(&value(json!({ "token": TOKEN, "initialMessages": five }))).is_ok());
+    let six = vec!["a"; MAX_INITIAL_MESSAGES + 1];
+    assert_eq!(
+        message(json!({ "token": TOKEN, "initialMessages": six })),
+        "options.initialMessages: too many items (at most 5)"
+    );
+    assert_eq!(
+        message(
+            json!({ "token": TOKEN, "initialQuestions": vec!["q"; MAX_INITIAL_QUESTIONS + 1] })
+        ),
+        "options.initialQuestions: too many items (at most 5)"
+    );
+    assert_eq!(
+        message(
+            json!({ "token": TOKEN, "initialMessages": ["Hi", "x".repeat(MAX_INITIAL_MESSAGE_CHARS + 1)] })
+        ),
+        "options.initialMessages[1]: too long (at most 500)"
+    );
+    assert_eq!(
+        message(
+            json!({ "token": TOKEN, "initialQuestions": ["x".repeat(MAX_INITIAL_QUESTION_CHARS + 1)] })
+        ),
+        "options.initialQuestions[0]: too long (at most 200)"
+    );
+    assert_eq!(
+        message(json!({ "token": TOKEN, "initialQuestions": ["ok", "  "] })),
+        "options.initialQuestions[1]: must not be empty"
+    );
+    assert_eq!(
+        message(json!({ "token": TOKEN, "initialQuestions": [3] })),
+        "options.initialQuestions[0]: expected a string, got a number"
+    );
+    assert_eq!(
+        message(json!({ "token": TOKEN, "initialMessages": "Hi" })),
+        "options.initialMessages: expected an array of strings, got a string"
+    );
+    assert_eq!(
+        message(
+            json!({ "token": TOKEN, "translationOverrides": { "en": { "title": "x".repeat(MAX_WORD_CHARS + 1) } } })
+        ),
+        "options.translationOverrides.en.title: too long (at most 300)"
+    );
+    assert!(message(
+        json!({ "token": TOKEN, "translationOverrides": { "en": { "title": "Help\u{202E}" } } })
+    )
+    .starts_with("options.translationOverrides.en.title: contains U+202E"));
+    assert!(message(
+        json!({ "token": TOKEN, "translationOverrides": { "e n": { "title": "x" } } })
+    )
+    .starts_with("options.translationOverrides.e n: may only contain a language tag"));
+    // Every word in 24 languages fits; more is refused.
+    let all: serde_json::Map<String, serde_json::Value> = WORD_KEYS
+        .iter()
+        .map(|k| ((*k).to_owned(), json!("x")))
+        .collect();
+    let languages: serde_json::Map<String, serde_json::Value> =
+        (0..MAX_WORD_OVERRIDES / WORD_KEYS.len() + 1)
+            .map(|i| (format!("l{i}"), json!(all.clone())))
+            .collect();
+    assert_eq!(
+        message(json!({ "token": TOKEN, "translationOverrides": languages })),
+        "options.translationOverrides: too many items (at most 1000)"
+    );
+}
+
+#[test]
+fn numbers_and_switches_are_checked() {
+    assert_eq!(
+        message(json!({ "token": TOKEN, "openAfterNSeconds": 3601 })),
+        "options.openAfterNSeconds: expected a whole number from 0 to 3600"
+    );
+    assert_eq!(
+        message(json!({ "token": TOKEN, "openAfterNSeconds": 1.5 })),
+        "options.openAfterNSeconds: expected a whole number from 0 to 3600"
+    );
+    assert_eq!(
+        message(json!({ "token": TOKEN, "openAfterNSeconds": -1 })),
+        "options.openAfterNSeconds: expected a whole number from 0 to 3600"
+    );
+    assert_eq!(
+        message(json!({ "token": TOKEN, "openAfterNSeconds": "5" })),
+        "options.openAfterNSeconds: expected a number, got a string"
+    );
+    assert_eq!(
+        message(json!({ "token": TOKEN, "zIndex": 2147483648u64 })),
+        "options.zIndex: expected a whole number from 0 to 2147483647"
+    );
+    assert_eq!(
+        message(json!({ "token": TOKEN, "offset": { "side": 401 } })),
+        "options.offset.side: expected a whole number from 0 to 400"
+    );
+    assert_eq!(
+        message(
+            json!({ "token": TOKEN, "theme": { "widgetTrigger": { "offset": { "right": "20px" } } } })
+        ),
+        "options.theme.widgetTrigger.offset.right: expected a number, got a string"
+    );
+    assert_eq!(
+        message(json!({ "token": TOKEN, "colorScheme": "system" })),
+        "options.colorScheme: expected \"light\", \"dark\" or \"auto\""
+    );
+    assert_eq!(
+        message(json!({ "token": TOKEN, "sound": 1 })),
+        "options.sound: expected a boolean, got a number"
+    );
+    assert_eq!(
+        message(json!({ "token": TOKEN, "isOpen": "yes" })),
+        "options.isOpen: expected a boolean, got a string"
+    );
+    assert_eq!(
+        message(json!({ "token": TOKEN, "theme": { "primaryColor": "rgb(1,2,3)" } })),
+        "options.theme.primaryColor: expected a hex colour such as \"#2251d1\""
+    );
+    assert_eq!(
+        message(
+            json!({ "token": TOKEN, "humanAgent": { "avatarUrl": "data:image/png;base64,AA" } })
+        ),
+        "options.humanAgent.avatarUrl: must be an http:// or https:// URL"
+    );
+    assert_eq!(
+        message(json!({ "token": TOKEN, "bot": { "name": "" } })),
+        "options.bot.name: must not be empty"
+    );
+}
+
+#[test]
+fn null_opencx_keys_are_absent_and_not_warned_about() {
+    let config = parse(&value(
+        json!({ "token": TOKEN, "cssOverrides": null, "theme": null,
+        "bot": { "id": null }, "textContent": { "welcomeScreen": { "description": null } } }),
+    ))
+    .unwrap();
+    assert!(config.unhonoured.is_empty(), "{:?}", config.unhonoured);
+    let config = parse(&value(json!({ "token": TOKEN, "bot": { "isAi": true } }))).unwrap();
+    assert_eq!(config.unhonoured, ["options.bot.isAi"]);
+}
