@@ -110,17 +110,18 @@ impl Conversation {
             closest_data(e, "data-question", "[data-question]").map(ViewEvent::Send)
         });
         let _email = {
-            let dispatch = dispatch.clone();
+            let (dispatch, form) = (dispatch.clone(), email.clone());
             EventListener::new_with_options(
                 &email,
                 "submit",
                 gloo_events::EventListenerOptions::enable_prevent_default(),
                 move |e| {
+                    // The page never navigates: the address goes to the server by `fetch`.
                     e.prevent_default();
-                    let input = e
-                        .target()
-                        .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
-                        .and_then(|form| form.query_selector("input").ok().flatten())
+                    let input = form
+                        .query_selector("input")
+                        .ok()
+                        .flatten()
                         .and_then(|i| i.dyn_into::<web_sys::HtmlInputElement>().ok());
                     if let Some(input) = input {
                         dispatch(ViewEvent::LeaveEmail(input.value()));
@@ -161,11 +162,10 @@ impl Conversation {
     /// none of either shows the widget's own line instead.
     pub fn set_welcome(&self, greeting: &[String], questions: &[String]) {
         let key = [greeting.join("\n"), questions.join("\n")].join("\n\n");
-        if self.welcome.dataset().get("key").as_deref() == Some(key.as_str()) {
+        if self.welcome.get_attribute("data-key").as_deref() == Some(key.as_str()) {
             return;
         }
-        // Unreachable failure: a dataset takes any string.
-        self.welcome.dataset().set("key", &key).unwrap_throw();
+        set_attributes(&self.welcome, &[("data-key", &key)]);
         self.welcome.set_text_content(None);
         if !greeting.is_empty() {
             let bubbles = self.doc.element("ul", "messages");
@@ -192,7 +192,8 @@ impl Conversation {
             }
             append(&self.welcome, &[&group]);
         }
-        self.welcome.set_attribute("data-empty", if greeting.is_empty() && questions.is_empty() { "1" } else { "" }).unwrap_throw();
+        let empty = if greeting.is_empty() && questions.is_empty() { "1" } else { "" };
+        set_attributes(&self.welcome, &[("data-empty", empty)]);
     }
 
     /// Whether the team is in, as a line at the top; `None` hides it.

@@ -117,11 +117,16 @@ impl OfficeHours {
                 _ => merged.push((start, end)),
             }
         }
+        // An interval that runs to the end of the days looked at may go on past them: its end is not known.
+        let horizon = today
+            .checked_add(jiff::Span::new().days(14))
+            .ok()
+            .and_then(|day| self.instant(day, 0));
         match merged.iter().find(|(_, end)| *end > now) {
             Some(&(start, end)) if start <= now => OfficeHoursAt {
                 open: true,
                 next_open_at: None,
-                next_close_at: Some(end),
+                next_close_at: horizon.filter(|h| end < *h).map(|_| end),
             },
             Some(&(start, _)) => OfficeHoursAt {
                 open: false,
@@ -230,6 +235,13 @@ mod tests {
             paris.at(at("2027-03-27T18:00:00Z")).next_open_at,
             Some(at("2027-03-28T07:00:00Z"))
         );
+    }
+
+    #[test]
+    fn always_open_names_no_closing() {
+        let always = hours("Asia/Tokyo", &["mon-sun 00:00-24:00"]);
+        let now = always.at(at("2026-11-30T10:00:00Z"));
+        assert_eq!((now.open, now.next_close_at), (true, None));
     }
 
     #[test]

@@ -244,7 +244,7 @@ async fn sizes_counts_and_form_shapes_are_refused_by_name() {
     let app = spawn_app().await;
     let visitor = app.device();
     let session = app.start_session(&visitor).await;
-    let rules = orgs::update_org(
+    let (rules, _) = orgs::update_org(
         &app.db,
         &app.org.widget_token,
         &OrgUpdate {
