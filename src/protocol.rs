@@ -547,7 +547,7 @@ mod tests {
         assert_eq!(old.attachments, rules);
         assert!(old.greeting.is_empty() && old.office_hours.is_none());
         let err = decode_settings(&value(r#"{"attachments":{"max_bytes":1}}"#)).unwrap_err();
-        assert_eq!(err, DecodeError("`types` is missing".into()));
+        assert_eq!(err, DecodeError("`max_per_message` is missing".into()));
         // A message without the field (an older server) has none; a wrong one is an error.
         let message = r#"{"id":1,"session_id":"s","client_id":null,"author":"agent","author_name":null,
             "author_avatar_url":null,"kind":"text","content":"","score":null,"created_at":"t""#;
