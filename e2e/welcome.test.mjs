@@ -24,6 +24,13 @@ async function openConsole(s, api, agentKey, ws) {
   return page;
 }
 
+/** A server of its own (the org's settings change), with an agent. */
+async function withAgent(s) {
+  const extra = await s.extraServer();
+  extra.org.agent_key = await extra.server.createAgent(extra.org.widget_token, "Ada");
+  return extra;
+}
+
 /** A weekly minute that is never now: three days ahead of this moment, in UTC. */
 function hoursNotNow() {
   const later = new Date(Date.now() + 3 * 24 * 3600 * 1000);
@@ -33,7 +40,7 @@ function hoursNotNow() {
 }
 
 suite.test("16a. the org's greeting and suggested questions show before the first message; a question sends itself, stored after the greeting, which the console labels", async (s) => {
-  const extra = await s.extraServer();
+  const extra = await withAgent(s);
   await extra.server.updateOrg(extra.org.widget_token, [
     ...GREETING.flatMap((g) => ["--greeting", g]),
     ...QUESTIONS.flatMap((q) => ["--suggested-question", q]),
@@ -63,7 +70,7 @@ suite.test("16a. the org's greeting and suggested questions show before the firs
   await page.reload();
   await widget.open(page);
   await root.locator(".sessions [data-session]").first().click();
-  await root.locator(".messages .msg.agent").filter({ hasText: GREETING[1] }).waitFor();
+  await root.locator(".screen > ul.messages .msg.agent").filter({ hasText: GREETING[1] }).waitFor();
   assert.equal(await group.isVisible(), false);
 
   const desk = await openConsole(s, extra.api, extra.org.agent_key, ws);
@@ -75,7 +82,7 @@ suite.test("16a. the org's greeting and suggested questions show before the firs
 });
 
 suite.test("16b. outside office hours the widget says when the team is back and takes an email for the reply, which the console and the agent API show; inside them it says replies come soon", async (s) => {
-  const extra = await s.extraServer();
+  const extra = await withAgent(s);
   const { range, opensAt } = hoursNotNow();
   await extra.server.updateOrg(extra.org.widget_token, ["--office-hours", range, "--time-zone", "UTC"]);
   const ws = uniq("ws");
@@ -114,8 +121,8 @@ suite.test("16b. outside office hours the widget says when the team is back and 
   await extra.server.updateOrg(extra.org.widget_token, ["--office-hours", "mon-sun 00:00-24:00", "--time-zone", "Europe/Paris"]);
   await page.reload();
   await widget.open(page);
-  await availability.filter({ hasText: "Usually replies in a few minutes" }).waitFor();
   await root.locator(".sessions [data-session]").first().click();
   await root.locator(".msg.visitor").filter({ hasText: "Is anyone there?" }).waitFor();
+  await availability.filter({ hasText: "Usually replies in a few minutes" }).waitFor();
   assert.equal(await form.isVisible(), false);
 });
