@@ -41,6 +41,8 @@
 //! - Every resource a client can make the server hold has a bound that a new device id does not lift (sockets,
 //!   time, bodies, long-polls, rows, bytes): ARCHITECTURE.md lists them.
 
+pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod chats;
 pub mod client_ip;
@@ -52,6 +54,7 @@ pub mod identity;
 pub mod migrate_data;
 pub mod orgs;
 pub mod pg_listen;
+pub mod privacy;
 pub mod rate_limit;
 pub mod realtime;
 pub mod routes;
