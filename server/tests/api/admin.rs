@@ -262,6 +262,49 @@ async fn agents_are_created_listed_and_revoked_and_a_revoked_key_is_refused_at_o
 }
 
 #[tokio::test]
+async fn a_long_poll_held_by_an_agent_when_it_is_revoked_gets_no_later_message() {
+    let app = spawn_app().await;
+    let key = Some(app.org.secret_key.as_str());
+    let made = app
+        .admin(
+            Method::POST,
+            "/api/admin/agents",
+            key,
+            Some(json!({ "name": "Ada" })),
+        )
+        .await;
+    let made = made.assert_status(201).clone();
+    let agent_key = made["agent_key"].as_str().unwrap().to_owned();
+    let agent_id = made["agent"]["id"].as_i64().unwrap();
+    let visitor = app.device();
+    let session = app.start_session(&visitor).await;
+    let cursor = app.agent_updates(&agent_key, 0, 0).await.assert_status(200)["cursor"]
+        .as_i64()
+        .unwrap();
+    let polling = app.agent_updates(&agent_key, cursor, 3);
+    let revoking_then_writing = async {
+        // Lets the poll reach its wait first; the order, not the time, is what is checked.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        app.admin(
+            Method::POST,
+            &format!("/api/admin/agents/{agent_id}/revoke"),
+            key,
+            None,
+        )
+        .await
+        .assert_status(200);
+        app.send(&visitor, &session, "after the revocation")
+            .await
+            .assert_status(201);
+    };
+    let (polled, ()) = tokio::join!(polling, revoking_then_writing);
+    assert_eq!(polled.assert_status(200)["messages"], json!([]));
+    app.agent_updates(&agent_key, cursor, 0)
+        .await
+        .assert_error(401, "invalid_api_key");
+}
+
+#[tokio::test]
 async fn another_orgs_agents_contacts_and_sessions_are_404() {
     let app = spawn_app().await;
     let other = app.create_org(&[]).await;
