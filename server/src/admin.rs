@@ -373,6 +373,14 @@ pub async fn revoke_agent(
     Ok(agent_view(row))
 }
 
+/// The key a rotation just replaced, when it keeps a grace.
+fn replaced(id: Option<String>, retires_at: Option<i64>) -> Option<PreviousKey> {
+    id.zip(retires_at).map(|(id, at)| PreviousKey {
+        id,
+        retires_at: crate::wire::time(at),
+    })
+}
+
 /// Unix seconds at which a key replaced now retires: `None` (at once) without a grace.
 fn retires_at(grace: Option<Duration>) -> Option<i64> {
     grace.map(|g| now().saturating_add(i64::try_from(g.as_secs()).unwrap_or(i64::MAX)))
@@ -425,7 +433,7 @@ pub async fn rotate_widget_token(
     Ok(Rotated {
         id: token.clone(),
         key: token,
-        previous: previous(old, retires, now() - 1),
+        previous: replaced(old, retires),
     })
 }
 
@@ -504,7 +512,7 @@ pub async fn rotate_secret_key(
     Ok(Rotated {
         key,
         id,
-        previous: previous(old_id, retires, now() - 1),
+        previous: replaced(old_id, retires),
     })
 }
 
