@@ -81,7 +81,7 @@ export class FrontdeskServer {
     return (await this.cli(["agent", "create", "--org", widgetToken, "--name", name])).agent_key;
   }
 
-  /** `org update` of the org of `widgetToken` with `args` (`["--max-attachment-mib", "1"]`): its rules after. */
+  /** `org update` of the org of `widgetToken` with `args` (`["--max-attachment-mib", "1"]`): the org after (`org show --json`). */
   updateOrg(widgetToken, args) {
     return this.cli(["org", "update", "--org", widgetToken, ...args]);
   }

@@ -5,7 +5,9 @@
 //!
 //! User token: `fdu1.<payload>.<signature>`; payload is base64url(JSON `{"org","sub","exp","kid"}`), signature is
 //! base64url(HMAC-SHA256(signing key, `fdu1.<payload>`)). The signing key lives in the database (table
-//! `signing_keys`), so tokens survive a restart and every server sharing the database accepts them.
+//! `signing_keys`), so tokens survive a restart and every server sharing the database accepts them. Slot 1 holds
+//! the key that signs; a rotation moves it out of the slot with a `retires_at`, and until then it still checks the
+//! tokens it signed (docs/operations.md, "Rotating keys").
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -74,8 +76,11 @@ pub fn bearer(header: Option<&str>) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !credential.is_empty()).then_some(credential)
 }
 
-/// The org whose secret key this is.
-pub async fn org_for_secret_key(db: &AnyPool, key: &str) -> Result<Option<i64>, sqlx::Error> {
+/// The org whose secret key (current, or previous within its grace) this is, and the key's id.
+pub async fn org_for_secret_key(
+    db: &AnyPool,
+    key: &str,
+) -> Result<Option<SecretKeyOrg>, sqlx::Error> {
     if !key.starts_with("sk_") {
         return Ok(None);
     }
@@ -83,14 +88,43 @@ pub async fn org_for_secret_key(db: &AnyPool, key: &str) -> Result<Option<i64>, 
     // The lookup by hash is an index search whose timing depends on the stored values; that leaks nothing
     // useful because the attacker controls only the input of SHA-256, not its output. The final compare is
     // constant-time anyway so that correctness does not rest on that argument.
-    let row: Option<(i64, Vec<u8>)> =
-        sqlx::query_as("SELECT id, secret_key_hash FROM orgs WHERE secret_key_hash = $1")
-            .bind(&presented)
-            .fetch_optional(db)
-            .await?;
+    let row: Option<(i64, Vec<u8>, Option<Vec<u8>>)> = sqlx::query_as(
+        "SELECT id, secret_key_hash, previous_secret_key_hash FROM orgs
+         WHERE secret_key_hash = $1 OR (previous_secret_key_hash = $1 AND previous_secret_key_retires_at > $2)",
+    )
+    .bind(&presented)
+    .bind(now_unix())
+    .fetch_optional(db)
+    .await?;
     Ok(row
-        .filter(|(_, stored)| same(stored, &presented))
-        .map(|(id, _)| id))
+        .filter(|(_, current, previous)| {
+            same(current, &presented) || previous.as_deref().is_some_and(|p| same(p, &presented))
+        })
+        .map(|(org_id, ..)| SecretKeyOrg {
+            org_id,
+            key_id: key_id(&presented),
+        }))
+}
+
+/// An org found by its secret key, and which of its keys it was (for the audit log).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretKeyOrg {
+    pub org_id: i64,
+    pub key_id: String,
+}
+
+/// A secret key's public name: the first 6 bytes of its SHA-256 digest, in hex. It tells keys apart in `org
+/// show` and the audit log and says nothing usable about the key (the digest is one-way, and 48 bits of it do
+/// not even identify the digest).
+pub fn key_id(digest: &[u8]) -> String {
+    hex(&digest[..digest.len().min(6)])
+}
+
+/// A new secret key and the digest the database stores: what a rotation writes.
+pub fn new_secret_key() -> (String, Vec<u8>) {
+    let key = generate_secret_key();
+    let digest = hash_secret(&key);
+    (key, digest)
 }
 
 /// Who is calling the agent API.
@@ -110,8 +144,8 @@ pub const SECRET_KEY_AGENT_NAME: &str = "Support";
 pub async fn agent_for_key(db: &AnyPool, key: &str) -> Result<Option<Agent>, sqlx::Error> {
     if key.starts_with("sk_") {
         let org = org_for_secret_key(db, key).await?;
-        return Ok(org.map(|org_id| Agent {
-            org_id,
+        return Ok(org.map(|org| Agent {
+            org_id: org.org_id,
             name: SECRET_KEY_AGENT_NAME.to_owned(),
             avatar_url: None,
         }));
@@ -121,10 +155,13 @@ pub async fn agent_for_key(db: &AnyPool, key: &str) -> Result<Option<Agent>, sql
     }
     let presented = hash_secret(key);
     let row: Option<(i64, String, Vec<u8>, Option<String>)> =
-        sqlx::query_as("SELECT org_id, name, key_hash, avatar_url FROM agents WHERE key_hash = $1")
-            .bind(&presented)
-            .fetch_optional(db)
-            .await?;
+        // Read per request, never cached: a revoked key is refused at once by every instance.
+        sqlx::query_as(
+            "SELECT org_id, name, key_hash, avatar_url FROM agents WHERE key_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(&presented)
+        .fetch_optional(db)
+        .await?;
     Ok(row
         .filter(|(_, _, stored, _)| same(stored, &presented))
         .map(|(org_id, name, _, avatar_url)| Agent {
@@ -171,24 +208,89 @@ pub async fn current_signing_key(db: &AnyPool) -> Result<SigningKey, sqlx::Error
     Ok(SigningKey { id, secret })
 }
 
-/// Replaces the signing key: every token signed before is refused from now on, by every server on this database.
-pub async fn rotate_signing_key(db: &AnyPool) -> Result<SigningKey, sqlx::Error> {
+/// Makes a new key the one that signs. With a `grace`, the previous key still checks the tokens it signed until
+/// the grace ends (or it is retired); without one (`--now`), it and every earlier key are deleted, so every token
+/// signed before is refused from now on, by every server on this database.
+pub async fn rotate_signing_key(
+    db: &AnyPool,
+    grace: Option<std::time::Duration>,
+) -> Result<SigningKey, sqlx::Error> {
     let secret = new_secret();
-    // Delete and insert in one transaction: the new row takes a never-used id (AUTOINCREMENT on SQLite, an identity
-    // on Postgres), and no server ever sees the slot empty.
+    let now = now_unix();
+    // In one transaction: the new row takes a never-used id (AUTOINCREMENT on SQLite, an identity on Postgres),
+    // and no server ever sees the slot empty.
     let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM signing_keys WHERE slot = 1")
-        .execute(&mut *tx)
-        .await?;
+    match grace {
+        Some(grace) => {
+            sqlx::query("UPDATE signing_keys SET slot = NULL, retires_at = $1 WHERE slot = 1")
+                .bind(now.saturating_add(i64::try_from(grace.as_secs()).unwrap_or(i64::MAX)))
+                .execute(&mut *tx)
+                .await?;
+        }
+        None => {
+            sqlx::query("DELETE FROM signing_keys")
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO signing_keys (slot, secret, created_at) VALUES (1, $1, $2) RETURNING id",
     )
     .bind(&secret)
-    .bind(now_unix())
+    .bind(now)
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(SigningKey { id, secret })
+}
+
+/// Deletes every key but the one that signs (and any whose grace has ended): the tokens they signed are refused
+/// from now on. Returns the ids of the keys retired.
+pub async fn retire_signing_keys(db: &AnyPool) -> Result<Vec<i64>, sqlx::Error> {
+    let retired: Vec<(i64,)> =
+        sqlx::query_as("DELETE FROM signing_keys WHERE slot IS NULL RETURNING id")
+            .fetch_all(db)
+            .await?;
+    Ok(retired.into_iter().map(|(id,)| id).collect())
+}
+
+/// Deletes the earlier keys whose grace has ended (they already check nothing): the retention sweep's chore.
+pub async fn delete_expired_signing_keys(db: &AnyPool) -> Result<u64, sqlx::Error> {
+    sqlx::query("DELETE FROM signing_keys WHERE slot IS NULL AND retires_at <= $1")
+        .bind(now_unix())
+        .execute(db)
+        .await
+        .map(|done| done.rows_affected())
+}
+
+/// A signing key as `signing-key list` shows it: never its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SigningKeyInfo {
+    pub id: i64,
+    /// Whether it signs new tokens (otherwise it only checks the ones it signed, until `retires_at`).
+    pub current: bool,
+    pub created_at: i64,
+    pub retires_at: Option<i64>,
+}
+
+/// The keys that check tokens now: the current one first, then the earlier ones still in their grace.
+pub async fn signing_keys(db: &AnyPool) -> Result<Vec<SigningKeyInfo>, sqlx::Error> {
+    let rows: Vec<(i64, Option<i64>, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, slot, created_at, retires_at FROM signing_keys
+         WHERE retires_at IS NULL OR retires_at > $1 ORDER BY id DESC",
+    )
+    .bind(now_unix())
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, slot, created_at, retires_at)| SigningKeyInfo {
+            id,
+            current: slot.is_some(),
+            created_at,
+            retires_at,
+        })
+        .collect())
 }
 
 fn new_secret() -> Vec<u8> {
@@ -241,8 +343,10 @@ pub enum TokenRejection {
     Malformed,
     #[error("its signature does not match (the token was altered)")]
     BadSignature,
-    #[error("it was signed with a key that has since been rotated")]
+    #[error("it was signed with a key that has since been rotated and retired")]
     RotatedKey,
+    #[error("its user has been deleted (contact delete)")]
+    ContactDeleted,
     #[error("it was issued for another site (another widget token)")]
     OtherOrg,
 }
@@ -261,13 +365,15 @@ pub async fn verify_user_token(
     let kid = decode_claims(token)
         .ok_or(ApiError::InvalidUserToken(TokenRejection::Malformed))?
         .kid;
-    let secret: Option<(Vec<u8>,)> =
-        sqlx::query_as("SELECT secret FROM signing_keys WHERE id = $1")
-            .bind(kid)
-            .fetch_optional(db)
-            .await?;
-    // Read per request rather than cached: `signing-key rotate` may run while servers are up, and must take
-    // effect on all of them at once. It is a primary-key read of one small row.
+    let secret: Option<(Vec<u8>,)> = sqlx::query_as(
+        "SELECT secret FROM signing_keys WHERE id = $1 AND (retires_at IS NULL OR retires_at > $2)",
+    )
+    .bind(kid)
+    .bind(now)
+    .fetch_optional(db)
+    .await?;
+    // Read per request rather than cached: `signing-key rotate` and `retire` may run while servers are up, and
+    // must take effect on all of them at once. It is a primary-key read of one small row.
     let Some((secret,)) = secret else {
         return Err(ApiError::InvalidUserToken(TokenRejection::RotatedKey));
     };

@@ -137,6 +137,15 @@ pub enum ApiError {
     /// 429 `attachment_quota`, with a `Retry-After` header.
     #[error("file: this site stored its allowance of uploads ({mib} MiB per hour); retry in {retry_after_secs} s")]
     AttachmentQuota { mib: u64, retry_after_secs: u64 },
+    /// 404 `contact_not_found`: also for another org's contacts.
+    #[error("{0}")]
+    ContactNotFound(String),
+    /// 404 `agent_not_found`: also for another org's agents.
+    #[error("{0}")]
+    AgentNotFound(String),
+    /// 409 `session_of_contact`: a device's deletion or export named a verified user's chat.
+    #[error("{0}")]
+    SessionOfContact(String),
     /// Any other bare HTTP error (405 from the router, 416 from static files, …), given our body on the way out.
     #[error("{}", .0.canonical_reason().unwrap_or("request failed"))]
     Status(StatusCode),
@@ -166,6 +175,30 @@ impl From<crate::chats::RatingRefused> for ApiError {
             crate::chats::RatingRefused::NotResolved => Self::NotResolved,
             crate::chats::RatingRefused::AlreadyRated => Self::AlreadyRated,
             crate::chats::RatingRefused::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::admin::AdminError> for ApiError {
+    fn from(e: crate::admin::AdminError) -> Self {
+        use crate::admin::AdminError;
+        match e {
+            AdminError::AgentNotFound(_) => Self::AgentNotFound(e.to_string()),
+            // The admin API finds the org by its secret key, never by a widget token.
+            AdminError::UnknownWidgetToken(_) => Self::InvalidSecretKey,
+            AdminError::Database(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::privacy::PrivacyError> for ApiError {
+    fn from(e: crate::privacy::PrivacyError) -> Self {
+        use crate::privacy::PrivacyError;
+        match e {
+            PrivacyError::ContactNotFound(_) => Self::ContactNotFound(e.to_string()),
+            PrivacyError::SessionNotFound => Self::SessionNotFound,
+            PrivacyError::SessionOfContact(_) => Self::SessionOfContact(e.to_string()),
+            PrivacyError::Database(e) => e.into(),
         }
     }
 }
@@ -209,7 +242,10 @@ impl ApiError {
             Self::AttachmentTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::AttachmentTypeNotAllowed(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::AttachmentTypeMismatch(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::AttachmentNotFound => StatusCode::NOT_FOUND,
+            Self::AttachmentNotFound | Self::ContactNotFound(_) | Self::AgentNotFound(_) => {
+                StatusCode::NOT_FOUND
+            }
+            Self::SessionOfContact(_) => StatusCode::CONFLICT,
             Self::AttachmentQuota { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::BodyTooLarge | Self::MessageTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -284,6 +320,9 @@ impl ApiError {
             Self::AttachmentTypeMismatch(_) => ErrorCode::AttachmentTypeMismatch,
             Self::AttachmentNotFound => ErrorCode::AttachmentNotFound,
             Self::AttachmentQuota { .. } => ErrorCode::AttachmentQuota,
+            Self::ContactNotFound(_) => ErrorCode::ContactNotFound,
+            Self::AgentNotFound(_) => ErrorCode::AgentNotFound,
+            Self::SessionOfContact(_) => ErrorCode::SessionOfContact,
             Self::Status(StatusCode::METHOD_NOT_ALLOWED) => ErrorCode::MethodNotAllowed,
             Self::Status(status) if status.is_server_error() => ErrorCode::Internal,
             Self::Status(_) => ErrorCode::HttpError,

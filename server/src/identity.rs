@@ -3,6 +3,7 @@
 //! - [`WidgetVisitor`]: the widget's headers (widget token, Origin rule, user token or device id, scope).
 //! - [`ServerKey`]: the site's backend calling `authenticate-user` with its secret key.
 //! - [`AgentKey`]: support staff and bots on the agent API, with the secret key or an agent key.
+//! - [`AdminKey`]: the site's owner on the admin API, with the secret key (the same check as [`ServerKey`]).
 
 use axum::extract::FromRequestParts;
 use axum::http::header::{AUTHORIZATION, ORIGIN};
@@ -83,6 +84,9 @@ impl FromRequestParts<AppState> for WidgetVisitor {
                     .ok_or(ApiError::InvalidUserToken(TokenRejection::Malformed))?;
                 let now = time::OffsetDateTime::now_utc().unix_timestamp();
                 let claims = auth::verify_user_token(&state.db, token, org.id, now).await?;
+                if !crate::privacy::contact_exists(&state.db, org.id, claims.sub).await? {
+                    return Err(ApiError::InvalidUserToken(TokenRejection::ContactDeleted));
+                }
                 Visitor::Verified {
                     org_id: org.id,
                     contact_id: claims.sub,
@@ -111,15 +115,41 @@ impl FromRequestParts<AppState> for ServerKey {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if parts.headers.contains_key(ORIGIN) {
-            return Err(ApiError::OriginForbidden);
-        }
-        let key = auth::bearer(header(&parts.headers, AUTHORIZATION))
-            .ok_or(ApiError::InvalidSecretKey)?;
-        let org_id = auth::org_for_secret_key(&state.db, key)
-            .await?
-            .ok_or(ApiError::InvalidSecretKey)?;
-        Ok(Self(org_id))
+        secret_key_org(parts, state)
+            .await
+            .map(|org| Self(org.org_id))
+    }
+}
+
+/// The secret key's check, for [`ServerKey`] and [`AdminKey`].
+async fn secret_key_org(parts: &Parts, state: &AppState) -> Result<auth::SecretKeyOrg, ApiError> {
+    if parts.headers.contains_key(ORIGIN) {
+        return Err(ApiError::OriginForbidden);
+    }
+    let key =
+        auth::bearer(header(&parts.headers, AUTHORIZATION)).ok_or(ApiError::InvalidSecretKey)?;
+    auth::org_for_secret_key(&state.db, key)
+        .await?
+        .ok_or(ApiError::InvalidSecretKey)
+}
+
+/// The org whose secret key calls the admin API (`/api/admin/…`), and the audit log's name for the caller. Like
+/// [`ServerKey`], refuses requests from browsers.
+#[derive(Debug)]
+pub struct AdminKey {
+    pub org_id: i64,
+    pub actor: crate::audit::Actor,
+}
+
+impl FromRequestParts<AppState> for AdminKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let org = secret_key_org(parts, state).await?;
+        Ok(Self {
+            org_id: org.org_id,
+            actor: crate::audit::Actor::SecretKey(org.key_id),
+        })
     }
 }
 

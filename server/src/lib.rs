@@ -15,10 +15,13 @@
 //!   visibility rule.
 //! - [`wire`]: rows → the wire types of `frontdesk-protocol` (the crate shared with the widget), times formatted.
 //! - [`orgs`]: orgs, agents and verified contacts.
+//! - [`admin`]: managing an org after `org create` (settings, agents, rotating keys), for the CLI and the admin API.
+//! - [`privacy`]: deleting and exporting a contact's or a device's data; the retention period.
+//! - [`audit`]: the audit log of every change.
 //! - [`realtime`]: waking long-polls when a message is stored, and the caps on how many one client holds.
 //! - [`rate_limit`]: the per-visitor send limit, and the limits per client address and per org.
 //! - [`client_ip`]: the client address of a request (the socket's peer, or `X-Forwarded-For` behind a trusted proxy).
-//! - [`routes`]: one module a resource (`widget`, `authenticate`, `agent`, `console`, `health`), each with
+//! - [`routes`]: one module a resource (`widget`, `authenticate`, `agent`, `admin`, `console`, `health`), each with
 //!   `router()`. The console page's files come from `www/console/`, compiled in.
 //! - [`extract`]: JSON body and query extractors whose errors name the field.
 //! - [`error`]: [`error::ApiError`], the one error body of the API.
@@ -29,7 +32,11 @@
 //!
 //! - Only [`auth`] signs or checks a user token, or hashes or compares a secret (secret key, agent key, device id).
 //! - Only [`chats`] reads sessions and messages, and always through its visibility rule (docs/api.md, "Who sees
-//!   which chats"): no handler loads a session by id alone.
+//!   which chats"): no handler loads a session by id alone. The exception is [`privacy`], which deletes and
+//!   exports a whole owner's chats within the org of the secret key or the CLI's widget token.
+//! - Keys are checked against the database on every request, never cached: a rotation, a retirement or a
+//!   revocation takes effect on every instance at once.
+//! - The audit log holds no secret and no visitor's personal data.
 //! - Secrets are stored only as SHA-256 digests; a device id never reaches the database or the log.
 //! - Everything that must survive a restart, or agree between instances on one database, is in the database;
 //!   memory holds only the long-poll wake-ups and counts and the rate-limit buckets, whose loss costs nothing.
@@ -41,6 +48,8 @@
 //! - Every resource a client can make the server hold has a bound that a new device id does not lift (sockets,
 //!   time, bodies, long-polls, rows, bytes): ARCHITECTURE.md lists them.
 
+pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod chats;
 pub mod client_ip;
@@ -52,6 +61,7 @@ pub mod identity;
 pub mod migrate_data;
 pub mod orgs;
 pub mod pg_listen;
+pub mod privacy;
 pub mod rate_limit;
 pub mod realtime;
 pub mod routes;

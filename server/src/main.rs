@@ -26,13 +26,15 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use frontdesk_server::admin::{self, Settings};
+use frontdesk_server::audit::{self, Actor};
 use frontdesk_server::client_ip::TrustedProxy;
 use frontdesk_server::domain::office_hours::OfficeHoursSpec;
 use frontdesk_server::domain::{AllowedOrigin, AvatarUrl, Label};
 use frontdesk_server::rate_limit::{AbuseLimitsConfig, RateLimit};
 use frontdesk_server::realtime::PollCaps;
 use frontdesk_server::startup::{self, Config, ConnectionLimits};
-use frontdesk_server::{auth, db, migrate_data, orgs};
+use frontdesk_server::{db, migrate_data, orgs, privacy};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -76,6 +78,15 @@ enum Command {
     /// Manage the key that signs user tokens.
     #[command(subcommand)]
     SigningKey(SigningKeyCommand),
+    /// Delete or export a verified user's data.
+    #[command(subcommand)]
+    Contact(ContactCommand),
+    /// Delete or export a non-verified visitor's chats.
+    #[command(subcommand)]
+    Session(SessionCommand),
+    /// Read the audit log: who changed what, and when.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Copy a SQLite database into Postgres (ids, cursors, keys and all), to move to several instances. Stop the
     /// servers on the SQLite database first; the copy is one transaction, checked before it commits.
     MigrateData(MigrateDataArgs),
@@ -233,10 +244,81 @@ enum OrgCommand {
         /// Remove the office hours: the team counts as always in.
         #[arg(long)]
         no_office_hours: bool,
-        /// Print {"attachments": {...}, "greeting", "suggested_questions", "office_hours"} as JSON.
+        /// The org's new name.
+        #[arg(long, value_parser = parse_name)]
+        name: Option<Label>,
+        /// An origin allowed to use the widget token (repeatable; replaces the whole list).
+        #[arg(long = "allowed-origin", value_parser = parse_origin)]
+        allowed_origins: Vec<AllowedOrigin>,
+        /// Let any origin use the widget token (empties the list of allowed origins).
+        #[arg(long = "any-origin", conflicts_with = "allowed_origins")]
+        any_origin: bool,
+        /// Delete resolved chats this many days after their resolution (0 = keep them).
+        #[arg(long = "retention-days", value_parser = clap::value_parser!(i64).range(0..=frontdesk_server::admin::MAX_RETENTION_DAYS))]
+        retention_days: Option<i64>,
+        /// Print the org as `org show --json` does.
         #[arg(long)]
         json: bool,
     },
+    /// List every org (never a secret key: only its id).
+    List {
+        /// Print {"orgs": [...]} as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show an org's settings and keys (the secret key by its id only).
+    Show {
+        /// The org's widget token (wt_…).
+        #[arg(long = "org")]
+        widget_token: String,
+        /// Print the org as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give the org a new widget token; the old one keeps working during the grace (sites' cached pages).
+    RotateWidgetToken(RotateArgs),
+    /// Stop the previous widget token now.
+    RetireWidgetToken {
+        /// The org's widget token (wt_…).
+        #[arg(long = "org")]
+        widget_token: String,
+    },
+    /// Give the org a new secret key (printed once); the old one keeps working during the grace.
+    RotateSecretKey(RotateArgs),
+    /// Stop the previous secret key now.
+    RetireSecretKey {
+        /// The org's widget token (wt_…).
+        #[arg(long = "org")]
+        widget_token: String,
+    },
+}
+
+#[derive(Debug, Args)]
+struct RotateArgs {
+    /// The org's widget token (wt_…).
+    #[arg(long = "org")]
+    widget_token: String,
+    #[command(flatten)]
+    grace: GraceArgs,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct GraceArgs {
+    /// Hours the replaced key keeps working.
+    #[arg(long = "grace-hours", default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..=frontdesk_server::admin::MAX_GRACE_HOURS))]
+    grace_hours: u64,
+    /// Stop the replaced key at once (a leaked key).
+    #[arg(long, conflicts_with = "grace_hours")]
+    now: bool,
+}
+
+impl GraceArgs {
+    fn grace(&self) -> Option<Duration> {
+        (!self.now).then(|| Duration::from_secs(self.grace_hours * 3_600))
+    }
 }
 
 fn parse_attachment_type(raw: &str) -> Result<String, String> {
@@ -267,16 +349,133 @@ enum AgentCommand {
         /// Shown to visitors beside the name in the chat's header (an http(s) URL).
         #[arg(long = "avatar-url", value_parser = parse_avatar_url)]
         avatar_url: Option<AvatarUrl>,
-        /// Print {"agent_key"} as JSON.
+        /// Print {"agent_key", "agent"} as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// List an org's agents (revoked ones too), never their keys.
+    List {
+        /// The org's widget token (wt_…).
+        #[arg(long = "org")]
+        widget_token: String,
+        /// Print {"agents": [...]} as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke an agent's key: refused at once, on every server.
+    Revoke {
+        /// The org's widget token (wt_…).
+        #[arg(long = "org")]
+        widget_token: String,
+        /// The agent's id (`agent list`).
+        agent_id: i64,
     },
 }
 
 #[derive(Debug, Subcommand)]
 enum SigningKeyCommand {
-    /// Replace the signing key: every user token issued so far stops working, on every server.
-    Rotate,
+    /// Make a new key sign user tokens; tokens signed by the old one keep working during the grace (or until
+    /// `retire`), on every server.
+    Rotate {
+        #[command(flatten)]
+        grace: GraceArgs,
+    },
+    /// Stop every earlier key now: the tokens they signed are refused.
+    Retire,
+    /// List the keys that check tokens now (never their secrets).
+    List {
+        /// Print {"signing_keys": [...]} as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Which contact: `--id N` or `--email E`.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+struct ContactArgs {
+    /// The contact's id.
+    #[arg(long)]
+    id: Option<i64>,
+    /// The contact's email.
+    #[arg(long, value_parser = parse_email)]
+    email: Option<frontdesk_server::domain::Email>,
+}
+
+impl ContactArgs {
+    fn contact(self) -> privacy::ContactRef {
+        match (self.id, self.email) {
+            (Some(id), _) => privacy::ContactRef::Id(id),
+            (None, Some(email)) => privacy::ContactRef::Email(email),
+            (None, None) => unreachable!("clap requires one of --id and --email"),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum ContactCommand {
+    /// Delete a verified user with all of its chats, messages, files and ratings.
+    Delete {
+        /// The org's widget token (wt_…).
+        #[arg(long = "org")]
+        widget_token: String,
+        #[command(flatten)]
+        contact: ContactArgs,
+        /// Print {"deleted": {...}} as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print everything stored about a verified user as JSON (files as metadata).
+    Export {
+        /// The org's widget token (wt_…).
+        #[arg(long = "org")]
+        widget_token: String,
+        #[command(flatten)]
+        contact: ContactArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SessionCommand {
+    /// Delete every chat of the device that started this chat (a non-verified visitor), with everything they own.
+    Delete {
+        /// The org's widget token (wt_…).
+        #[arg(long = "org")]
+        widget_token: String,
+        /// A chat's id (32 hex characters).
+        session_id: String,
+        /// Print {"deleted": {...}} as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print every chat of the device that started this chat as JSON.
+    Export {
+        /// The org's widget token (wt_…).
+        #[arg(long = "org")]
+        widget_token: String,
+        /// A chat's id (32 hex characters).
+        session_id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// The newest entries first.
+    List {
+        /// Only this org's entries (and the installation's, such as signing-key rotations).
+        #[arg(long = "org")]
+        widget_token: Option<String>,
+        /// How many entries.
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=frontdesk_server::audit::PAGE_MAX))]
+        limit: i64,
+        /// Print {"entries": [...]} as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_email(raw: &str) -> Result<frontdesk_server::domain::Email, String> {
+    frontdesk_server::domain::Email::parse(raw).map_err(|e| e.to_string())
 }
 
 fn parse_name(raw: &str) -> Result<Label, String> {
@@ -293,6 +492,84 @@ fn parse_proxy(raw: &str) -> Result<TrustedProxy, String> {
 
 fn parse_origin(raw: &str) -> Result<AllowedOrigin, String> {
     AllowedOrigin::parse(raw).map_err(|e| e.to_string())
+}
+
+fn print_org(org: &admin::OrgView, json: bool) {
+    if json {
+        println!("{}", serde_json::json!(org));
+        return;
+    }
+    println!("org {}: {}", org.id, org.name);
+    println!("widget token: {}", org.widget_token);
+    if let Some(previous) = &org.previous_widget_token {
+        println!(
+            "previous widget token: {} (works until {})",
+            previous.id, previous.retires_at
+        );
+    }
+    println!("secret key id: {}", org.secret_key_id);
+    if let Some(previous) = &org.previous_secret_key {
+        println!(
+            "previous secret key id: {} (works until {})",
+            previous.id, previous.retires_at
+        );
+    }
+    let origins = if org.allowed_origins.is_empty() {
+        "any".to_owned()
+    } else {
+        org.allowed_origins.join(", ")
+    };
+    println!("allowed origins: {origins}");
+    match org.retention_days {
+        Some(days) => println!("resolved chats kept: {days} days"),
+        None => println!("resolved chats kept: for ever"),
+    }
+    println!("largest file: {} bytes", org.attachments.max_bytes);
+    println!("files per message: {}", org.attachments.max_per_message);
+    println!("types: {}", org.attachments.types.join(", "));
+    println!("greeting: {:?}", org.greeting);
+    println!("suggested questions: {:?}", org.suggested_questions);
+    match &org.office_hours {
+        Some(spec) => println!("office hours: {} ({})", spec.weekly.join(", "), spec.time_zone),
+        None => println!("office hours: none (always in)"),
+    }
+}
+
+fn print_rotated(what: &str, rotated: &admin::Rotated, json: bool) {
+    if json {
+        println!("{}", serde_json::json!(rotated));
+        return;
+    }
+    println!("new {what}: {}", rotated.key);
+    match &rotated.previous {
+        Some(previous) => println!("the previous one works until {}", previous.retires_at),
+        None => println!("the previous one is refused from now on"),
+    }
+}
+
+fn retired_line(what: &str, retired: bool) -> String {
+    if retired {
+        format!("previous {what} retired; it is refused from now on")
+    } else {
+        format!("no previous {what} to retire")
+    }
+}
+
+fn print_deleted(deleted: &privacy::Deleted, json: bool) {
+    if json {
+        println!("{}", serde_json::json!({ "deleted": deleted }));
+    } else {
+        println!(
+            "deleted {} chats, {} messages, {} files, {} ratings{}",
+            deleted.sessions,
+            deleted.messages,
+            deleted.attachments,
+            deleted.ratings,
+            deleted
+                .contact_id
+                .map_or(String::new(), |id| format!(" and contact {id}"))
+        );
+    }
 }
 
 #[tokio::main]
@@ -348,6 +625,14 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             json,
         }) => {
             let org = orgs::create_org(&db, &name, &allowed_origins).await?;
+            audit::record(
+                &db,
+                Some(org.id),
+                &Actor::Cli,
+                "org.created",
+                &serde_json::json!({ "name": name.as_str() }),
+            )
+            .await?;
             if json {
                 println!(
                     "{}",
@@ -371,8 +656,13 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             office_hours,
             time_zone,
             no_office_hours,
+            name,
+            allowed_origins,
+            any_origin,
+            retention_days,
             json,
         }) => {
+            let org_id = admin::org_id_for_widget_token(&db, &widget_token).await?;
             // A list flag given replaces the list; its --no- twin empties it; neither keeps it.
             let list = |given: Vec<String>, none: bool| (none || !given.is_empty()).then_some(given);
             let update = orgs::OrgUpdate {
@@ -391,26 +681,84 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 },
             };
             let (rules, texts) = orgs::update_org(&db, &widget_token, &update).await?;
-            let hours = texts.office_hours.as_ref();
+            if update.max_attachment_bytes.is_some()
+                || update.max_attachments_per_message.is_some()
+                || update.attachment_types.is_some()
+            {
+                audit::record(
+                    &db,
+                    Some(org_id),
+                    &Actor::Cli,
+                    "org.updated",
+                    &serde_json::json!({ "attachments": admin::AttachmentsView::from(rules) }),
+                )
+                .await?;
+            }
+            if update.greeting.is_some()
+                || update.suggested_questions.is_some()
+                || update.office_hours.is_some()
+            {
+                audit::record(
+                    &db,
+                    Some(org_id),
+                    &Actor::Cli,
+                    "org.updated",
+                    &serde_json::json!({ "greeting": texts.greeting,
+                        "suggested_questions": texts.suggested_questions,
+                        "office_hours": texts.office_hours.as_ref().map(|h| h.spec()) }),
+                )
+                .await?;
+            }
+            let settings = Settings {
+                name,
+                allowed_origins: (any_origin || !allowed_origins.is_empty())
+                    .then_some(allowed_origins),
+                retention_days,
+            };
+            let org = admin::update_settings(&db, org_id, &settings, &Actor::Cli).await?;
+            print_org(&org, json);
+        }
+        Command::Org(OrgCommand::List { json }) => {
+            let orgs = admin::list_orgs(&db).await?;
             if json {
-                println!(
-                    "{}",
-                    serde_json::json!({ "attachments": { "max_bytes": rules.max_bytes,
-                        "max_per_message": rules.max_per_message, "types": rules.types },
-                        "greeting": texts.greeting, "suggested_questions": texts.suggested_questions,
-                        "office_hours": hours.map(|h| h.spec()) })
-                );
+                println!("{}", serde_json::json!({ "orgs": orgs }));
             } else {
-                println!("largest file: {} bytes", rules.max_bytes);
-                println!("files per message: {}", rules.max_per_message);
-                println!("types: {}", rules.types.join(", "));
-                println!("greeting: {:?}", texts.greeting);
-                println!("suggested questions: {:?}", texts.suggested_questions);
-                match hours.map(|h| h.spec()) {
-                    Some(spec) => println!("office hours: {} ({})", spec.weekly.join(", "), spec.time_zone),
-                    None => println!("office hours: none (always in)"),
+                for org in &orgs {
+                    println!(
+                        "{}\t{}\t{}\tsecret key {}",
+                        org.id, org.widget_token, org.name, org.secret_key_id
+                    );
                 }
             }
+        }
+        Command::Org(OrgCommand::Show { widget_token, json }) => {
+            let org_id = admin::org_id_for_widget_token(&db, &widget_token).await?;
+            print_org(&admin::show_org(&db, org_id).await?, json);
+        }
+        Command::Org(OrgCommand::RotateWidgetToken(args)) => {
+            let org_id = admin::org_id_for_widget_token(&db, &args.widget_token).await?;
+            let rotated =
+                admin::rotate_widget_token(&db, org_id, args.grace.grace(), &Actor::Cli).await?;
+            print_rotated("widget token", &rotated, args.json);
+        }
+        Command::Org(OrgCommand::RetireWidgetToken { widget_token }) => {
+            let org_id = admin::org_id_for_widget_token(&db, &widget_token).await?;
+            let retired = admin::retire_widget_token(&db, org_id, &Actor::Cli).await?;
+            println!("{}", retired_line("widget token", retired));
+        }
+        Command::Org(OrgCommand::RotateSecretKey(args)) => {
+            let org_id = admin::org_id_for_widget_token(&db, &args.widget_token).await?;
+            let rotated =
+                admin::rotate_secret_key(&db, org_id, args.grace.grace(), &Actor::Cli).await?;
+            print_rotated("secret key", &rotated, args.json);
+            if !args.json {
+                eprintln!("Keep the new secret key on your server: it is shown only this once.");
+            }
+        }
+        Command::Org(OrgCommand::RetireSecretKey { widget_token }) => {
+            let org_id = admin::org_id_for_widget_token(&db, &widget_token).await?;
+            let retired = admin::retire_secret_key(&db, org_id, &Actor::Cli).await?;
+            println!("{}", retired_line("secret key", retired));
         }
         Command::Agent(AgentCommand::Create {
             widget_token,
@@ -418,21 +766,144 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             avatar_url,
             json,
         }) => {
-            let key = orgs::create_agent(&db, &widget_token, &name, avatar_url.as_ref()).await?;
+            let org_id = admin::org_id_for_widget_token(&db, &widget_token).await?;
+            let made =
+                admin::create_agent(&db, org_id, &name, avatar_url.as_ref(), &Actor::Cli).await?;
             if json {
-                println!("{}", serde_json::json!({ "agent_key": key }));
+                println!("{}", serde_json::json!(made));
             } else {
-                println!("agent key: {key}");
-                eprintln!("Give it to {}; it is shown only this once.", name.as_str());
+                println!("agent key: {}", made.agent_key);
+                eprintln!(
+                    "Give it to {} (agent {}); it is shown only this once.",
+                    name.as_str(),
+                    made.agent.id
+                );
+            }
+        }
+        Command::Agent(AgentCommand::List { widget_token, json }) => {
+            let org_id = admin::org_id_for_widget_token(&db, &widget_token).await?;
+            let agents = admin::list_agents(&db, org_id).await?;
+            if json {
+                println!("{}", serde_json::json!({ "agents": agents }));
+            } else {
+                for agent in &agents {
+                    let state = agent
+                        .revoked_at
+                        .as_deref()
+                        .map_or("active".to_owned(), |at| format!("revoked {at}"));
+                    println!("{}\t{}\t{state}", agent.id, agent.name);
+                }
+            }
+        }
+        Command::Agent(AgentCommand::Revoke {
+            widget_token,
+            agent_id,
+        }) => {
+            let org_id = admin::org_id_for_widget_token(&db, &widget_token).await?;
+            let agent = admin::revoke_agent(&db, org_id, agent_id, &Actor::Cli).await?;
+            println!(
+                "agent {} ({}) revoked; its key is refused from now on",
+                agent.id, agent.name
+            );
+        }
+        Command::Contact(ContactCommand::Delete {
+            widget_token,
+            contact,
+            json,
+        }) => {
+            let org_id = admin::org_id_for_widget_token(&db, &widget_token).await?;
+            let deleted =
+                privacy::delete_contact(&db, org_id, &contact.contact(), &Actor::Cli).await?;
+            print_deleted(&deleted, json);
+        }
+        Command::Contact(ContactCommand::Export {
+            widget_token,
+            contact,
+        }) => {
+            let org_id = admin::org_id_for_widget_token(&db, &widget_token).await?;
+            let export =
+                privacy::export_contact(&db, org_id, &contact.contact(), &Actor::Cli).await?;
+            println!("{}", serde_json::to_string_pretty(&export)?);
+        }
+        Command::Session(SessionCommand::Delete {
+            widget_token,
+            session_id,
+            json,
+        }) => {
+            let org_id = admin::org_id_for_widget_token(&db, &widget_token).await?;
+            let deleted =
+                privacy::delete_device_sessions(&db, org_id, &session_id, &Actor::Cli).await?;
+            print_deleted(&deleted, json);
+        }
+        Command::Session(SessionCommand::Export {
+            widget_token,
+            session_id,
+        }) => {
+            let org_id = admin::org_id_for_widget_token(&db, &widget_token).await?;
+            let export = privacy::export_device(&db, org_id, &session_id, &Actor::Cli).await?;
+            println!("{}", serde_json::to_string_pretty(&export)?);
+        }
+        Command::Audit(AuditCommand::List {
+            widget_token,
+            limit,
+            json,
+        }) => {
+            let org_id = match widget_token {
+                Some(token) => Some(admin::org_id_for_widget_token(&db, &token).await?),
+                None => None,
+            };
+            let entries = audit::list(&db, org_id, None, limit).await?;
+            if json {
+                println!("{}", serde_json::json!({ "entries": entries }));
+            } else {
+                for e in &entries {
+                    let org = e.org_id.map_or("-".to_owned(), |id| id.to_string());
+                    println!("{}\t{org}\t{}\t{}\t{}", e.at, e.actor, e.action, e.detail);
+                }
             }
         }
         Command::MigrateData(_) => unreachable!("handled above"),
-        Command::SigningKey(SigningKeyCommand::Rotate) => {
-            let key = auth::rotate_signing_key(&db).await?;
-            println!(
-                "signing key rotated (key id {}); every user token issued before is now refused",
-                key.id
-            );
+        Command::SigningKey(SigningKeyCommand::Rotate { grace }) => {
+            let key = admin::rotate_signing_key(&db, grace.grace(), &Actor::Cli).await?;
+            if grace.now {
+                println!(
+                    "signing key rotated (key id {}); every user token issued before is now refused",
+                    key.id
+                );
+            } else {
+                println!(
+                    "signing key rotated (key id {}); tokens issued before keep working for {} h or until \
+                     `signing-key retire`",
+                    key.id, grace.grace_hours
+                );
+            }
+        }
+        Command::SigningKey(SigningKeyCommand::Retire) => {
+            let retired = admin::retire_signing_keys(&db, &Actor::Cli).await?;
+            if retired.is_empty() {
+                println!("no earlier signing key to retire");
+            } else {
+                println!(
+                    "retired signing keys {retired:?}; the user tokens they signed are now refused"
+                );
+            }
+        }
+        Command::SigningKey(SigningKeyCommand::List { json }) => {
+            let keys = frontdesk_server::auth::signing_keys(&db).await?;
+            if json {
+                println!("{}", serde_json::json!({ "signing_keys": keys }));
+            } else {
+                for key in &keys {
+                    let state = match key.retires_at {
+                        None => "signs new tokens".to_owned(),
+                        Some(at) => format!(
+                            "checks the tokens it signed until {}",
+                            frontdesk_server::wire::time(at)
+                        ),
+                    };
+                    println!("{}\t{state}", key.id);
+                }
+            }
         }
     }
     db.close().await;

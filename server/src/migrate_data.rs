@@ -60,6 +60,11 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("attachment_max_bytes", Integer),
             ("attachments_per_message", Integer),
             ("attachment_types", Text),
+            ("previous_widget_token", Text),
+            ("previous_widget_token_retires_at", Integer),
+            ("previous_secret_key_hash", Blob),
+            ("previous_secret_key_retires_at", Integer),
+            ("retention_days", Integer),
         ],
     ),
     (
@@ -75,6 +80,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("key_hash", Blob),
             ("created_at", Integer),
             ("avatar_url", Text),
+            ("revoked_at", Integer),
         ],
     ),
     (
@@ -84,6 +90,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("slot", Integer),
             ("secret", Blob),
             ("created_at", Integer),
+            ("retires_at", Integer),
         ],
     ),
     (
@@ -167,6 +174,17 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("created_at", Integer),
         ],
     ),
+    (
+        "audit_log",
+        &[
+            ("id", Integer),
+            ("org_id", Integer),
+            ("actor", Text),
+            ("action", Text),
+            ("detail", Text),
+            ("created_at", Integer),
+        ],
+    ),
 ];
 
 /// Identity columns whose sequences must continue after the copied values.
@@ -177,6 +195,7 @@ const IDENTITIES: &[(&str, &str)] = &[
     ("contacts", "id"),
     ("sessions", "rowid"),
     ("messages", "id"),
+    ("audit_log", "id"),
 ];
 
 /// Rows per INSERT: well under Postgres's 65,535 parameters for the widest table.

@@ -105,15 +105,19 @@ impl Org {
     }
 }
 
+/// The org of a widget token: its current one, or the one before the last rotation while in its grace (sites'
+/// cached pages still carry it).
 pub async fn org_for_widget_token(
     db: &AnyPool,
     widget_token: &str,
 ) -> Result<Option<Org>, sqlx::Error> {
     let rows: Vec<(i64, Option<String>, i64, i64, String)> = sqlx::query_as(
         "SELECT o.id, a.origin, o.attachment_max_bytes, o.attachments_per_message, o.attachment_types
-         FROM orgs o LEFT JOIN org_allowed_origins a ON a.org_id = o.id WHERE o.widget_token = $1",
+         FROM orgs o LEFT JOIN org_allowed_origins a ON a.org_id = o.id
+         WHERE o.widget_token = $1 OR (o.previous_widget_token = $1 AND o.previous_widget_token_retires_at > $2)",
     )
     .bind(widget_token)
+    .bind(now())
     .fetch_all(db)
     .await?;
     let Some((id, _, max_bytes, per_message, types)) = rows.first().cloned() else {
@@ -173,7 +177,8 @@ pub async fn upsert_contact(
     Ok(id)
 }
 
-fn now() -> i64 {
+/// Unix seconds now.
+pub fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
@@ -303,7 +308,7 @@ fn parse_lines(
 }
 
 /// Reads a JSON list column; a value this server did not write reads as none.
-fn json_lines(column: Option<String>) -> Vec<String> {
+pub fn json_lines(column: Option<String>) -> Vec<String> {
     column
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_default()

@@ -153,6 +153,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::authenticate::router())
         .merge(routes::widget::router())
         .merge(routes::agent::router())
+        .merge(routes::admin::router())
         .merge(routes::console::router())
         .merge(routes::attachments::router())
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
@@ -225,6 +226,26 @@ async fn sweep_unsent_uploads(db: AnyPool) {
             Ok(0) => {}
             Ok(n) => tracing::info!("deleted {n} uploads never sent with a message"),
             Err(e) => tracing::warn!("could not delete old unsent uploads (retrying later): {e}"),
+        }
+    }
+}
+
+/// Applies the orgs' retention periods at start and then hourly (docs/operations.md, "Retention"), and deletes the
+/// signing keys whose grace has ended. Several instances may all do it: each chat is deleted by one of them.
+async fn apply_retention(db: AnyPool) {
+    let mut every = tokio::time::interval(crate::privacy::RETENTION_EVERY);
+    loop {
+        every.tick().await;
+        match crate::privacy::apply_retention(&db, crate::orgs::now()).await {
+            Ok(swept) => {
+                for (org_id, sessions) in swept {
+                    tracing::info!("retention: deleted {sessions} resolved chats of org {org_id}");
+                }
+            }
+            Err(e) => tracing::warn!("could not apply the retention periods (retrying later): {e}"),
+        }
+        if let Err(e) = crate::auth::delete_expired_signing_keys(&db).await {
+            tracing::warn!("could not delete retired signing keys (retrying later): {e}");
         }
     }
 }
@@ -380,6 +401,7 @@ pub async fn run(
         tokio::spawn(crate::pg_listen::listen(url, notifier.clone()))
     });
     let sweeping = tokio::spawn(sweep_unsent_uploads(db.clone()));
+    let retaining = tokio::spawn(apply_retention(db.clone()));
     serve_connections(listener, app(state), limits, async move {
         shutdown.await;
         tracing::info!("shutting down");
@@ -390,6 +412,7 @@ pub async fn run(
         listening.abort();
     }
     sweeping.abort();
+    retaining.abort();
     db.close().await;
     Ok(())
 }

@@ -144,6 +144,7 @@ async fn updates(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     AgentKey(agent): AgentKey,
+    headers: axum::http::HeaderMap,
     Query(query): Query<UpdatesQuery>,
 ) -> Result<axum::Json<Updates>, ApiError> {
     let holder = Holder::Agent {
@@ -152,9 +153,35 @@ async fn updates(
     };
     let _held = super::hold_long_poll(&state, holder, ip)?;
     let after = query.after();
-    super::long_poll(&state, Audience::Org(agent.org_id), &query, || {
-        chats::messages_after(&state.db, Viewer::Org(agent.org_id), after, UPDATES_LIMIT)
-    })
+    // The key is checked again before every read of a held poll: one revoked (or retired) while the poll waits
+    // gets no message stored after that, and its next request is refused.
+    let key = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| crate::auth::bearer(Some(v)))
+        .unwrap_or_default()
+        .to_owned();
+    let (state_ref, key) = (&state, key.as_str());
+    super::long_poll(
+        &state,
+        Audience::Org(agent.org_id),
+        &query,
+        move || async move {
+            if crate::auth::agent_for_key(&state_ref.db, key)
+                .await?
+                .is_none()
+            {
+                return Ok(Vec::new());
+            }
+            chats::messages_after(
+                &state_ref.db,
+                Viewer::Org(agent.org_id),
+                after,
+                UPDATES_LIMIT,
+            )
+            .await
+        },
+    )
     .await
 }
 

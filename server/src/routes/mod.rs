@@ -1,5 +1,6 @@
 //! HTTP routes, one module a resource; each exposes `router()`, merged in `startup::app`.
 
+pub mod admin;
 pub mod agent;
 pub mod attachments;
 pub mod authenticate;

@@ -639,6 +639,24 @@ impl TestApp {
         Download::of(self.client.get(self.url(path)).bearer_auth(key)).await
     }
 
+    /// `{method} {path}` of the admin API with `key` (none: no Authorization), and a JSON body when given.
+    pub async fn admin(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Self::reply(request).await
+    }
+
     // --- lifecycle --------------------------------------------------------------------------------------------
 
     /// Stops the server as SIGTERM would, and waits until it has finished and closed the database.

@@ -2,6 +2,7 @@
 //! with `FRONTDESK_TEST_BACKEND=postgres`: helpers.rs).
 //! One binary for the whole suite (every file directly under `tests/` would link separately).
 
+mod admin;
 mod agent;
 mod attachments;
 mod authenticate;
@@ -14,8 +15,10 @@ mod history;
 mod http;
 mod messages;
 mod migrate;
+mod privacy;
 mod realtime;
 mod restart;
+mod rotation;
 mod scale;
 mod tokens;
 mod unicode;

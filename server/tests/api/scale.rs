@@ -211,7 +211,7 @@ async fn a_key_rotation_and_a_new_agent_take_effect_on_every_instance_at_once() 
     // A token issued by one instance is good on the other: one signing key, in the database.
     b.sessions(&b.user(&token)).await.assert_status(200);
 
-    cli(&a, &["signing-key", "rotate"]);
+    cli(&a, &["signing-key", "rotate", "--now"]);
     for instance in [&a, &b] {
         let message = instance
             .sessions(&instance.user(&token))

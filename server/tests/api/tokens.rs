@@ -153,7 +153,7 @@ async fn tokens_signed_before_a_rotation_are_refused_and_new_ones_work() {
     let before = app.token_for(json!({ "email": "john@doe.com" })).await;
     try_token(&app, &before).await.assert_status(200);
 
-    auth::rotate_signing_key(&app.db).await.unwrap();
+    auth::rotate_signing_key(&app.db, None).await.unwrap();
     let message = try_token(&app, &before)
         .await
         .assert_error(401, "invalid_user_token")
