@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The OpenAPI document (docs/openapi.json, served at /openapi.json) checked against the real server: schemathesis
+# generates requests for every operation from the document and fails on a 500, or on an answer whose status, body
+# or content type the document does not declare. A real `frontdesk-server serve` on a loopback port with a fresh
+# SQLite file, an org, an agent key, a chat of the fuzzing device with a message and an upload in it (so the chat
+# and download routes get past 404), and a metrics token. Credentials per audience: scripts/schemathesis.toml.
+#
+# Bounded: FUZZ_MAX_EXAMPLES generated cases per operation (default 25) and FUZZ_MAX_TIME seconds in all
+# (default 150). Run alone: `bash scripts/api-fuzz.sh` (after `scripts/setup.sh`, which installs schemathesis).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+schemathesis=.venv/bin/schemathesis
+[ -x "$schemathesis" ] || { echo "api-fuzz: $schemathesis missing; run scripts/setup.sh" >&2; exit 1; }
+
+cargo build -q -p frontdesk-server
+server=target/debug/frontdesk-server
+scratch=$(mktemp -d)
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+
+database="sqlite://$scratch/frontdesk.db"
+port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+json() { node -e 'let d="";process.stdin.on("data",c=>d+=c).on("end",()=>{let v=JSON.parse(d);for(const k of process.argv[1].split("."))v=v[k];console.log(v)})' "$1"; }
+
+org=$("$server" org create --name "API fuzz" --json --database "$database")
+FUZZ_WIDGET_TOKEN=$(json widget_token <<<"$org")
+FUZZ_SECRET_KEY=$(json secret_key <<<"$org")
+FUZZ_AGENT_KEY=$("$server" agent create --org "$FUZZ_WIDGET_TOKEN" --name "Fuzz agent" --json --database "$database" | json agent_key)
+FUZZ_METRICS_TOKEN=$(node -e 'console.log(require("crypto").randomBytes(24).toString("hex"))')
+FUZZ_DEVICE=$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))')
+export FUZZ_WIDGET_TOKEN FUZZ_SECRET_KEY FUZZ_AGENT_KEY FUZZ_METRICS_TOKEN FUZZ_DEVICE
+
+# Generous limits: the fuzzer is one client sending thousands of requests, which the real limits would (rightly)
+# refuse with 429s; those are documented, but a run of 429s tests nothing else.
+"$server" serve --addr "127.0.0.1:$port" --database "$database" --metrics-token "$FUZZ_METRICS_TOKEN" \
+  --sessions-per-ip 0 --new-devices-per-ip 0 --new-devices-per-org 0 --sessions-per-org 0 \
+  >"$scratch/server.log" 2>&1 &
+server_pid=$!
+api="http://127.0.0.1:$port"
+for _ in $(seq 100); do curl -fs "$api/healthz" >/dev/null && break; sleep 0.1; done
+
+widget=(-H "X-Frontdesk-Widget-Token: $FUZZ_WIDGET_TOKEN" -H "X-Frontdesk-Device: $FUZZ_DEVICE")
+FUZZ_SESSION=$(curl -fsS -X POST "$api/widget/v1/sessions" "${widget[@]}" -H 'Content-Type: application/json' \
+  -d '{}' | json session.id)
+printf 'a file for the download routes\n' >"$scratch/note.txt"
+FUZZ_ATTACHMENT=$(curl -fsS -X POST "$api/widget/v1/sessions/$FUZZ_SESSION/attachments" "${widget[@]}" \
+  -F "file=@$scratch/note.txt;type=text/plain" | json attachment.id)
+curl -fsS -X POST "$api/widget/v1/sessions/$FUZZ_SESSION/messages" "${widget[@]}" -H 'Content-Type: application/json' \
+  -d "{\"content\":\"hello\",\"attachment_ids\":[\"$FUZZ_ATTACHMENT\"]}" >/dev/null
+export FUZZ_SESSION FUZZ_ATTACHMENT
+
+# Checks: no 500, statuses and bodies as documented, the documented content type. Not `positive_data_acceptance`:
+# a schema cannot say every rule (an email's, a client id's) that the server checks and names in a 422.
+status=0
+"$schemathesis" --config-file scripts/schemathesis.toml run "$api/openapi.json" \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+  --max-examples "${FUZZ_MAX_EXAMPLES:-25}" --max-time "${FUZZ_MAX_TIME:-150}" \
+  --phases examples,coverage,fuzzing --workers 2 --request-timeout 10 --max-redirects 0 --generation-database none \
+  --seed "${FUZZ_SEED:-$RANDOM}" --no-color --report-dir "$scratch/report" || status=$?
+if [ "$status" != 0 ]; then
+  echo "--- server log (last 40 lines) ---" >&2; tail -40 "$scratch/server.log" >&2
+fi
+exit "$status"
