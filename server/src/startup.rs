@@ -240,7 +240,7 @@ pub fn metrics_app(state: AppState) -> Router {
 /// long-polls left ~1.5 MiB behind for good (BENCHMARKS.md, "Held long-poll connections": RSS a minute after they
 /// end, 1.26x idle with spans, 1.12x without). The metrics are recorded once the answer is ready, so a held
 /// long-poll keeps nothing of theirs either.
-pub async fn log_request(
+async fn log_request(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
