@@ -45,7 +45,8 @@ server_pid=$!
 api="http://127.0.0.1:$port"
 for _ in $(seq 100); do curl -fs "$api/healthz" >/dev/null && break; sleep 0.1; done
 
-widget=(-H "X-Frontdesk-Widget-Token: $FUZZ_WIDGET_TOKEN" -H "X-Frontdesk-Device: $FUZZ_DEVICE")
+export FUZZ_SCOPE=fuzz-workspace
+widget=(-H "X-Frontdesk-Widget-Token: $FUZZ_WIDGET_TOKEN" -H "X-Frontdesk-Device: $FUZZ_DEVICE" -H "X-Frontdesk-External-Id: $FUZZ_SCOPE")
 FUZZ_SESSION=$(curl -fsS -X POST "$api/widget/v1/sessions" "${widget[@]}" -H 'Content-Type: application/json' \
   -d '{}' | json session.id)
 printf 'a file for the download routes\n' >"$scratch/note.txt"
@@ -65,7 +66,8 @@ status=0
   --seed "${FUZZ_SEED:-$RANDOM}" --no-color --report-dir "$scratch/report" || status=$?
 # What the server answered, so a run that only met 401s and 404s shows as such.
 echo "[api-fuzz] the server's answers by status:" >&2
-grep -o 'status=[0-9]*' "$scratch/server.log" | sort | uniq -c | sort -rn >&2 || true
+grep -o "status=[0-9]*" "$scratch/server.log" | sort | uniq -c | sort -rn >&2 || true
+[ -n "${FUZZ_KEEP_LOG:-}" ] && cp "$scratch/server.log" "$FUZZ_KEEP_LOG"
 if [ "$status" != 0 ]; then
   echo "--- server log (last 40 lines) ---" >&2; tail -40 "$scratch/server.log" >&2
 fi
