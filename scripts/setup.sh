@@ -47,6 +47,18 @@ if ! command -v wasm-pack >/dev/null; then
   cargo install -q wasm-pack
 fi
 
+# schemathesis (PyPI), the property-based API tester of scripts/api-fuzz.sh, pinned, in a venv of the repository.
+SCHEMATHESIS_VERSION=4.32.5
+if [ "$(.venv/bin/schemathesis --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then
+  step "installing schemathesis $SCHEMATHESIS_VERSION into .venv (pip)"
+  if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+  fi
+  python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
 # npm ci only when package-lock.json changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   step "npm ci"

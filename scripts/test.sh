@@ -57,6 +57,9 @@ if ! run wasm-pack --log-level warn test --headless --chrome --chromedriver "$(c
   echo "--- server log ---" >&2; tail -50 "$scratch/server.log" >&2; exit 1
 fi
 
+# The OpenAPI document against the real server: every operation, as documented, no 500 (a server of its own).
+run bash scripts/api-fuzz.sh
+
 # End-to-end: the release build of the widget (script tag and npm package) in headless Chromium, against
 # servers, a customer site and a Vite build that the suite starts itself (e2e/suite.mjs and testkit/).
 run bash scripts/build.sh

@@ -81,6 +81,23 @@ impl fmt::Display for ErrorCode {
     }
 }
 
+/// In the OpenAPI document: a string, one of [`ErrorCode::ALL`].
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for ErrorCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "What went wrong, for programs; docs/api.md \"Error codes\" says when each is answered.",
+            ))
+            .enum_values(Some(ErrorCode::ALL.iter().map(|code| code.as_str())))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for ErrorCode {}
+
 /// A code this version of the protocol does not know.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownErrorCode;

@@ -3,6 +3,7 @@
 //!
 //! With the `serde` feature (the server's) every type derives `Serialize` and `Deserialize` with exactly the
 //! field names of the wire; without it (the widget's) they are plain structs that the widget decodes by hand.
+//! With the `openapi` feature (also the server's only) they derive `utoipa::ToSchema`, for `GET /openapi.json`.
 
 #[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 /// clones a lint failure in code that is not this crate's.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Author {
     Visitor,
@@ -38,6 +40,7 @@ impl Author {
 /// cursor as the text so that every tab and device learns of it live and after a reconnect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum MessageKind {
     Text,
@@ -79,6 +82,7 @@ impl MessageKind {
 /// A chat's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Status {
     Open,
@@ -105,6 +109,7 @@ impl Status {
 /// The visitor's rating of a resolution.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rating {
     /// 1 to 5.
     pub score: u8,
@@ -114,6 +119,7 @@ pub struct Rating {
 /// A stored message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     /// Grows with every message stored anywhere: the long-poll cursor.
     pub id: i64,
@@ -137,6 +143,7 @@ pub struct Message {
 /// An uploaded file, as the server checked it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Attachment {
     /// 32 lowercase hex characters (128 random bits).
     pub id: String,
@@ -152,6 +159,7 @@ pub struct Attachment {
 /// `{ "attachment": Attachment }`: an upload's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttachmentEnvelope {
     pub attachment: Attachment,
 }
@@ -160,6 +168,7 @@ pub struct AttachmentEnvelope {
 /// checks again), and what it shows before a chat's first message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WidgetSettings {
     pub attachments: AttachmentRules,
     /// The org's greeting bubbles (empty: none). The page's `initialMessages` option replaces them.
@@ -192,6 +201,7 @@ pub struct LeaveEmail {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttachmentRules {
     /// Largest file, in bytes.
     pub max_bytes: i64,
@@ -205,6 +215,7 @@ pub struct AttachmentRules {
 /// (a field the widget does not need: it knows its scope).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Session {
     pub id: String,
     pub created_at: String,
@@ -226,6 +237,7 @@ pub struct Session {
 /// signals newer than `signals_after`, and the `signals_after` to ask with next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Updates {
     pub messages: Vec<Message>,
     pub cursor: i64,
@@ -236,6 +248,7 @@ pub struct Updates {
 /// What a [`Signal`] says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum SignalKind {
     /// `author` started (`typing: true`) or stopped (`false`) typing.
@@ -265,6 +278,7 @@ impl SignalKind {
 /// never replayed after that.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Signal {
     pub kind: SignalKind,
     pub session_id: String,
@@ -283,6 +297,7 @@ pub struct Signal {
 /// `{ "message": Message }`: a send's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageEnvelope<M = Message> {
     pub message: M,
 }
@@ -292,6 +307,7 @@ pub struct MessageEnvelope<M = Message> {
 /// the page below this one; `null` when this page starts with the chat's first message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessagePage<M = Message> {
     pub messages: Vec<M>,
     pub next_before: Option<i64>,
@@ -311,6 +327,7 @@ impl<M> Default for MessagePage<M> {
 /// the same envelope.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionEnvelope<S = Session> {
     pub session: S,
 }
@@ -318,6 +335,7 @@ pub struct SessionEnvelope<S = Session> {
 /// `{ "sessions": [Session…] }`
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionList<S = Session> {
     pub sessions: Vec<S>,
 }
@@ -326,6 +344,7 @@ pub struct SessionList<S = Session> {
 /// activity first. `next_before` is the `before` that asks for the next page; `null` on the last one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionPage<S = Session> {
     pub sessions: Vec<S>,
     pub next_before: Option<i64>,
@@ -334,15 +353,18 @@ pub struct SessionPage<S = Session> {
 /// `{ "error": { "code", "message" } }`, the body of every error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorEnvelope {
     pub error: ErrorBody,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// An [`ErrorCode`](crate::ErrorCode)'s text; kept as text so that a code added by a newer server still
     /// reaches the caller.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::ErrorCode))]
     pub code: String,
     pub message: String,
 }
@@ -350,6 +372,7 @@ pub struct ErrorBody {
 /// The answer of `POST /widget/authenticate-user`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserToken {
     pub token: String,
     pub expires_at: String,
@@ -359,6 +382,7 @@ pub struct UserToken {
 /// that a missing one is reported by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SendMessage {
     pub client_id: Option<String>,
     pub content: Option<String>,
@@ -369,6 +393,7 @@ pub struct SendMessage {
 /// Body of `POST /widget/v1/sessions/{id}/rating`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RateSession {
     pub score: Option<i64>,
     pub comment: Option<String>,
@@ -377,6 +402,7 @@ pub struct RateSession {
 /// Body of `POST …/sessions/{id}/typing`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TypingBody {
     pub typing: Option<bool>,
 }
@@ -384,6 +410,7 @@ pub struct TypingBody {
 /// Body of `POST …/sessions/{id}/seen`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeenBody {
     pub message_id: Option<i64>,
 }
@@ -391,6 +418,7 @@ pub struct SeenBody {
 /// Body of `POST /widget/v1/sessions`. `J` is a JSON object value (`serde_json::Value` on the server).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StartSession<J> {
     /// The client id of the chat's first message: a retried start gets the session it created.
     pub client_id: Option<String>,
@@ -403,6 +431,7 @@ pub struct StartSession<J> {
 /// The page's `user.data`: what a non-verified visitor says about itself (stored, shown as unverified).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VisitorFields<J> {
     pub name: Option<String>,
     pub email: Option<String>,

@@ -69,6 +69,12 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
 }
 
+/// Whether `authorization` (an `Authorization` header) carries the `/metrics` token whose SHA-256 digest is
+/// `token_digest`. Digests of equal length are compared, so neither the token's length nor its content leaks.
+pub fn metrics_token_matches(token_digest: &[u8], authorization: Option<&str>) -> bool {
+    bearer(authorization).is_some_and(|presented| same(&hash_secret(presented), token_digest))
+}
+
 /// The bearer credential of an `Authorization` header, if it has that form.
 pub fn bearer(header: Option<&str>) -> Option<&str> {
     let (scheme, credential) = header?.trim().split_once(' ')?;

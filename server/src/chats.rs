@@ -800,6 +800,7 @@ pub async fn insert_message(
         .fetch_optional(db)
         .await?;
     if let Some(created) = created {
+        crate::telemetry::message_stored(message.author);
         return Ok(Stored::Created(created));
     }
     if let Some(client_id) = &message.client_id {
@@ -879,6 +880,7 @@ async fn insert_in_transaction(
         }
     }
     tx.commit().await?;
+    crate::telemetry::message_stored(message.author);
     load_attachments(db, std::slice::from_mut(&mut created)).await?;
     Ok(Stored::Created(created))
 }

@@ -50,6 +50,11 @@ pub enum ApiError {
     /// 401 `invalid_api_key`
     #[error("Authorization: expected `Bearer sk_…` (the site's secret key) or `Bearer ak_…` (an agent key)")]
     InvalidApiKey,
+    /// 401 `invalid_api_key` on `/metrics`
+    #[error(
+        "Authorization: expected `Bearer <token>` with the token given to `serve --metrics-token`"
+    )]
+    InvalidMetricsToken,
     /// 403 `origin_forbidden`
     #[error("this endpoint is for your server, not for browsers (the request has an Origin header); never put the secret key in a web page")]
     OriginForbidden,
@@ -235,7 +240,8 @@ impl ApiError {
             | Self::InvalidUserToken(_)
             | Self::UserTokenExpired
             | Self::InvalidSecretKey
-            | Self::InvalidApiKey => StatusCode::UNAUTHORIZED,
+            | Self::InvalidApiKey
+            | Self::InvalidMetricsToken => StatusCode::UNAUTHORIZED,
             Self::OriginNotAllowed(_) | Self::OriginForbidden => StatusCode::FORBIDDEN,
             Self::SessionNotFound | Self::NotFound => StatusCode::NOT_FOUND,
             Self::NotResolved | Self::AlreadyRated => StatusCode::CONFLICT,
@@ -297,7 +303,7 @@ impl ApiError {
             Self::InvalidDeviceId(_) => ErrorCode::InvalidDeviceId,
             Self::InvalidExternalId(..) => ErrorCode::InvalidExternalId,
             Self::InvalidSecretKey => ErrorCode::InvalidSecretKey,
-            Self::InvalidApiKey => ErrorCode::InvalidApiKey,
+            Self::InvalidApiKey | Self::InvalidMetricsToken => ErrorCode::InvalidApiKey,
             Self::OriginForbidden => ErrorCode::OriginForbidden,
             Self::InvalidBody(_) => ErrorCode::InvalidBody,
             Self::InvalidQuery(_) => ErrorCode::InvalidQuery,
@@ -386,6 +392,10 @@ pub async fn json_errors(response: Response) -> Response {
     };
     let (parts, _) = response.into_parts();
     let mut ours = error.into_response();
+    // The route it came from, for `/metrics` (`telemetry::mark_route`).
+    if let Some(route) = parts.extensions.get::<axum::extract::MatchedPath>() {
+        ours.extensions_mut().insert(route.clone());
+    }
     // Keep what the inner layer said about the response (CORS, Allow, Vary…), but not its body's description.
     for (name, value) in parts.headers.iter() {
         if name != header::CONTENT_TYPE

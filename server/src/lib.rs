@@ -23,6 +23,9 @@
 //! - [`client_ip`]: the client address of a request (the socket's peer, or `X-Forwarded-For` behind a trusted proxy).
 //! - [`routes`]: one module a resource (`widget`, `authenticate`, `agent`, `admin`, `console`, `health`), each with
 //!   `router()`. The console page's files come from `www/console/`, compiled in.
+//! - [`openapi`]: the OpenAPI 3.1 document of every route (`GET /openapi.json`, docs/openapi.json), from the
+//!   handlers' `#[utoipa::path]` annotations; how to add a route to it is in its module doc.
+//! - [`telemetry`]: `/metrics`, the Prometheus recorder behind the `metrics` facade, and what the server counts.
 //! - [`extract`]: JSON body and query extractors whose errors name the field.
 //! - [`error`]: [`error::ApiError`], the one error body of the API.
 //! - [`domain`]: parsed values (`Email`, `ExternalId`, `DeviceId`, …), with their tests beside them; the rules
@@ -59,6 +62,7 @@ pub mod error;
 pub mod extract;
 pub mod identity;
 pub mod migrate_data;
+pub mod openapi;
 pub mod orgs;
 pub mod pg_listen;
 pub mod privacy;
@@ -66,6 +70,7 @@ pub mod rate_limit;
 pub mod realtime;
 pub mod routes;
 pub mod startup;
+pub mod telemetry;
 pub mod wire;
 
 /// Sets up logging to stderr, filtered by `RUST_LOG` (default `info`).

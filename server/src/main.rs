@@ -33,7 +33,7 @@ use frontdesk_server::domain::office_hours::OfficeHoursSpec;
 use frontdesk_server::domain::{AllowedOrigin, AvatarUrl, Label};
 use frontdesk_server::rate_limit::{AbuseLimitsConfig, RateLimit};
 use frontdesk_server::realtime::PollCaps;
-use frontdesk_server::startup::{self, Config, ConnectionLimits};
+use frontdesk_server::startup::{self, Config, ConnectionLimits, MetricsAccess};
 use frontdesk_server::{db, migrate_data, orgs, privacy};
 
 #[derive(Debug, Parser)]
@@ -90,6 +90,8 @@ enum Command {
     /// Copy a SQLite database into Postgres (ids, cursors, keys and all), to move to several instances. Stop the
     /// servers on the SQLite database first; the copy is one transaction, checked before it commits.
     MigrateData(MigrateDataArgs),
+    /// Print the OpenAPI 3.1 document of the HTTP API (what GET /openapi.json serves; docs/openapi.json is a copy).
+    Openapi,
 }
 
 #[derive(Debug, Args)]
@@ -160,6 +162,13 @@ struct ServeArgs {
     /// MiB of attachments one org may upload per hour, from all visitors and agents together (0 = no limit).
     #[arg(long, env = "FRONTDESK_ATTACHMENT_MIB_PER_ORG", default_value_t = 1_024, value_parser = clap::value_parser!(u32).range(0..=4_194_303))]
     attachment_mib_per_org: u32,
+    /// Serve /metrics (Prometheus) on this address, a listener of its own, and not on --addr.
+    #[arg(long, env = "FRONTDESK_METRICS_ADDR")]
+    metrics_addr: Option<SocketAddr>,
+    /// Serve /metrics only to `Authorization: Bearer <TOKEN>`: on --addr, or on --metrics-addr when given too.
+    /// Without either option /metrics is not served.
+    #[arg(long, env = "FRONTDESK_METRICS_TOKEN", value_parser = parse_metrics_token, hide_env_values = true)]
+    metrics_token: Option<String>,
 }
 
 impl ServeArgs {
@@ -478,6 +487,14 @@ fn parse_email(raw: &str) -> Result<frontdesk_server::domain::Email, String> {
     frontdesk_server::domain::Email::parse(raw).map_err(|e| e.to_string())
 }
 
+fn parse_metrics_token(raw: &str) -> Result<String, String> {
+    // Short tokens can be guessed; a token is for machines, so length costs nothing.
+    if raw.len() < 16 || !raw.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("at least 16 visible ASCII characters (e.g. `openssl rand -hex 24`)".into());
+    }
+    Ok(raw.to_owned())
+}
+
 fn parse_name(raw: &str) -> Result<Label, String> {
     Label::parse(raw, Label::NAME_MAX).map_err(|e| e.to_string())
 }
@@ -586,6 +603,11 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    // Needs no database.
+    if let Command::Openapi = &cli.command {
+        print!("{}", frontdesk_server::openapi::document_json());
+        return Ok(());
+    }
     // Works on two databases of its own, not on --database.
     if let Command::MigrateData(args) = &cli.command {
         let copied =
@@ -615,6 +637,10 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 public_dir: args.public_dir,
                 upload_read_timeout: Duration::from_secs(args.upload_timeout_secs),
                 uploaded_kib_per_org: args.attachment_mib_per_org * 1024,
+                metrics: MetricsAccess::from_options(
+                    args.metrics_addr,
+                    args.metrics_token.as_deref(),
+                ),
                 ..Config::default()
             };
             startup::run(listener, db.clone(), config, startup::shutdown_signal()).await?;
@@ -862,7 +888,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
         }
-        Command::MigrateData(_) => unreachable!("handled above"),
+        Command::MigrateData(_) | Command::Openapi => unreachable!("handled above"),
         Command::SigningKey(SigningKeyCommand::Rotate { grace }) => {
             let key = admin::rotate_signing_key(&db, grace.grace(), &Actor::Cli).await?;
             if grace.now {

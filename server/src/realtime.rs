@@ -316,6 +316,8 @@ impl Default for PollCaps {
 pub struct PollCounter {
     caps: PollCaps,
     open: Mutex<HashMap<Holder, usize>>,
+    /// Long-polls held now, for `/metrics`.
+    held: std::sync::atomic::AtomicUsize,
 }
 
 /// A long-poll being held; its holders' counts go down when it is dropped.
@@ -337,7 +339,13 @@ impl PollCounter {
         Self {
             caps,
             open: Mutex::default(),
+            held: std::sync::atomic::AtomicUsize::new(0),
         }
+    }
+
+    /// Long-polls held now.
+    pub fn held(&self) -> usize {
+        self.held.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Counts a new long-poll of `identity` from `address`, unless either already holds its cap.
@@ -358,6 +366,7 @@ impl PollCounter {
         for holder in [&identity, &address] {
             *open.entry(holder.clone()).or_insert(0) += 1;
         }
+        self.held.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(PollPermit {
             counter: self,
             holders: [identity, address],
@@ -397,6 +406,9 @@ impl Drop for PollPermit<'_> {
             }
         }
         shrink_when_mostly_empty(&mut open);
+        self.counter
+            .held
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

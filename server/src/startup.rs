@@ -55,6 +55,35 @@ pub struct Config {
     pub upload_read_timeout: Duration,
     /// KiB of uploads one org may store per hour (`serve --attachment-mib-per-org`); 0 = no limit.
     pub uploaded_kib_per_org: u32,
+    /// Who may read `/metrics`, and where.
+    pub metrics: MetricsAccess,
+}
+
+/// Where `/metrics` is served (docs/operations.md, "Metrics and health"). Tokens are kept as SHA-256 digests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum MetricsAccess {
+    /// Not served: `/metrics` is 404 on the public listener (the default).
+    #[default]
+    Off,
+    /// On the public listener, to the bearer of a token (`serve --metrics-token`).
+    Token { digest: Vec<u8> },
+    /// On a listener of its own (`serve --metrics-addr`), only there; to the token's bearer when one is given too.
+    Listener {
+        addr: std::net::SocketAddr,
+        token_digest: Option<Vec<u8>>,
+    },
+}
+
+impl MetricsAccess {
+    /// What `serve --metrics-addr` and `--metrics-token` say.
+    pub fn from_options(addr: Option<std::net::SocketAddr>, token: Option<&str>) -> Self {
+        let digest = token.map(crate::auth::hash_secret);
+        match (addr, digest) {
+            (Some(addr), token_digest) => Self::Listener { addr, token_digest },
+            (None, Some(digest)) => Self::Token { digest },
+            (None, None) => Self::Off,
+        }
+    }
 }
 
 /// What bounds the sockets a client can make the server hold.
@@ -93,6 +122,7 @@ impl Default for Config {
             long_polls: PollCaps::default(),
             upload_read_timeout: Duration::from_secs(300),
             uploaded_kib_per_org: 1024 * 1024,
+            metrics: MetricsAccess::Off,
         }
     }
 }
@@ -115,6 +145,8 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: AnyPool, config: Config) -> Self {
+        // Installed before the first request is counted.
+        crate::telemetry::recorder();
         Self {
             db,
             notifier: Arc::new(Notifier::default()),
@@ -160,7 +192,11 @@ pub fn app(state: AppState) -> Router {
     let upload_routes = routes::attachments::upload_router()
         .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))
         .layer(RequestBodyLimitLayer::new(UPLOAD_BODY_LIMIT));
-    let api = json_routes.merge(upload_routes).with_state(state);
+    // After every merge: `route_layer` reaches only the routes already added.
+    let api = json_routes
+        .merge(upload_routes)
+        .route_layer(axum::middleware::from_fn(crate::telemetry::mark_route))
+        .with_state(state);
     let api = match public_dir {
         Some(dir) => {
             let version = Arc::new(widget_version(&dir));
@@ -191,10 +227,20 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(log_request))
 }
 
-/// One log line per answered request: method, path (shortened), status and time. A line, not a span around the
-/// request (tower-http's `TraceLayer`): a span is open for as long as its request, and the log's span store keeps
-/// the slots of its fullest moment, so 5,000 held long-polls left ~1.5 MiB behind for good (BENCHMARKS.md, "Held
-/// long-poll connections": RSS a minute after they end, 1.26x idle with spans, 1.12x without).
+/// The application of the `--metrics-addr` listener: `/metrics` only, with the same error bodies.
+pub fn metrics_app(state: AppState) -> Router {
+    routes::health::metrics_router()
+        .with_state(state)
+        .fallback(|| async { ApiError::NotFound })
+        .layer(axum::middleware::map_response(error::json_errors))
+}
+
+/// One log line per answered request: method, path (shortened), status and time; and its count and time on
+/// `/metrics`, by the route's template. A line, not a span around the request (tower-http's `TraceLayer`): a span is
+/// open for as long as its request, and the log's span store keeps the slots of its fullest moment, so 5,000 held
+/// long-polls left ~1.5 MiB behind for good (BENCHMARKS.md, "Held long-poll connections": RSS a minute after they
+/// end, 1.26x idle with spans, 1.12x without). The metrics are recorded once the answer is ready, so a held
+/// long-poll keeps nothing of theirs either.
 async fn log_request(
     request: axum::extract::Request,
     next: axum::middleware::Next,
@@ -203,11 +249,18 @@ async fn log_request(
     let path = log_path(request.uri().path()).into_owned();
     let started = std::time::Instant::now();
     let response = next.run(request).await;
+    let took = started.elapsed();
+    crate::telemetry::record_request(
+        response.extensions().get::<axum::extract::MatchedPath>(),
+        &method,
+        response.status(),
+        took,
+    );
     tracing::info!(
         %method,
         path,
         status = response.status().as_u16(),
-        ms = started.elapsed().as_millis() as u64,
+        ms = took.as_millis() as u64,
         "done"
     );
     response
@@ -378,6 +431,8 @@ pub enum ServeError {
     SigningKey(#[from] sqlx::Error),
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
+    #[error("--metrics-addr {0}: cannot listen: {1}")]
+    MetricsListener(std::net::SocketAddr, std::io::Error),
 }
 
 /// Serves on `listener` until `shutdown` completes, then lets requests in flight finish (held long-polls answer
@@ -393,8 +448,31 @@ pub async fn run(
     crate::auth::current_signing_key(&db).await?;
     let mut limits = config.connections;
     limits.max_connections = within_open_file_limit(limits.max_connections, open_file_limit());
+    let metrics_listener = match &config.metrics {
+        MetricsAccess::Listener { addr, .. } => {
+            let listener = bind(*addr).map_err(|e| ServeError::MetricsListener(*addr, e))?;
+            tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
+            Some(listener)
+        }
+        _ => None,
+    };
     let state = AppState::new(db.clone(), config);
     let notifier = state.notifier.clone();
+    let upkeep = tokio::spawn(crate::telemetry::upkeep());
+    // The metrics listener stops with the public one.
+    let (stopped, stop) = tokio::sync::watch::channel(false);
+    let metrics_serving = metrics_listener.map(|listener| {
+        let app = metrics_app(state.clone());
+        let mut stop = stop.clone();
+        tokio::spawn(serve_connections(
+            listener,
+            app,
+            ConnectionLimits::default(),
+            async move {
+                let _ = stop.wait_for(|stopped| *stopped).await;
+            },
+        ))
+    });
     // Several instances may share a Postgres database: hear of the messages the others store.
     let listening = (crate::db::backend(&db) == crate::db::Backend::Postgres).then(|| {
         let url = db.connect_options().database_url.to_string();
@@ -406,8 +484,13 @@ pub async fn run(
         shutdown.await;
         tracing::info!("shutting down");
         notifier.close();
+        let _ = stopped.send(true);
     })
     .await;
+    if let Some(metrics_serving) = metrics_serving {
+        let _ = metrics_serving.await;
+    }
+    upkeep.abort();
     if let Some(listening) = listening {
         listening.abort();
     }

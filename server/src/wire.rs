@@ -78,7 +78,7 @@ fn session(s: &chats::Session) -> Session {
 
 /// A chat as its visitor sees it: the protocol's `Session` and its scope; nothing about who the org thinks
 /// the visitor is.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WidgetSession {
     #[serde(flatten)]
     pub session: Session,
@@ -95,7 +95,7 @@ impl From<chats::Session> for WidgetSession {
 }
 
 /// A chat as an agent sees it: the visitor's view, and who the visitor is.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AgentSession {
     #[serde(flatten)]
     pub session: Session,
@@ -105,11 +105,15 @@ pub struct AgentSession {
 
 /// Who the visitor is, keeping what the site vouched for (`custom_data`) apart from what the page claimed
 /// (`non_verified_custom_data`): exactly one of the two is non-null.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ContactView {
     pub email: Option<String>,
     pub name: Option<String>,
+    /// What the site's backend vouched for (`authenticate-user`): a JSON object, or `null` for a non-verified visitor.
+    #[schema(value_type = Option<Object>)]
     pub custom_data: Option<Value>,
+    /// What the page said (`visitor.custom_data` of a chat start): a JSON object, or `null` for a verified visitor.
+    #[schema(value_type = Option<Object>)]
     pub non_verified_custom_data: Option<Value>,
 }
 

@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use frontdesk_protocol::wire::{
-    self, MessageEnvelope, MessagePage, SeenBody, SendMessage, SessionEnvelope, SessionPage,
-    TypingBody, Updates,
+    self, ErrorEnvelope, MessageEnvelope, MessagePage, SeenBody, SendMessage, SessionEnvelope,
+    SessionPage, TypingBody, Updates,
 };
 use serde::{Deserialize, Serialize};
 
@@ -42,14 +42,29 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `?external_id=&before=&limit=` of the session list.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// Only this scope (absent = every scope); 1–128 characters of `[A-Za-z0-9_.:@-]`.
     external_id: Option<String>,
     /// The `next_before` of the previous page.
     before: Option<i64>,
+    /// Chats in the page, 1–200 (default 200).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/sessions",
+    tag = "agent",
+    summary = "The org's chats, latest activity first",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of chats; `next_before` asks for the next", body = SessionPage<AgentSession>),
+        (status = 422, description = "`invalid_external_id`", body = ErrorEnvelope),
+    )
+)]
 async fn list_sessions(
     State(state): State<AppState>,
     AgentKey(agent): AgentKey,
@@ -91,6 +106,17 @@ async fn list_sessions(
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/sessions/{id}/messages",
+    tag = "agent",
+    summary = "A page of a chat's messages",
+    params(("id" = String, Path, description = "The session id (32 lowercase hex characters)"), HistoryQuery),
+    responses(
+        (status = 200, description = "The latest messages below `before`, oldest first", body = MessagePage),
+        (status = 404, description = "`session_not_found`", body = ErrorEnvelope),
+    )
+)]
 async fn list_messages(
     State(state): State<AppState>,
     AgentKey(agent): AgentKey,
@@ -100,6 +126,20 @@ async fn list_messages(
     super::message_page(&state, Viewer::Org(agent.org_id), &id, &query).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/sessions/{id}/messages",
+    tag = "agent",
+    summary = "Reply in a chat",
+    params(("id" = String, Path, description = "The session id (32 lowercase hex characters)")),
+    request_body = SendMessage,
+    responses(
+        (status = 201, description = "The reply, stored and delivered", body = MessageEnvelope),
+        (status = 200, description = "The reply a send with the same `client_id` already stored (a retry)", body = MessageEnvelope),
+        (status = 404, description = "`session_not_found`", body = ErrorEnvelope),
+        (status = 413, description = "`message_too_large`", body = ErrorEnvelope),
+    )
+)]
 async fn reply(
     State(state): State<AppState>,
     AgentKey(agent): AgentKey,
@@ -140,6 +180,17 @@ async fn reply(
     Ok(send_answer(&state, &session, stored))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/updates",
+    tag = "agent",
+    summary = "Real time for every chat of the org: a long-poll",
+    params(UpdatesQuery),
+    responses(
+        (status = 200, description = "The messages after `after` and the signals after `signals_after`, or none when `wait` ran out", body = Updates),
+        (status = 429, description = "`too_many_long_polls`; `Retry-After: 10`", body = ErrorEnvelope),
+    )
+)]
 async fn updates(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -210,6 +261,18 @@ async fn change_status(
     session_answer(&state, viewer, &session).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/sessions/{id}/resolve",
+    tag = "agent",
+    summary = "Resolve a chat",
+    params(("id" = String, Path, description = "The session id (32 lowercase hex characters)")),
+    request_body(content = NoFields, description = "`{}` or no body"),
+    responses(
+        (status = 200, description = "The chat, resolved", body = SessionEnvelope<AgentSession>),
+        (status = 404, description = "`session_not_found`", body = ErrorEnvelope),
+    )
+)]
 async fn resolve(
     State(state): State<AppState>,
     AgentKey(agent): AgentKey,
@@ -219,6 +282,18 @@ async fn resolve(
     change_status(state, agent, id, Status::Resolved).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/sessions/{id}/reopen",
+    tag = "agent",
+    summary = "Reopen a chat",
+    params(("id" = String, Path, description = "The session id (32 lowercase hex characters)")),
+    request_body(content = NoFields, description = "`{}` or no body"),
+    responses(
+        (status = 200, description = "The chat, open", body = SessionEnvelope<AgentSession>),
+        (status = 404, description = "`session_not_found`", body = ErrorEnvelope),
+    )
+)]
 async fn reopen(
     State(state): State<AppState>,
     AgentKey(agent): AgentKey,
@@ -235,6 +310,19 @@ fn agent_holder(agent: &Agent) -> Holder {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/sessions/{id}/typing",
+    tag = "agent",
+    summary = "The agent started or stopped typing",
+    params(("id" = String, Path, description = "The session id (32 lowercase hex characters)")),
+    request_body = TypingBody,
+    responses(
+        (status = 204, description = "Told to everyone who sees the chat"),
+        (status = 404, description = "`session_not_found`", body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`", body = ErrorEnvelope),
+    )
+)]
 async fn typing(
     State(state): State<AppState>,
     AgentKey(agent): AgentKey,
@@ -253,6 +341,19 @@ async fn typing(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/sessions/{id}/seen",
+    tag = "agent",
+    summary = "How far the agents read the chat",
+    params(("id" = String, Path, description = "The session id (32 lowercase hex characters)")),
+    request_body = SeenBody,
+    responses(
+        (status = 204, description = "Stored, and told to the visitor"),
+        (status = 404, description = "`session_not_found`", body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`", body = ErrorEnvelope),
+    )
+)]
 async fn seen(
     State(state): State<AppState>,
     AgentKey(agent): AgentKey,
@@ -264,15 +365,19 @@ async fn seen(
 }
 
 /// `?from=&to=&external_id=` of the CSAT summary.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct CsatQuery {
+    /// Ratings given at or after this RFC 3339 time.
     from: Option<String>,
+    /// Ratings given before this RFC 3339 time.
     to: Option<String>,
+    /// Only this scope (absent = every scope).
     external_id: Option<String>,
 }
 
 /// `GET /api/csat`: the ratings of a period.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct CsatSummary {
     count: i64,
     /// `null` when there is no rating.
@@ -294,6 +399,17 @@ fn query_time(name: &str, raw: Option<&str>) -> Result<Option<i64>, ApiError> {
     .transpose()
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/csat",
+    tag = "agent",
+    summary = "The ratings of a period",
+    params(CsatQuery),
+    responses(
+        (status = 200, description = "How many ratings, their average and their distribution", body = CsatSummary),
+        (status = 422, description = "`invalid_external_id`", body = ErrorEnvelope),
+    )
+)]
 async fn csat(
     State(state): State<AppState>,
     AgentKey(agent): AgentKey,

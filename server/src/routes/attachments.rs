@@ -6,7 +6,9 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use frontdesk_protocol::wire::{AttachmentEnvelope, AttachmentRules, OfficeHoursNow, WidgetSettings};
+use frontdesk_protocol::wire::{
+    AttachmentEnvelope, AttachmentRules, ErrorEnvelope, OfficeHoursNow, WidgetSettings,
+};
 
 use super::visible_session;
 use crate::auth::Agent;
@@ -29,6 +31,15 @@ pub fn router() -> Router<AppState> {
         .route("/widget/v1/attachments/{id}", get(visitor_download))
         .route("/api/attachments/{id}", get(agent_download))
         .route("/widget/v1/settings", get(settings))
+}
+
+/// An upload's form, for the OpenAPI document: one part named `file` (read by [`read_file`]).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct Upload {
+    /// The file: its name and declared `Content-Type` are checked against its content and the org's rules.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
 }
 
 /// The one part named `file`: its name, declared type and bytes, read to the end within the upload timeout and
@@ -131,6 +142,23 @@ async fn upload(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/widget/v1/sessions/{id}/attachments",
+    tag = "widget",
+    summary = "Upload a file to send with a message",
+    params(("id" = String, Path, description = "The session id")),
+    request_body(content = Upload, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "The file, checked and stored; send its id in `attachment_ids`", body = AttachmentEnvelope),
+        (status = 404, description = "`session_not_found`", body = ErrorEnvelope),
+        (status = 408, description = "`body_timeout`", body = ErrorEnvelope),
+        (status = 413, description = "`attachment_too_large`, `body_too_large`", body = ErrorEnvelope),
+        (status = 415, description = "`attachment_type_not_allowed`", body = ErrorEnvelope),
+        (status = 422, description = "`invalid_body`, `attachment_type_mismatch`", body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`, `attachment_quota`; `Retry-After`", body = ErrorEnvelope),
+    )
+)]
 async fn visitor_upload(
     State(state): State<AppState>,
     WidgetVisitor(visitor): WidgetVisitor,
@@ -143,6 +171,23 @@ async fn visitor_upload(
     upload(&state, &session, Author::Visitor, form).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/sessions/{id}/attachments",
+    tag = "agent",
+    summary = "Upload a file to send with a reply",
+    params(("id" = String, Path, description = "The session id")),
+    request_body(content = Upload, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "The file, checked and stored; send its id in `attachment_ids`", body = AttachmentEnvelope),
+        (status = 404, description = "`session_not_found`", body = ErrorEnvelope),
+        (status = 408, description = "`body_timeout`", body = ErrorEnvelope),
+        (status = 413, description = "`attachment_too_large`, `body_too_large`", body = ErrorEnvelope),
+        (status = 415, description = "`attachment_type_not_allowed`", body = ErrorEnvelope),
+        (status = 422, description = "`invalid_body`, `attachment_type_mismatch`", body = ErrorEnvelope),
+        (status = 429, description = "`attachment_quota`; `Retry-After`", body = ErrorEnvelope),
+    )
+)]
 async fn agent_upload(
     State(state): State<AppState>,
     AgentKey(agent): AgentKey,
@@ -217,6 +262,17 @@ async fn download(state: &AppState, viewer: Viewer<'_>, id: &str) -> Result<Resp
     Ok(file_response(file))
 }
 
+#[utoipa::path(
+    get,
+    path = "/widget/v1/attachments/{id}",
+    tag = "widget",
+    summary = "Download a file of a chat the caller sees",
+    params(("id" = String, Path, description = "The attachment id (32 lowercase hex characters)")),
+    responses(
+        (status = 200, description = "The file, with its checked type; `Content-Disposition: attachment` for anything but an image", content_type = "*/*", body = Vec<u8>),
+        (status = 404, description = "`attachment_not_found`", body = ErrorEnvelope),
+    )
+)]
 async fn visitor_download(
     State(state): State<AppState>,
     WidgetVisitor(visitor): WidgetVisitor,
@@ -225,6 +281,17 @@ async fn visitor_download(
     download(&state, Viewer::from(&visitor), &id).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/attachments/{id}",
+    tag = "agent",
+    summary = "Download a file of the org's chats",
+    params(("id" = String, Path, description = "The attachment id (32 lowercase hex characters)")),
+    responses(
+        (status = 200, description = "The file, with its checked type; `Content-Disposition: attachment` for anything but an image", content_type = "*/*", body = Vec<u8>),
+        (status = 404, description = "`attachment_not_found`", body = ErrorEnvelope),
+    )
+)]
 async fn agent_download(
     State(state): State<AppState>,
     AgentKey(agent): AgentKey,
@@ -234,6 +301,13 @@ async fn agent_download(
 }
 
 /// Needs no visitor: a visitor who has never written (no device id yet) sees the greeting too.
+#[utoipa::path(
+    get,
+    path = "/widget/v1/settings",
+    tag = "widget",
+    summary = "What the org allows and shows before a chat (no identity needed)",
+    responses((status = 200, description = "The org's attachment rules, greeting, suggested questions and office hours now", body = WidgetSettings))
+)]
 async fn settings(
     State(state): State<AppState>,
     WidgetOrg(org): WidgetOrg,

@@ -21,16 +21,21 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Every field optional at this stage so that a missing one is reported by name with our wording.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = AuthenticateUser)]
 struct Body {
+    /// Required: identifies the contact within the org.
     email: Option<String>,
     name: Option<String>,
     avatar_url: Option<String>,
     phone: Option<String>,
     language: Option<String>,
+    /// Trusted data about the user, a JSON object of at most 16 KiB; replaces what was stored.
+    #[schema(value_type = Option<Object>)]
     custom_data: Option<Value>,
     /// OpenCX's docs spell it both ways; code written against either must work.
     #[serde(rename = "customData")]
+    #[schema(value_type = Option<Object>)]
     custom_data_camel: Option<Value>,
 }
 
@@ -86,6 +91,14 @@ impl Body {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/widget/authenticate-user",
+    tag = "server-to-server",
+    summary = "Vouch for a user and get a user token",
+    request_body = Body,
+    responses((status = 200, description = "A user token for the widget", body = UserToken))
+)]
 async fn authenticate_user(
     State(state): State<AppState>,
     ServerKey(org_id): ServerKey,

@@ -23,22 +23,54 @@ const CSP: &str =
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/console",
-            get(|| async { Redirect::permanent("/console/") }),
-        )
-        .route(
-            "/console/",
-            get(|| async { file("text/html; charset=utf-8", INDEX) }),
-        )
-        .route(
-            "/console/console.js",
-            get(|| async { file("text/javascript; charset=utf-8", SCRIPT) }),
-        )
-        .route(
-            "/console/console.css",
-            get(|| async { file("text/css; charset=utf-8", STYLE) }),
-        )
+        .route("/console", get(redirect))
+        .route("/console/", get(page))
+        .route("/console/console.js", get(script))
+        .route("/console/console.css", get(style))
+}
+
+#[utoipa::path(
+    get,
+    path = "/console",
+    tag = "console",
+    summary = "To the console's page",
+    responses((status = 308, description = "To `/console/`"))
+)]
+async fn redirect() -> Redirect {
+    Redirect::permanent("/console/")
+}
+
+#[utoipa::path(
+    get,
+    path = "/console/",
+    tag = "console",
+    summary = "The agent console",
+    responses((status = 200, description = "The console's page", content_type = "text/html", body = String))
+)]
+async fn page() -> Response {
+    file("text/html; charset=utf-8", INDEX)
+}
+
+#[utoipa::path(
+    get,
+    path = "/console/console.js",
+    tag = "console",
+    summary = "The console's script",
+    responses((status = 200, description = "The script", content_type = "text/javascript", body = String))
+)]
+async fn script() -> Response {
+    file("text/javascript; charset=utf-8", SCRIPT)
+}
+
+#[utoipa::path(
+    get,
+    path = "/console/console.css",
+    tag = "console",
+    summary = "The console's style sheet",
+    responses((status = 200, description = "The style sheet", content_type = "text/css", body = String))
+)]
+async fn style() -> Response {
+    file("text/css; charset=utf-8", STYLE)
 }
 
 fn file(content_type: &'static str, body: &'static str) -> Response {

@@ -38,9 +38,14 @@ async fn visible_session(
 }
 
 /// `?before=ID&limit=N` of a chat's history (docs/api.md): the page below message `before`, or the latest.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct HistoryQuery {
+    /// The page below this message id (the previous page's `next_before`); absent = the latest messages.
+    #[param(minimum = 1)]
     before: Option<i64>,
+    /// Messages in the page, 1–1000 (default 1000).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -177,10 +182,15 @@ fn hold_long_poll(
 }
 
 /// `?after=ID&signals_after=N&wait=SECONDS` of the long-poll routes.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct UpdatesQuery {
+    /// The `cursor` of the previous answer: messages after this id (default 0).
     after: Option<i64>,
+    /// The `signals_at` of the previous answer: signals after this stamp (default 0).
     signals_after: Option<i64>,
+    /// Seconds to hold the request while nothing is new, 0–30 (default 25; more is clamped to 30).
+    #[param(minimum = 0)]
     wait: Option<u64>,
 }
 
@@ -261,7 +271,7 @@ fn published(state: &AppState, session: &Session) {
 
 /// A body with no fields (`{}` or none): what a request that only names its session sends.
 /// (Unknown fields are refused by name by `extract::Json`.)
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct NoFields {}
 
 /// `POST …/seen` for either side: stores how far `by` saw the chat and tells the other side.

@@ -5,8 +5,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use frontdesk_protocol::wire::{
-    self, MessageEnvelope, MessagePage, RateSession, SeenBody, SendMessage, SessionEnvelope,
-    SessionList, LeaveEmail, StartSession, TypingBody, Updates, VisitorFields,
+    self, ErrorEnvelope, LeaveEmail, MessageEnvelope, MessagePage, RateSession, SeenBody, SendMessage,
+    SessionEnvelope, SessionList, StartSession, TypingBody, Updates, VisitorFields,
 };
 use serde_json::Value;
 
@@ -73,6 +73,18 @@ fn visitor_profile(fields: VisitorFields<Value>) -> Result<VisitorProfile, ApiEr
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/widget/v1/sessions",
+    tag = "widget",
+    summary = "Start a chat",
+    request_body(content = StartSession<Value>, description = "All optional; an empty body is `{}`."),
+    responses(
+        (status = 201, description = "A new chat", body = SessionEnvelope<WidgetSession>),
+        (status = 200, description = "The chat a start with the same `client_id` already made (a retry)", body = SessionEnvelope<WidgetSession>),
+        (status = 429, description = "`rate_limited`, `unverified_data_quota`; `Retry-After` says when to retry", body = ErrorEnvelope),
+    )
+)]
 async fn start_session(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -148,6 +160,13 @@ async fn start_session(
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/widget/v1/sessions",
+    tag = "widget",
+    summary = "The caller's chats (the 200 newest)",
+    responses((status = 200, description = "The caller's chats", body = SessionList<WidgetSession>))
+)]
 async fn list_sessions(
     State(state): State<AppState>,
     WidgetVisitor(visitor): WidgetVisitor,
@@ -157,6 +176,17 @@ async fn list_sessions(
     Ok(axum::Json(SessionList { sessions }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/widget/v1/sessions/{id}/messages",
+    tag = "widget",
+    summary = "A page of a chat's messages",
+    params(("id" = String, Path, description = "The session id (32 lowercase hex characters)"), HistoryQuery),
+    responses(
+        (status = 200, description = "The latest messages below `before`, oldest first", body = MessagePage),
+        (status = 404, description = "`session_not_found`", body = ErrorEnvelope),
+    )
+)]
 async fn list_messages(
     State(state): State<AppState>,
     WidgetVisitor(visitor): WidgetVisitor,
@@ -166,6 +196,21 @@ async fn list_messages(
     super::message_page(&state, Viewer::from(&visitor), &id, &query).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/widget/v1/sessions/{id}/messages",
+    tag = "widget",
+    summary = "Send a message",
+    params(("id" = String, Path, description = "The session id (32 lowercase hex characters)")),
+    request_body = SendMessage,
+    responses(
+        (status = 201, description = "The message, stored", body = MessageEnvelope),
+        (status = 200, description = "The message a send with the same `client_id` already stored (a retry)", body = MessageEnvelope),
+        (status = 404, description = "`session_not_found`", body = ErrorEnvelope),
+        (status = 413, description = "`message_too_large`", body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`; `Retry-After` says when to retry", body = ErrorEnvelope),
+    )
+)]
 async fn send_message(
     State(state): State<AppState>,
     WidgetVisitor(visitor): WidgetVisitor,
@@ -208,6 +253,17 @@ async fn send_message(
     Ok(send_answer(&state, &session, stored))
 }
 
+#[utoipa::path(
+    get,
+    path = "/widget/v1/updates",
+    tag = "widget",
+    summary = "Real time: a long-poll for new messages and signals",
+    params(UpdatesQuery),
+    responses(
+        (status = 200, description = "The messages after `after` and the signals after `signals_after`, or none when `wait` ran out", body = Updates),
+        (status = 429, description = "`too_many_long_polls`; `Retry-After: 10`", body = ErrorEnvelope),
+    )
+)]
 async fn updates(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -222,6 +278,19 @@ async fn updates(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/widget/v1/sessions/{id}/resolve",
+    tag = "widget",
+    summary = "The visitor ends a chat",
+    params(("id" = String, Path, description = "The session id (32 lowercase hex characters)")),
+    request_body(content = NoFields, description = "`{}` or no body"),
+    responses(
+        (status = 200, description = "The chat, resolved", body = SessionEnvelope<WidgetSession>),
+        (status = 404, description = "`session_not_found`", body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`", body = ErrorEnvelope),
+    )
+)]
 /// The visitor ends the chat (the widget asked them to confirm).
 async fn resolve(
     State(state): State<AppState>,
@@ -299,6 +368,20 @@ fn rating_fields(body: RateSession) -> Result<(i64, Option<String>), ApiError> {
     Ok((score, comment))
 }
 
+#[utoipa::path(
+    post,
+    path = "/widget/v1/sessions/{id}/rating",
+    tag = "widget",
+    summary = "Rate a resolved chat",
+    params(("id" = String, Path, description = "The session id (32 lowercase hex characters)")),
+    request_body = RateSession,
+    responses(
+        (status = 201, description = "The chat with its rating", body = SessionEnvelope<WidgetSession>),
+        (status = 404, description = "`session_not_found`", body = ErrorEnvelope),
+        (status = 409, description = "`not_resolved`, `already_rated`", body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`", body = ErrorEnvelope),
+    )
+)]
 async fn rate(
     State(state): State<AppState>,
     WidgetVisitor(visitor): WidgetVisitor,
@@ -314,6 +397,19 @@ async fn rate(
     Ok((StatusCode::CREATED, answer))
 }
 
+#[utoipa::path(
+    post,
+    path = "/widget/v1/sessions/{id}/typing",
+    tag = "widget",
+    summary = "The visitor started or stopped typing",
+    params(("id" = String, Path, description = "The session id (32 lowercase hex characters)")),
+    request_body = TypingBody,
+    responses(
+        (status = 204, description = "Told to everyone who sees the chat"),
+        (status = 404, description = "`session_not_found`", body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`", body = ErrorEnvelope),
+    )
+)]
 async fn typing(
     State(state): State<AppState>,
     WidgetVisitor(visitor): WidgetVisitor,
@@ -332,6 +428,19 @@ async fn typing(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/widget/v1/sessions/{id}/seen",
+    tag = "widget",
+    summary = "How far the visitor saw the chat",
+    params(("id" = String, Path, description = "The session id (32 lowercase hex characters)")),
+    request_body = SeenBody,
+    responses(
+        (status = 204, description = "Stored, and told to the agents"),
+        (status = 404, description = "`session_not_found`", body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`", body = ErrorEnvelope),
+    )
+)]
 async fn seen(
     State(state): State<AppState>,
     WidgetVisitor(visitor): WidgetVisitor,

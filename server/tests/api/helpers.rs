@@ -156,6 +156,15 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// On Postgres: the admin URL and this database's name (to cut its connections in a test).
+    pub fn postgres_admin(&self) -> Option<(&str, &str)> {
+        self.postgres
+            .as_ref()
+            .map(|(admin, name)| (admin.as_str(), name.as_str()))
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let Some((admin, name)) = self.postgres.take() else {
@@ -357,6 +366,11 @@ fn client_id() -> String {
 }
 
 impl TestApp {
+    /// The database this app serves.
+    pub fn database(&self) -> &TestDatabase {
+        &self.database
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
