@@ -251,9 +251,7 @@ impl Api {
 
     /// `GET /widget/v1/settings`: what the org allows to be attached, its greeting, questions and office hours.
     pub async fn settings(&self) -> Result<protocol::WidgetSettings, ApiError> {
-        let body = self
-            .call(Method::Get, SETTINGS, None, None)
-            .await?;
+        let body = self.call(Method::Get, SETTINGS, None, None).await?;
         decoded(protocol::decode_settings(&body.json()))
     }
 

@@ -343,7 +343,9 @@ impl Inner {
         let offer = self.email_offer.borrow().clone();
         let email = match offer {
             EmailOffer::Ask(_)
-                if availability.as_ref().is_some_and(|a| *a != Availability::In)
+                if availability
+                    .as_ref()
+                    .is_some_and(|a| *a != Availability::In)
                     && wrote
                     && in_a_chat
                     && !matches!(self.config.identity, Identity::Verified(_)) =>
@@ -373,7 +375,8 @@ impl Inner {
             return;
         };
         let Ok(email) = frontdesk_protocol::rules::email(&typed) else {
-            *self.email_offer.borrow_mut() = EmailOffer::Ask(Some(self.strings.email_invalid.into()));
+            *self.email_offer.borrow_mut() =
+                EmailOffer::Ask(Some(self.strings.email_invalid.into()));
             self.render();
             return;
         };
@@ -787,11 +790,8 @@ impl Inner {
                     let inner_greeting = inner.greeting_lines();
                     drop(inner);
                     let client_id = new_client_id();
-                    let body = protocol::start_session_body(
-                        &client_id,
-                        visitor.as_ref(),
-                        &inner_greeting,
-                    );
+                    let body =
+                        protocol::start_session_body(&client_id, visitor.as_ref(), &inner_greeting);
                     let result = api.start_session(body).await;
                     let Some(inner) = weak.upgrade() else { return };
                     match result {

@@ -8,7 +8,8 @@ pub use frontdesk_protocol::headers::{
     DEVICE as DEVICE_HEADER, EXTERNAL_ID as EXTERNAL_ID_HEADER, WIDGET_TOKEN as WIDGET_TOKEN_HEADER,
 };
 pub use frontdesk_protocol::wire::{
-    AttachmentRules, MessageKind, OfficeHoursNow, Rating, Signal, SignalKind, Status, WidgetSettings,
+    AttachmentRules, MessageKind, OfficeHoursNow, Rating, Signal, SignalKind, Status,
+    WidgetSettings,
 };
 pub use frontdesk_protocol::{
     limits, Attachment, Author, ErrorBody, ErrorCode, Message, MessagePage, Session, Updates,
@@ -267,8 +268,12 @@ pub fn decode_session_list(value: &Value) -> Result<Vec<Session>, DecodeError> {
 /// Who is asking, as the headers say it. Exactly one of user token and device id goes out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WireIdentity<'a> {
-    Verified { user_token: &'a str },
-    Device { device_id: &'a str },
+    Verified {
+        user_token: &'a str,
+    },
+    Device {
+        device_id: &'a str,
+    },
     /// None: only the org's public settings are asked for.
     Org,
 }
@@ -445,7 +450,10 @@ mod tests {
 
     #[test]
     fn start_session_body_sends_visitor_claims_as_json() {
-        assert_eq!(start_session_body("c_1", None, &[]), r#"{"client_id":"c_1"}"#);
+        assert_eq!(
+            start_session_body("c_1", None, &[]),
+            r#"{"client_id":"c_1"}"#
+        );
         assert_eq!(
             start_session_body("c_1", None, &["Hi \"you\"".into(), "Ask".into()]),
             r#"{"client_id":"c_1","greeting":["Hi \"you\"","Ask"]}"#

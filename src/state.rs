@@ -803,7 +803,8 @@ fn follow(session: &mut Session, message: &Message) {
                 });
             }
         }
-        (MessageKind::Text | MessageKind::Greeting, Author::Agent) | (MessageKind::Greeting, _) => {}
+        (MessageKind::Text | MessageKind::Greeting, Author::Agent) | (MessageKind::Greeting, _) => {
+        }
     }
     session.last_message = Some(message.clone());
 }

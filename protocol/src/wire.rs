@@ -180,6 +180,7 @@ pub struct WidgetSettings {
 }
 
 /// The org's office hours at the moment of the answer.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct OfficeHoursNow {
@@ -193,6 +194,7 @@ pub struct OfficeHoursNow {
 }
 
 /// Body of `POST /widget/v1/sessions/{id}/email`: where a visitor who wrote outside office hours wants the reply.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct LeaveEmail {

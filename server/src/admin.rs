@@ -35,6 +35,8 @@ pub enum AdminError {
     UnknownWidgetToken(String),
     #[error("no agent {0} in this org; `agent list` shows the org's agents and their ids")]
     AgentNotFound(i64),
+    #[error("{0}")]
+    InvalidWidgetText(#[from] crate::orgs::InvalidWidgetText),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -43,6 +45,7 @@ impl From<crate::orgs::AdminError> for AdminError {
     fn from(e: crate::orgs::AdminError) -> Self {
         match e {
             crate::orgs::AdminError::UnknownWidgetToken(token) => Self::UnknownWidgetToken(token),
+            crate::orgs::AdminError::InvalidWidgetText(e) => Self::InvalidWidgetText(e),
             crate::orgs::AdminError::Database(e) => Self::Database(e),
         }
     }

@@ -191,6 +191,7 @@ impl From<crate::admin::AdminError> for ApiError {
             AdminError::AgentNotFound(_) => Self::AgentNotFound(e.to_string()),
             // The admin API finds the org by its secret key, never by a widget token.
             AdminError::UnknownWidgetToken(_) => Self::InvalidSecretKey,
+            AdminError::InvalidWidgetText(e) => Self::InvalidBody(e.to_string()),
             AdminError::Database(e) => e.into(),
         }
     }

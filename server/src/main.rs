@@ -245,7 +245,11 @@ enum OrgCommand {
         no_suggested_questions: bool,
         /// Opening hours, `mon-fri 09:00-17:00` (repeatable; days mon…sun, a range of days or one day; 24:00 is
         /// midnight at the end of the day). Needs --time-zone. Replaces the org's hours.
-        #[arg(long = "office-hours", requires = "time_zone", conflicts_with = "no_office_hours")]
+        #[arg(
+            long = "office-hours",
+            requires = "time_zone",
+            conflicts_with = "no_office_hours"
+        )]
         office_hours: Vec<String>,
         /// The IANA time zone the office hours are in (Europe/Paris).
         #[arg(long, requires = "office_hours")]
@@ -547,7 +551,11 @@ fn print_org(org: &admin::OrgView, json: bool) {
     println!("greeting: {:?}", org.greeting);
     println!("suggested questions: {:?}", org.suggested_questions);
     match &org.office_hours {
-        Some(spec) => println!("office hours: {} ({})", spec.weekly.join(", "), spec.time_zone),
+        Some(spec) => println!(
+            "office hours: {} ({})",
+            spec.weekly.join(", "),
+            spec.time_zone
+        ),
         None => println!("office hours: none (always in)"),
     }
 }
@@ -690,7 +698,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }) => {
             let org_id = admin::org_id_for_widget_token(&db, &widget_token).await?;
             // A list flag given replaces the list; its --no- twin empties it; neither keeps it.
-            let list = |given: Vec<String>, none: bool| (none || !given.is_empty()).then_some(given);
+            let list =
+                |given: Vec<String>, none: bool| (none || !given.is_empty()).then_some(given);
             let update = orgs::OrgUpdate {
                 max_attachment_bytes: max_attachment_mib.map(|mib| mib * 1024 * 1024),
                 max_attachments_per_message,

@@ -104,7 +104,14 @@ impl Conversation {
         email.set_hidden(true);
         append(
             &screen,
-            &[&availability, &greeting, &welcome, &list, &email, csat.element()],
+            &[
+                &availability,
+                &greeting,
+                &welcome,
+                &list,
+                &email,
+                csat.element(),
+            ],
         );
         let _question = on(&welcome, "click", dispatch, |e| {
             closest_data(e, "data-question", "[data-question]").map(ViewEvent::Send)
@@ -183,7 +190,10 @@ impl Conversation {
             let group = self.doc.element("div", "questions");
             set_attributes(
                 &group,
-                &[("role", "group"), ("aria-label", self.strings.suggested_questions)],
+                &[
+                    ("role", "group"),
+                    ("aria-label", self.strings.suggested_questions),
+                ],
             );
             for question in questions {
                 let button = self.doc.button("question", question);
@@ -192,7 +202,11 @@ impl Conversation {
             }
             append(&self.welcome, &[&group]);
         }
-        let empty = if greeting.is_empty() && questions.is_empty() { "1" } else { "" };
+        let empty = if greeting.is_empty() && questions.is_empty() {
+            "1"
+        } else {
+            ""
+        };
         set_attributes(&self.welcome, &[("data-empty", empty)]);
     }
 
@@ -202,9 +216,10 @@ impl Conversation {
         let text = match availability {
             None => return,
             Some(Availability::In) => self.strings.replies_soon.to_owned(),
-            Some(Availability::BackAt(at)) => {
-                self.strings.back_at.replace("{time}", &self.clock.format(at, true))
-            }
+            Some(Availability::BackAt(at)) => self
+                .strings
+                .back_at
+                .replace("{time}", &self.clock.format(at, true)),
             Some(Availability::Away) => self.strings.away.to_owned(),
         };
         if self.availability.text_content().as_deref() != Some(text.as_str()) {
@@ -232,7 +247,13 @@ impl Conversation {
                             ("placeholder", self.strings.your_email),
                         ],
                     );
-                    append(&label, &[&self.doc.text("span", "", self.strings.leave_email_prompt), &input]);
+                    append(
+                        &label,
+                        &[
+                            &self.doc.text("span", "", self.strings.leave_email_prompt),
+                            &input,
+                        ],
+                    );
                     let save = self.doc.button("primary", self.strings.save_email);
                     set_attributes(&save, &[("type", "submit")]);
                     let error = self.doc.element("p", "notice error");

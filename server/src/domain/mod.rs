@@ -6,12 +6,12 @@
 //! (`email: not an email address`); the caller, which knows the field, adds the name.
 
 pub mod attachment;
-pub mod office_hours;
 mod client_id;
 mod device_id;
 mod email;
 mod external_id;
 mod message_content;
+pub mod office_hours;
 mod origin;
 mod profile;
 mod session_id;

@@ -101,8 +101,7 @@ impl OfficeHours {
                 if day.weekday() != weekday {
                     continue;
                 }
-                if let (Some(start), Some(end)) = (self.instant(day, from), self.instant(day, to))
-                {
+                if let (Some(start), Some(end)) = (self.instant(day, from), self.instant(day, to)) {
                     if start < end {
                         intervals.push((start, end));
                     }
@@ -150,7 +149,11 @@ impl OfficeHours {
             (day, minute)
         };
         let civil = day.at((minute / 60) as i8, (minute % 60) as i8, 0, 0);
-        self.zone.to_ambiguous_zoned(civil).compatible().ok().map(|z| z.timestamp())
+        self.zone
+            .to_ambiguous_zoned(civil)
+            .compatible()
+            .ok()
+            .map(|z| z.timestamp())
     }
 }
 
@@ -163,7 +166,10 @@ fn parse_range(text: &str) -> Result<Vec<(Weekday, u16, u16)>, InvalidOfficeHour
     };
     let (days, times) = text.trim().split_once(' ').ok_or_else(wrong)?;
     let (from, to) = times.trim().split_once('-').ok_or_else(wrong)?;
-    let (from, to) = (minute_of_day(from).ok_or_else(wrong)?, minute_of_day(to).ok_or_else(wrong)?);
+    let (from, to) = (
+        minute_of_day(from).ok_or_else(wrong)?,
+        minute_of_day(to).ok_or_else(wrong)?,
+    );
     if from >= to {
         return Err(InvalidOfficeHours(format!(
             "{text:?} closes before it opens (a range past midnight is two ranges: mon 22:00-24:00 and tue 00:00-06:00)"

@@ -41,6 +41,13 @@ struct OrgEnvelope {
     org: OrgView,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/org",
+    tag = "admin",
+    summary = "The org: name, widget token, allowed origins, retention, attachment rules, greeting, questions, office hours",
+    responses((status = 200, description = "`{ \"org\": Org }` (docs/api.md, Admin API)"))
+)]
 async fn show_org(
     State(state): State<AppState>,
     admin: AdminKey,
@@ -50,7 +57,7 @@ async fn show_org(
 }
 
 /// `PATCH /api/admin/org`: every field optional; absent keeps the value.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct OrgPatch {
     name: Option<String>,
     allowed_origins: Option<Vec<String>>,
@@ -93,6 +100,14 @@ impl OrgPatch {
     }
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/admin/org",
+    tag = "admin",
+    summary = "Change the org's name, allowed origins or retention",
+    request_body = OrgPatch,
+    responses((status = 200, description = "`{ \"org\": Org }` after the change"))
+)]
 async fn update_org(
     State(state): State<AppState>,
     admin: AdminKey,
@@ -109,6 +124,13 @@ struct AgentList {
     agents: Vec<AgentView>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/agents",
+    tag = "admin",
+    summary = "The org's agents (revoked ones too)",
+    responses((status = 200, description = "`{ \"agents\": [Agent…] }`"))
+)]
 async fn list_agents(
     State(state): State<AppState>,
     admin: AdminKey,
@@ -117,12 +139,20 @@ async fn list_agents(
     Ok(axum::Json(AgentList { agents }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct NewAgentBody {
     name: Option<String>,
     avatar_url: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/agents",
+    tag = "admin",
+    summary = "Create an agent: its key is shown only in this answer",
+    request_body = NewAgentBody,
+    responses((status = 201, description = "`{ \"agent_key\": \"ak_…\", \"agent\": Agent }`"))
+)]
 async fn create_agent(
     State(state): State<AppState>,
     admin: AdminKey,
@@ -154,6 +184,14 @@ struct AgentEnvelope {
     agent: AgentView,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/agents/{id}/revoke",
+    tag = "admin",
+    summary = "Revoke an agent's key, at once on every instance",
+    params(("id" = String, Path, description = "The agent's id")),
+    responses((status = 200, description = "`{ \"agent\": Agent }` with `revoked_at`"), (status = 404, description = "`agent_not_found`", body = frontdesk_protocol::wire::ErrorEnvelope))
+)]
 async fn revoke_agent(
     State(state): State<AppState>,
     admin: AdminKey,
@@ -170,7 +208,7 @@ async fn revoke_agent(
 }
 
 /// The body of a rotation: `{ "grace_hours": 24 }` (the default), or `{ "now": true }` to stop the old key at once.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct RotateBody {
     grace_hours: Option<u64>,
     now: Option<bool>,
@@ -201,6 +239,14 @@ struct Retired {
     retired: bool,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/widget-token/rotate",
+    tag = "admin",
+    summary = "A new widget token; the old one works for the grace",
+    request_body = RotateBody,
+    responses((status = 200, description = "The new token and until when the old one works"))
+)]
 async fn rotate_widget_token(
     State(state): State<AppState>,
     admin: AdminKey,
@@ -211,6 +257,13 @@ async fn rotate_widget_token(
     Ok(axum::Json(rotated))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/widget-token/retire",
+    tag = "admin",
+    summary = "Stop the previous widget token now",
+    responses((status = 200, description = "`{ \"retired\": bool }`"))
+)]
 async fn retire_widget_token(
     State(state): State<AppState>,
     admin: AdminKey,
@@ -219,6 +272,14 @@ async fn retire_widget_token(
     Ok(axum::Json(Retired { retired }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/secret-key/rotate",
+    tag = "admin",
+    summary = "A new secret key; the old one works for the grace",
+    request_body = RotateBody,
+    responses((status = 200, description = "The new key (shown once) and until when the old one works"))
+)]
 async fn rotate_secret_key(
     State(state): State<AppState>,
     admin: AdminKey,
@@ -229,6 +290,13 @@ async fn rotate_secret_key(
     Ok(axum::Json(rotated))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/secret-key/retire",
+    tag = "admin",
+    summary = "Stop the previous secret key now",
+    responses((status = 200, description = "`{ \"retired\": bool }`"))
+)]
 async fn retire_secret_key(
     State(state): State<AppState>,
     admin: AdminKey,
@@ -238,7 +306,8 @@ async fn retire_secret_key(
 }
 
 /// `?id=N` or `?email=…`: which contact.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ContactQuery {
     id: Option<i64>,
     email: Option<String>,
@@ -264,6 +333,14 @@ struct DeletedEnvelope {
     deleted: Deleted,
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/contacts",
+    tag = "admin",
+    summary = "Delete a verified contact and everything it owns",
+    params(ContactQuery),
+    responses((status = 200, description = "`{ \"deleted\": counts }`"), (status = 404, description = "`contact_not_found`", body = frontdesk_protocol::wire::ErrorEnvelope))
+)]
 async fn delete_contact(
     State(state): State<AppState>,
     admin: AdminKey,
@@ -274,6 +351,14 @@ async fn delete_contact(
     Ok(axum::Json(DeletedEnvelope { deleted }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/contacts/export",
+    tag = "admin",
+    summary = "A verified contact's data as JSON",
+    params(ContactQuery),
+    responses((status = 200, description = "The export (docs/api.md, Admin API)"), (status = 404, description = "`contact_not_found`", body = frontdesk_protocol::wire::ErrorEnvelope))
+)]
 async fn export_contact(
     State(state): State<AppState>,
     admin: AdminKey,
@@ -284,6 +369,14 @@ async fn export_contact(
     Ok(axum::Json(export))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/sessions/{id}",
+    tag = "admin",
+    summary = "Delete the chats of the device that owns this chat",
+    params(("id" = String, Path, description = "A session id of the device")),
+    responses((status = 200, description = "`{ \"deleted\": counts }`"), (status = 404, description = "`session_not_found`", body = frontdesk_protocol::wire::ErrorEnvelope), (status = 409, description = "`session_of_contact`: the chat is a verified contact's", body = frontdesk_protocol::wire::ErrorEnvelope))
+)]
 async fn delete_device(
     State(state): State<AppState>,
     admin: AdminKey,
@@ -294,6 +387,14 @@ async fn delete_device(
     Ok(axum::Json(DeletedEnvelope { deleted }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/sessions/{id}/export",
+    tag = "admin",
+    summary = "The data of the device that owns this chat",
+    params(("id" = String, Path, description = "A session id of the device")),
+    responses((status = 200, description = "The export"), (status = 404, description = "`session_not_found`", body = frontdesk_protocol::wire::ErrorEnvelope), (status = 409, description = "`session_of_contact`", body = frontdesk_protocol::wire::ErrorEnvelope))
+)]
 async fn export_device(
     State(state): State<AppState>,
     admin: AdminKey,
@@ -304,7 +405,8 @@ async fn export_device(
 }
 
 /// `?before=ID&limit=N` of the audit log.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AuditQuery {
     before: Option<i64>,
     limit: Option<i64>,
@@ -318,6 +420,14 @@ struct AuditPage {
     next_before: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/audit",
+    tag = "admin",
+    summary = "The org's audit log, newest first",
+    params(AuditQuery),
+    responses((status = 200, description = "`{ \"entries\": [AuditEntry…], \"next_before\" }`"))
+)]
 async fn list_audit(
     State(state): State<AppState>,
     admin: AdminKey,

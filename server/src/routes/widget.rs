@@ -5,8 +5,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use frontdesk_protocol::wire::{
-    self, ErrorEnvelope, LeaveEmail, MessageEnvelope, MessagePage, RateSession, SeenBody, SendMessage,
-    SessionEnvelope, SessionList, StartSession, TypingBody, Updates, VisitorFields,
+    self, ErrorEnvelope, LeaveEmail, MessageEnvelope, MessagePage, RateSession, SeenBody,
+    SendMessage, SessionEnvelope, SessionList, StartSession, TypingBody, Updates, VisitorFields,
 };
 use serde_json::Value;
 
@@ -136,7 +136,8 @@ async fn start_session(
     state
         .abuse
         .check_new_session(ip, visitor.org_id(), new_device, unverified_bytes)?;
-    match chats::create_session(&state.db, &visitor, profile, client_id.as_ref(), &greeting).await? {
+    match chats::create_session(&state.db, &visitor, profile, client_id.as_ref(), &greeting).await?
+    {
         Some(session) => {
             if !greeting.lines.is_empty() {
                 super::published(&state, &session);
@@ -318,6 +319,19 @@ async fn resolve(
 
 /// Where a non-verified visitor wants the reply (offered outside office hours): stored as the chat's unverified
 /// email, which agents see as the contact's. A verified visitor's email is their account's, so theirs is refused.
+#[utoipa::path(
+    post,
+    path = "/widget/v1/sessions/{id}/email",
+    tag = "widget",
+    summary = "Where a non-verified visitor wants the reply (offered outside office hours)",
+    params(("id" = String, Path, description = "The session id (32 lowercase hex characters)")),
+    request_body = LeaveEmail,
+    responses(
+        (status = 204, description = "Stored as the chat's unverified email"),
+        (status = 404, description = "`session_not_found`", body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`; `Retry-After` says when to retry", body = ErrorEnvelope),
+    )
+)]
 async fn leave_email(
     State(state): State<AppState>,
     WidgetVisitor(visitor): WidgetVisitor,
@@ -331,7 +345,8 @@ async fn leave_email(
     let session = visible_session(&state, Viewer::from(&visitor), &id).await?;
     if session.verified() {
         return Err(ApiError::InvalidBody(
-            "email: a verified visitor is answered at their account's email; nothing to leave".into(),
+            "email: a verified visitor is answered at their account's email; nothing to leave"
+                .into(),
         ));
     }
     super::visitor_rate_limit(&state, &visitor)?;

@@ -29,7 +29,10 @@ async fn settings_carry_the_orgs_greeting_questions_and_office_hours() {
         &app.db,
         &app.org.widget_token,
         &OrgUpdate {
-            greeting: Some(vec!["  Hi! How can we help?  ".into(), "We read everything.".into()]),
+            greeting: Some(vec![
+                "  Hi! How can we help?  ".into(),
+                "We read everything.".into(),
+            ]),
             suggested_questions: Some(vec!["Where is my order?".into()]),
             // Every minute of every day: open whenever the test runs.
             office_hours: Some(Some(spec("Asia/Tokyo", &["mon-sun 00:00-24:00"]))),
@@ -44,7 +47,10 @@ async fn settings_carry_the_orgs_greeting_questions_and_office_hours() {
         settings["greeting"],
         json!(["Hi! How can we help?", "We read everything."])
     );
-    assert_eq!(settings["suggested_questions"], json!(["Where is my order?"]));
+    assert_eq!(
+        settings["suggested_questions"],
+        json!(["Where is my order?"])
+    );
     assert_eq!(settings["office_hours"]["open"], json!(true));
     assert_eq!(settings["office_hours"]["time_zone"], json!("Asia/Tokyo"));
     assert_eq!(settings["office_hours"]["next_open_at"], json!(null));
@@ -123,7 +129,10 @@ async fn update_refuses_bad_texts_and_hours_and_stores_nothing_of_them() {
         ..OrgUpdate::default()
     })
     .await;
-    assert!(zone.starts_with("office hours: unknown time zone"), "{zone}");
+    assert!(
+        zone.starts_with("office hours: unknown time zone"),
+        "{zone}"
+    );
     let texts = orgs::widget_texts(&app.db, app.org.id).await.unwrap();
     assert!(texts.greeting.is_empty());
     assert!(texts.office_hours.is_none());
@@ -196,7 +205,10 @@ async fn a_greeting_is_stored_ahead_of_the_first_message_only_when_the_visitor_a
         .assert_error(422, "invalid_body")
         .starts_with("greeting 2: "));
     let reply = app
-        .start_session_with(&visitor, json!({ "greeting": ["1", "2", "3", "4", "5", "6"] }))
+        .start_session_with(
+            &visitor,
+            json!({ "greeting": ["1", "2", "3", "4", "5", "6"] }),
+        )
         .await;
     assert_eq!(
         reply.assert_error(422, "invalid_body"),

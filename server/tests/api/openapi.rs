@@ -165,8 +165,12 @@ fn each_audience_has_its_security_and_the_identity_headers() {
                         "{method} {path} {status}"
                     );
                 }
-            } else if path == "/widget/authenticate-user" {
-                assert_eq!(security, &serde_json::json!([{ "secret_key": [] }]));
+            } else if path == "/widget/authenticate-user" || path.starts_with("/api/admin/") {
+                assert_eq!(
+                    security,
+                    &serde_json::json!([{ "secret_key": [] }]),
+                    "{method} {path}"
+                );
             } else if path.starts_with("/api/") {
                 assert_eq!(
                     security,
