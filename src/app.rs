@@ -185,7 +185,8 @@ impl App {
         let inner = self.inner();
         let strings = crate::words::with_overrides(
             crate::i18n::strings(language),
-            inner.config.ui.words_for(language.code()),
+            &inner.config.ui,
+            language.code(),
         );
         let Ok(view) = View::mount(
             &inner.config.ui,

@@ -287,10 +287,7 @@ fn start(
         }
         _ => None,
     };
-    let strings = words::with_overrides(
-        i18n::strings(language),
-        config.ui.words_for(language.code()),
-    );
+    let strings = words::with_overrides(i18n::strings(language), &config.ui, language.code());
     let app = app::App::start(
         config,
         api_url,

@@ -3,15 +3,13 @@
 //! A language's words are `&'static` (`i18n`); overridden ones are made so by leaking them once per start or
 //! `setLanguage` (bounded by the options: at most `config::MAX_WORD_OVERRIDES` of `config::MAX_WORD_CHARS`).
 
+use crate::config::UiOptions;
 use crate::i18n::Strings;
 
-/// `base` with `words` (`(word key, text)`, a later one winning) in place of its own; `base` itself when
-/// there are none.
-pub fn with_overrides<'a>(
-    base: &'static Strings,
-    words: impl Iterator<Item = (&'static str, &'a str)>,
-) -> &'static Strings {
-    let mut words = words.peekable();
+/// `base` with the page's words for the language `code` (`UiOptions::words_for`, a later one winning) in
+/// place of its own; `base` itself when there are none. Not generic over an iterator: one copy in the wasm.
+pub fn with_overrides(base: &'static Strings, ui: &UiOptions, code: &str) -> &'static Strings {
+    let mut words = ui.words_for(code).peekable();
     if words.peek().is_none() {
         return base;
     }
@@ -85,14 +83,19 @@ mod tests {
         for key in WORD_KEYS {
             assert!(slot(&mut base.clone(), key).is_some(), "{key}");
         }
-        let strings = with_overrides(
-            base,
-            [("title", "Help"), ("send", "Go"), ("title", "Acme")].into_iter(),
-        );
+        let mut ui = crate::config::parse(&crate::value::from_json(serde_json::json!({
+            "token": "wt_x",
+            "translationOverrides": { "en": { "title": "Help", "send": "Go" }, "fr": { "send": "Envoyer" } },
+            "textContent": { "chatScreen": { "headerTitle": "Acme" } }
+        })))
+        .unwrap()
+        .ui;
+        let strings = with_overrides(base, &ui, "en");
         assert_eq!(
             (strings.title, strings.send, strings.back),
             ("Acme", "Go", base.back)
         );
-        assert!(std::ptr::eq(with_overrides(base, std::iter::empty()), base));
+        ui.translation_overrides.clear();
+        assert!(std::ptr::eq(with_overrides(base, &ui, "en"), base));
     }
 }

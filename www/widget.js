@@ -10,8 +10,7 @@
  *
  * The handle's methods are on `Frontdesk` too (`Frontdesk.on("message", f)`, `Frontdesk.open()`…): called
  * before the wasm has arrived they are queued, and run in order on the handle once `init` has started it
- * (`on` then returns an unsubscribe function at once). `initOpenScript` (also a global, for OpenCX's snippet)
- * is `init`.
+ * (`on` then returns an unsubscribe function at once). `initOpenScript` is `init`, under OpenCX's name.
  */
 (function () {
   "use strict";
@@ -130,6 +129,8 @@
 
   var frontdesk = (window.Frontdesk = {
     init: function (options) {
+      // Calls made from now on wait for this widget (a destroyed one's handle only ignores them).
+      handle = null;
       var drawn = draw(options);
       var clicked = false;
       function click() {
@@ -167,25 +168,19 @@
         );
     },
   });
-  // OpenCX's snippet calls a global `initOpenScript(options)`: it works unchanged (unless OpenCX's own is there).
-  frontdesk.initOpenScript = window.initOpenScript = window.initOpenScript || frontdesk.init;
+  frontdesk.initOpenScript = frontdesk.init;
   "open close toggle destroy logout on off setLanguage showNewMessage updateUser isOpen unreadCount"
     .split(" ")
     .forEach(function (name) {
       frontdesk[name] = function () {
         var args = arguments;
-        if (handle) {
-          var result = handle[name].apply(handle, args);
-          if (name == "destroy") handle = null;
-          return result;
-        }
+        if (handle) return handle[name].apply(handle, args);
         queue.push([name, args]);
-        if (name == "on")
-          return function () {
-            frontdesk.off(args[0], args[1]);
-          };
-        if (name == "unreadCount") return 0;
-        if (name == "isOpen") return false;
+        return name == "on"
+          ? function () {
+              frontdesk.off(args[0], args[1]);
+            }
+          : { isOpen: false, unreadCount: 0 }[name];
       };
     });
   load();
