@@ -125,7 +125,7 @@ pub struct UiOptions {
     pub translation_overrides: Vec<WordOverride>,
     /// OpenCX's `bot`: the name and avatar the greeting bubbles are shown from.
     pub bot: AgentDisplay,
-    /// OpenCX's `humanAgent`: shown for every agent's replies in place of the agent's own name and avatar.
+    /// OpenCX's `humanAgent`: its name is shown for an agent's reply that has none (`words`).
     pub human_agent: AgentDisplay,
     /// `openAfterNSeconds`: opens the panel once, this long after start.
     pub open_after_seconds: Option<u32>,

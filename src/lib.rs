@@ -109,7 +109,7 @@ export interface FrontdeskOptions {
   translationOverrides?: Record<string, Partial<Record<FrontdeskWord | FrontdeskOpenCxWord, string>>>;
   /** The name and avatar the greeting bubbles are shown from. */
   bot?: FrontdeskAgentDisplay;
-  /** Shown for every agent's replies instead of the agent's own name and avatar. */
+  /** `name`: shown for an agent's reply that has none (default "Support"). */
   humanAgent?: FrontdeskAgentDisplay;
   /** Open the panel once, this many seconds after start (0–3600). */
   openAfterNSeconds?: number;

@@ -6,10 +6,12 @@
 use crate::config::UiOptions;
 use crate::i18n::Strings;
 
-/// `base` with the page's words for the language `code` (`UiOptions::words_for`, a later one winning) in
-/// place of its own; `base` itself when there are none. Not generic over an iterator: one copy in the wasm.
+/// `base` with the page's words for the language `code` (`UiOptions::words_for`, then `humanAgent.name`; a
+/// later one winning) in place of its own; `base` itself when there are none.
 pub fn with_overrides(base: &'static Strings, ui: &UiOptions, code: &str) -> &'static Strings {
-    let mut words = ui.words_for(code).peekable();
+    // `humanAgent.name` is the name of an agent who has none: the word `support`, for every language.
+    let agent = ui.human_agent.name.as_deref().map(|name| ("support", name));
+    let mut words = ui.words_for(code).chain(agent).peekable();
     if words.peek().is_none() {
         return base;
     }
@@ -86,16 +88,18 @@ mod tests {
         let mut ui = crate::config::parse(&crate::value::from_json(serde_json::json!({
             "token": "wt_x",
             "translationOverrides": { "en": { "title": "Help", "send": "Go" }, "fr": { "send": "Envoyer" } },
-            "textContent": { "chatScreen": { "headerTitle": "Acme" } }
+            "textContent": { "chatScreen": { "headerTitle": "Acme" } },
+            "humanAgent": { "name": "Acme team" }
         })))
         .unwrap()
         .ui;
         let strings = with_overrides(base, &ui, "en");
         assert_eq!(
-            (strings.title, strings.send, strings.back),
-            ("Acme", "Go", base.back)
+            (strings.title, strings.send, strings.back, strings.support),
+            ("Acme", "Go", base.back, "Acme team")
         );
         ui.translation_overrides.clear();
+        ui.human_agent.name = None;
         assert!(std::ptr::eq(with_overrides(base, &ui, "en"), base));
     }
 }
