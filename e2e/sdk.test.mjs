@@ -344,3 +344,36 @@ suite.test("18f. while the tab is hidden the page's title shows the unread count
   // The sound asked for: a reply with no user gesture on the page plays nothing and throws nothing.
   assert.deepEqual(logsOf(page).filter((l) => l.type === "error"), []);
 });
+
+suite.test("18g. setLanguage redraws the widget in another language, keeping what it showed; showNewMessage fills the composer", async (s) => {
+  const ws = uniq("ws");
+  const device = await s.device();
+  const page = await s.open(device, s.pageUrl({ options: { user: { data: { name: "Polyglot" }, externalId: ws } } }));
+  await widget.open(page);
+  await widget.send(page, "Bonjour");
+  const state = await page.evaluate(() => {
+    const chat = window.frontdeskHandle;
+    chat.setLanguage("fr-CA");
+    const root = document.querySelector("[data-frontdesk]");
+    let refused = null;
+    try {
+      chat.setLanguage("xx");
+    } catch (err) {
+      refused = err.message;
+    }
+    return { hosts: document.querySelectorAll("[data-frontdesk]").length, lang: root.lang, title: root.shadowRoot.querySelector(".header h2").textContent, open: chat.isOpen(), refused };
+  });
+  assert.deepEqual(state, {
+    hosts: 1,
+    lang: "fr",
+    title: "Assistance",
+    open: true,
+    refused: 'Frontdesk: setLanguage: unsupported language "xx"; supported: en, fr, ar',
+  });
+  // The conversation on screen is still there, in the new view.
+  await page.locator("[data-frontdesk] .msg.visitor").filter({ hasText: "Bonjour" }).waitFor();
+
+  await page.evaluate(() => window.frontdeskHandle.showNewMessage("Une autre question"));
+  assert.equal(await widget.composer(page).inputValue(), "Une autre question");
+  assert.equal(await page.locator("[data-frontdesk] .msg").count(), 0, "a new conversation is empty");
+});
