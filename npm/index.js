@@ -10,3 +10,6 @@ export function init(options) {
   loading ??= load({ module_or_path: new URL("./frontdesk_bg.wasm", import.meta.url) });
   return loading.then(() => start(options));
 }
+
+/** `init` under OpenCX's name, so code written for OpenCX's widget works unchanged. */
+export const initOpenScript = init;

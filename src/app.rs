@@ -10,6 +10,7 @@
 use crate::api::{Api, ApiError, Auth};
 use crate::config::{Config, Identity, TokenSource, VisitorData};
 use crate::dom::{Availability, EmailOffer, View, ViewEvent, Welcome};
+use crate::events::Event;
 use crate::i18n::Strings;
 use crate::js::{self, TokenFunction};
 use crate::protocol;
@@ -23,13 +24,26 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 
-pub struct App(Rc<Inner>);
+/// The running widget. `updateUser` replaces its `Inner` (a new identity: its own api, device state, chat
+/// state and long-poll) and keeps the view and the page's listeners.
+pub struct App {
+    current: RefCell<Rc<Inner>>,
+    /// Where the view's events go: the current `Inner`.
+    target: Rc<RefCell<Weak<Inner>>>,
+    dispatch: crate::dom::Dispatch,
+}
 
 struct Inner {
     config: Config,
+    api_url: String,
+    /// The page's `chat.on(…)` callbacks: shared by every `Inner` of one handle.
+    events: Rc<js::Listeners>,
+    /// The unread count last told to `unread` listeners (and shown in the page's title).
+    told_unread: Cell<u32>,
     api: Rc<Api>,
     device: DeviceState<LocalStore>,
-    strings: &'static Strings,
+    /// The words in use: `setLanguage` changes them.
+    strings: Cell<&'static Strings>,
     state: RefCell<ChatState>,
     view: RefCell<Option<View>>,
     sync: Engine,
@@ -83,6 +97,7 @@ struct Chip {
 }
 
 impl App {
+    #[allow(clippy::too_many_arguments)]
     pub fn start(
         config: Config,
         api_url: String,
@@ -91,7 +106,197 @@ impl App {
         language_code: &str,
         right_to_left: bool,
         drawn: Option<crate::dom::Drawn>,
+        events: Rc<js::Listeners>,
     ) -> Result<App, String> {
+        let inner = Inner::new(config, api_url, token_function, strings, events);
+        let target = Rc::new(RefCell::new(Rc::downgrade(&inner)));
+        let slot = target.clone();
+        let dispatch: crate::dom::Dispatch = Rc::new(move |event| {
+            let inner = slot.borrow().upgrade();
+            if let Some(inner) = inner {
+                Inner::handle(&inner, event);
+            }
+        });
+        let view = View::mount(
+            &inner.config.ui,
+            strings,
+            language_code,
+            right_to_left,
+            dispatch.clone(),
+            drawn,
+        )
+        .map_err(|e| e.to_string())?;
+        *inner.view.borrow_mut() = Some(view);
+        inner.listen_to_window();
+        inner.render();
+        inner.restore_held();
+        if inner.config.ui.open_on_start {
+            Inner::handle(&inner, ViewEvent::Open);
+        }
+        if let Some(seconds) = inner.config.ui.open_after_seconds {
+            let target = target.clone();
+            spawn_local(async move {
+                TimeoutFuture::new(seconds * 1000).await;
+                let inner = target.borrow().upgrade();
+                if let Some(inner) = inner {
+                    Inner::handle(&inner, ViewEvent::Open);
+                }
+            });
+        }
+        let weak = Rc::downgrade(&inner);
+        spawn_local(async move { Inner::boot(weak).await });
+        Ok(App {
+            current: RefCell::new(inner),
+            target,
+            dispatch,
+        })
+    }
+
+    fn inner(&self) -> Rc<Inner> {
+        self.current.borrow().clone()
+    }
+
+    pub fn handle(&self, event: ViewEvent) {
+        Inner::handle(&self.inner(), event);
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.inner().state.borrow().is_open()
+    }
+
+    /// The page's `on(…)` callbacks.
+    pub fn listeners(&self) -> Rc<js::Listeners> {
+        self.inner().events.clone()
+    }
+
+    pub fn unread_count(&self) -> u32 {
+        self.inner().state.borrow().unread()
+    }
+
+    /// `showNewMessage(text)`: the panel opens on a new conversation with `text` in the composer.
+    pub fn show_new_message(&self, text: &str) {
+        let inner = self.inner();
+        Inner::handle(&inner, ViewEvent::Open);
+        Inner::handle(&inner, ViewEvent::NewConversation);
+        if let Some(view) = inner.view.borrow().as_ref() {
+            view.set_composer(text);
+        };
+    }
+
+    /// `setLanguage`: the view is built again in `language`'s words, with what it showed (open or not, the
+    /// screen, the chats) and the same identity and connection.
+    pub fn set_language(&self, language: crate::config::Language) {
+        let inner = self.inner();
+        let strings = crate::words::with_overrides(
+            crate::i18n::strings(language),
+            &inner.config.ui,
+            language.code(),
+        );
+        let Ok(view) = View::mount(
+            &inner.config.ui,
+            strings,
+            language.code(),
+            language.is_right_to_left(),
+            self.dispatch.clone(),
+            None,
+        ) else {
+            return;
+        };
+        inner.strings.set(strings);
+        // The old view (and its host) goes as the new one takes its place.
+        *inner.view.borrow_mut() = Some(view);
+        if inner.state.borrow().is_open() {
+            if let Some(view) = inner.view.borrow().as_ref() {
+                view.open();
+            }
+        }
+        inner.render();
+        inner.render_chips();
+    }
+
+    /// `updateUser`: another identity or workspace, without a reload. What belonged to the old one goes
+    /// (its long-poll, its chats on screen, its unread count, its files not sent); the device's own session
+    /// stays in localStorage for when that identity comes back.
+    pub fn update_user(
+        &self,
+        identity: Identity,
+        external_id: Option<String>,
+        token_function: Option<TokenFunction>,
+    ) {
+        let old = self.inner();
+        old.sync.stop();
+        old.window_listeners.borrow_mut().clear();
+        for chip in old.chips.borrow_mut().drain(..) {
+            if let Some(abort) = chip.abort {
+                abort.abort();
+            }
+        }
+        let mut config = old.config.clone();
+        config.identity = identity;
+        config.external_id = external_id;
+        let inner = Inner::new(
+            config,
+            old.api_url.clone(),
+            token_function,
+            old.strings.get(),
+            old.events.clone(),
+        );
+        inner.told_unread.set(old.told_unread.get());
+        inner
+            .state
+            .borrow_mut()
+            .set_open(old.state.borrow().is_open());
+        *inner.view.borrow_mut() = old.view.borrow_mut().take();
+        *self.target.borrow_mut() = Rc::downgrade(&inner);
+        *self.current.borrow_mut() = inner.clone();
+        if old.setup_error_reported.get() {
+            if let Some(view) = inner.view.borrow().as_ref() {
+                view.set_notice(None);
+            }
+        }
+        drop(old);
+        inner.listen_to_window();
+        inner.render();
+        inner.render_chips();
+        inner.restore_held();
+        inner.focus_screen();
+        let weak = Rc::downgrade(&inner);
+        spawn_local(async move { Inner::boot(weak).await });
+    }
+
+    /// Forgets this device's non-verified session: its id, its outbox and what is on screen.
+    pub fn logout(&self) {
+        let inner = &self.inner();
+        inner.device.forget();
+        if let Auth::Device(id) = &inner.api.auth {
+            *id.borrow_mut() = None;
+        }
+        inner.sync.restart_poll();
+        inner.state.borrow_mut().forget();
+        inner.render();
+        if matches!(inner.api.auth, Auth::Verified { .. }) {
+            let weak = Rc::downgrade(inner);
+            spawn_local(async move { Inner::boot(weak).await });
+        }
+    }
+
+    pub fn destroy(self) {
+        let inner = self.inner();
+        inner.sync.stop();
+        inner.window_listeners.borrow_mut().clear();
+        inner.view.borrow_mut().take();
+        inner.events.clear();
+    }
+}
+
+impl Inner {
+    fn new(
+        config: Config,
+        api_url: String,
+        token_function: Option<TokenFunction>,
+        strings: &'static Strings,
+        events: Rc<js::Listeners>,
+    ) -> Rc<Inner> {
         let device = DeviceState::new(
             LocalStore,
             &config.widget_token,
@@ -111,17 +316,20 @@ impl App {
             }
         };
         let api = Api::new(
-            api_url,
+            api_url.clone(),
             config.widget_token.clone(),
             config.external_id.clone(),
             auth,
         );
         let state = ChatState::restore(device.outbox(), device.last_read());
-        let inner = Rc::new(Inner {
+        Rc::new(Inner {
             config,
+            api_url,
+            events,
+            told_unread: Cell::new(0),
             api,
             device,
-            strings,
+            strings: Cell::new(strings),
             state: RefCell::new(state),
             view: RefCell::new(None),
             sync: Engine::new(),
@@ -138,59 +346,7 @@ impl App {
             uploading: Cell::new(false),
             uploaded_to: RefCell::new(None),
             held_session: RefCell::new(None),
-        });
-
-        let weak = Rc::downgrade(&inner);
-        let dispatch: Rc<dyn Fn(ViewEvent)> = Rc::new(move |event| {
-            if let Some(inner) = weak.upgrade() {
-                Inner::handle(&inner, event);
-            }
-        });
-        let view = View::mount(
-            &inner.config.ui,
-            strings,
-            language_code,
-            right_to_left,
-            dispatch,
-            drawn,
-        )
-        .map_err(|e| e.to_string())?;
-        *inner.view.borrow_mut() = Some(view);
-        inner.listen_to_window();
-        inner.render();
-        inner.restore_held();
-        if inner.config.ui.open_on_start {
-            Inner::handle(&inner, ViewEvent::Open);
-        }
-        let weak = Rc::downgrade(&inner);
-        spawn_local(async move { Inner::boot(weak).await });
-        Ok(App(inner))
-    }
-
-    pub fn handle(&self, event: ViewEvent) {
-        Inner::handle(&self.0, event);
-    }
-
-    /// Forgets this device's non-verified session: its id, its outbox and what is on screen.
-    pub fn logout(&self) {
-        let inner = &self.0;
-        inner.device.forget();
-        if let Auth::Device(id) = &inner.api.auth {
-            *id.borrow_mut() = None;
-        }
-        inner.sync.restart_poll();
-        inner.state.borrow_mut().forget();
-        inner.render();
-        if matches!(inner.api.auth, Auth::Verified { .. }) {
-            let weak = Rc::downgrade(inner);
-            spawn_local(async move { Inner::boot(weak).await });
-        }
-    }
-
-    pub fn destroy(self) {
-        self.0.sync.stop();
-        self.0.window_listeners.borrow_mut().clear();
-        self.0.view.borrow_mut().take();
+        })
     }
 }
 
@@ -201,6 +357,7 @@ impl Inner {
         }
         match event {
             ViewEvent::Open => {
+                let was_open = self.state.borrow().is_open();
                 self.state.borrow_mut().set_open(true);
                 self.mark_read();
                 if let Some(view) = self.view.borrow().as_ref() {
@@ -212,11 +369,18 @@ impl Inner {
                 self.focus_screen();
                 self.load_page(false);
                 self.fetch_rules();
+                if !was_open {
+                    self.events.emit(&Event::Open);
+                }
             }
             ViewEvent::Close => {
+                let was_open = self.state.borrow().is_open();
                 self.state.borrow_mut().set_open(false);
                 if let Some(view) = self.view.borrow().as_ref() {
                     view.close();
+                }
+                if was_open {
+                    self.events.emit(&Event::Close);
                 }
             }
             ViewEvent::Back => self.go_to(Screen::List),
@@ -267,7 +431,10 @@ impl Inner {
             ViewEvent::Fetch(id) => self.download(id, None),
             ViewEvent::Download(id, name) => self.download(id, Some(name)),
             ViewEvent::Input(has_text) => self.typing(has_text),
-            ViewEvent::Visible => self.report_seen(),
+            ViewEvent::Visible => {
+                self.report_seen();
+                self.show_unread_in_title();
+            }
             ViewEvent::EndChat => {
                 // The confirmation that had focus goes: the visitor carries on in the composer.
                 self.focus_screen();
@@ -313,6 +480,25 @@ impl Inner {
             view.render(&model);
         }
         self.report_seen();
+        let unread = self.state.borrow().unread();
+        if self.told_unread.replace(unread) != unread {
+            self.events.emit(&Event::Unread(unread));
+        }
+        self.show_unread_in_title();
+    }
+
+    /// While the page is hidden, its title starts with the unread count: `(2) Page title`.
+    fn show_unread_in_title(&self) {
+        if let Some(view) = self.view.borrow().as_ref() {
+            view.show_unread_in_title(self.state.borrow().unread());
+        }
+    }
+
+    /// The handle's events for messages newly stored (sent by this visitor or received).
+    fn emit_messages(&self, messages: &[protocol::Message]) {
+        for event in crate::events::from_messages(messages) {
+            self.events.emit(&event);
+        }
     }
 
     /// The greeting bubbles a new chat shows: the page's `initialMessages`, else the org's.
@@ -357,6 +543,7 @@ impl Inner {
         };
         Welcome {
             greeting: self.greeting_lines(),
+            greeting_from: self.config.ui.bot.name.clone(),
             questions: self.config.ui.initial_questions.clone().unwrap_or_else(|| {
                 settings
                     .as_ref()
@@ -376,7 +563,7 @@ impl Inner {
         };
         let Ok(email) = frontdesk_protocol::rules::email(&typed) else {
             *self.email_offer.borrow_mut() =
-                EmailOffer::Ask(Some(self.strings.email_invalid.into()));
+                EmailOffer::Ask(Some(self.strings.get().email_invalid.into()));
             self.render();
             return;
         };
@@ -390,7 +577,7 @@ impl Inner {
                 Ok(_) => EmailOffer::Saved(email),
                 Err(error) => {
                     inner.report(&error);
-                    EmailOffer::Ask(Some(inner.strings.email_invalid.into()))
+                    EmailOffer::Ask(Some(inner.strings.get().email_invalid.into()))
                 }
             };
             inner.render();
@@ -508,6 +695,9 @@ impl Inner {
             sync::ensure_polling(&inner);
         }
         let Some(inner) = weak.upgrade() else { return };
+        if inner.sync.is_running() {
+            inner.events.emit(&Event::Ready);
+        }
         sync::flush(&inner);
     }
 
@@ -620,7 +810,8 @@ impl Inner {
                 chosen += usize::from(chip.note.is_none() || chip.waiting);
             }
             let size = file.size() as i64;
-            let note = crate::attach::check(&file.type_(), size, chosen, &rules, self.strings);
+            let note =
+                crate::attach::check(&file.type_(), size, chosen, &rules, self.strings.get());
             let key = self.next_chip.get();
             self.next_chip.set(key + 1);
             if note.is_none() {
@@ -798,6 +989,7 @@ impl Inner {
                         Ok(session) => {
                             let id = session.id.clone();
                             inner.state.borrow_mut().session_created(session);
+                            inner.events.emit(&Event::ConversationStarted(id.clone()));
                             inner.render();
                             sync::ensure_polling(&inner);
                             id
@@ -888,7 +1080,7 @@ impl Inner {
     fn uploads_failed(&self, key: Option<u32>, error: &ApiError) -> bool {
         let transient = error.is_transient();
         let reason = match error {
-            _ if transient => self.strings.waiting_online.to_owned(),
+            _ if transient => self.strings.get().waiting_online.to_owned(),
             ApiError::Server { message, .. } => message.clone(),
             other => other.to_string(),
         };
@@ -897,7 +1089,7 @@ impl Inner {
                 chip.abort = None;
                 // Not kept for a reload (over `held::HELD_MAX_BYTES`): the visitor is told so.
                 chip.note = Some(if transient && chip.kept.is_none() {
-                    self.strings.retry_online.to_owned()
+                    self.strings.get().retry_online.to_owned()
                 } else {
                     reason.clone()
                 });
@@ -989,6 +1181,7 @@ impl Inner {
             self.state
                 .borrow_mut()
                 .receive_signals(updates.signals, updates.signals_at, now());
+        self.emit_messages(&applied.new_messages);
         if signalled {
             // An agent's "is typing…" goes after 6 s without a fresh one: looked at again then.
             let weak = Rc::downgrade(self);
@@ -1015,15 +1208,24 @@ impl Inner {
         }
         if let Some(last) = applied.new_agent_messages.last() {
             let name = last.author_name.as_deref();
-            let announcement = match self
-                .strings
-                .event(last.kind, &last.author, name, last.score)
-            {
-                Some(line) => line,
-                None => format!("{}: {}", name.unwrap_or(self.strings.support), last.content),
-            };
+            let announcement =
+                match self
+                    .strings
+                    .get()
+                    .event(last.kind, &last.author, name, last.score)
+                {
+                    Some(line) => line,
+                    None => format!(
+                        "{}: {}",
+                        name.unwrap_or(self.strings.get().support),
+                        last.content
+                    ),
+                };
             if let Some(view) = self.view.borrow().as_ref() {
                 view.announce(&announcement);
+                if self.config.ui.sound {
+                    view.chime();
+                }
             }
             if self.state.borrow().is_open() {
                 self.mark_read();
@@ -1042,10 +1244,12 @@ impl Inner {
             return;
         }
         if !self.setup_error_reported.replace(true) {
-            js::console_error(&format!("Frontdesk: {error}"));
+            let text = format!("Frontdesk: {error}");
+            js::console_error(&text);
+            self.events.emit(&Event::Error(text));
         }
         if let Some(view) = self.view.borrow().as_ref() {
-            view.set_notice(Some(self.strings.unavailable));
+            view.set_notice(Some(self.strings.get().unavailable));
         }
     }
 }
@@ -1071,12 +1275,15 @@ impl sync::Host for Inner {
     fn sent(self: &Rc<Self>, client_id: &str, result: Result<Sent, ApiError>) {
         match result {
             Ok(Sent::Session(session)) => {
+                let id = session.id.clone();
                 self.state.borrow_mut().session_created(session);
+                self.events.emit(&Event::ConversationStarted(id));
                 self.load_page(false);
                 sync::ensure_polling(self);
             }
             Ok(Sent::Message(message)) => {
-                self.state.borrow_mut().ack(message);
+                let applied = self.state.borrow_mut().ack(message);
+                self.emit_messages(&applied.new_messages);
             }
             Err(error) => {
                 self.report(&error);

@@ -125,7 +125,7 @@ pub struct UiOptions {
     pub translation_overrides: Vec<WordOverride>,
     /// OpenCX's `bot`: the name and avatar the greeting bubbles are shown from.
     pub bot: AgentDisplay,
-    /// OpenCX's `humanAgent`: shown for every agent's replies in place of the agent's own name and avatar.
+    /// OpenCX's `humanAgent`: its name is shown for an agent's reply that has none (`words`).
     pub human_agent: AgentDisplay,
     /// `openAfterNSeconds`: opens the panel once, this long after start.
     pub open_after_seconds: Option<u32>,
@@ -727,7 +727,8 @@ fn texts(
     }
     let mut texts = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {
-        let item_path = format!("{path}[{index}]");
+        // `decimal`, not `{index}`: integer formatting would bring its own code into the wasm.
+        let item_path = format!("{path}[{}]", crate::text::decimal(index as i64));
         let text = string(item, &item_path, max_chars)?;
         let text = rules::message(text).map_err(|e| error(&item_path, problem(e)))?;
         texts.push(text.to_owned());
@@ -803,7 +804,8 @@ fn whole_number(value: &Value, path: &str, max: u32) -> Result<u32, ConfigError>
     }
 }
 
-fn parse_user(user: &Value) -> Result<(Identity, Option<String>), ConfigError> {
+/// `user` (of `init`'s options, or `updateUser`'s argument): the identity and the workspace.
+pub fn parse_user(user: &Value) -> Result<(Identity, Option<String>), ConfigError> {
     let entries = object(user, "options.user")?;
     check_keys(entries, "options.user", USER_KEYS)?;
 

@@ -1,6 +1,8 @@
-//! JavaScript values in, JavaScript errors out: the conversions of the wasm boundary.
+//! JavaScript values in, JavaScript errors and events out: the conversions of the wasm boundary.
 
+use crate::events::{Event, EventName};
 use crate::value::Value;
+use std::cell::{Cell, RefCell};
 use wasm_bindgen::{JsCast, JsValue, UnwrapThrowExt};
 
 /// Deep enough for any real `customData`, shallow enough that a cyclic object ends quickly.
@@ -92,7 +94,12 @@ impl TokenFunction {
     /// that it is a function).
     pub fn from_options(options: &JsValue) -> Option<TokenFunction> {
         let user = js_sys::Reflect::get(options, &"user".into()).ok()?;
-        let token = js_sys::Reflect::get(&user, &"token".into()).ok()?;
+        TokenFunction::from_user(&user)
+    }
+
+    /// `user.token` of a `user` object (`updateUser(user)`).
+    pub fn from_user(user: &JsValue) -> Option<TokenFunction> {
+        let token = js_sys::Reflect::get(user, &"token".into()).ok()?;
         token.dyn_into::<js_sys::Function>().ok().map(TokenFunction)
     }
 
@@ -150,4 +157,119 @@ pub fn random_hex(bytes: usize) -> String {
 /// A message for the site owner in the browser console.
 pub fn console_error(message: &str) {
     web_sys::console::error_1(&JsValue::from_str(message));
+}
+
+/// The callbacks a page gave `chat.on(name, callback)`. Owned by the handle: `destroy()` drops them.
+#[derive(Default)]
+pub struct Listeners {
+    list: RefCell<Vec<(EventName, js_sys::Function)>>,
+    /// `ready` has fired: a `ready` listener added later is called at once (a page that calls `on` after
+    /// `init` resolved would otherwise race the first load).
+    ready: Cell<bool>,
+}
+
+impl Listeners {
+    pub fn add(&self, name: EventName, callback: js_sys::Function) {
+        self.list.borrow_mut().push((name, callback.clone()));
+        if name == EventName::Ready && self.ready.get() {
+            call(name, &callback, &JsValue::UNDEFINED);
+        }
+    }
+
+    /// Removes `callback`'s registrations for `name` (all of them, if added twice).
+    pub fn remove(&self, name: EventName, callback: &JsValue) {
+        self.list
+            .borrow_mut()
+            .retain(|(n, f)| !(*n == name && JsValue::from(f.clone()) == *callback));
+    }
+
+    pub fn clear(&self) {
+        self.list.borrow_mut().clear();
+    }
+
+    /// Calls every listener of the event's name, in the order they were added. A listener that throws is
+    /// reported in the console and the others still run; one that adds or removes listeners changes only
+    /// the next emit.
+    pub fn emit(&self, event: &Event) {
+        let name = event.name();
+        if name == EventName::Ready && self.ready.replace(true) {
+            return;
+        }
+        let callbacks: Vec<js_sys::Function> = self
+            .list
+            .borrow()
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .map(|(_, f)| f.clone())
+            .collect();
+        if callbacks.is_empty() {
+            return;
+        }
+        let payload = payload(event);
+        for callback in &callbacks {
+            call(name, callback, &payload);
+        }
+    }
+}
+
+fn call(name: EventName, callback: &js_sys::Function, payload: &JsValue) {
+    if let Err(thrown) = callback.call1(&JsValue::UNDEFINED, payload) {
+        let label = EventName::ALL
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map_or("", |(label, _)| *label);
+        console_error(&format!(
+            "Frontdesk: a \"{label}\" listener threw: {}",
+            describe(&thrown)
+        ));
+    }
+}
+
+/// What a callback receives: nothing (`ready`, `open`, `close`), the count (`unread`), the console's text
+/// (`error`), or a plain object.
+fn payload(event: &Event) -> JsValue {
+    match event {
+        Event::Ready | Event::Open | Event::Close => JsValue::UNDEFINED,
+        Event::Unread(count) => JsValue::from(*count),
+        Event::Error(text) => JsValue::from_str(text),
+        Event::ConversationStarted(session_id) => object(&[("sessionId", session_id.into())]),
+        Event::ConversationResolved { session_id, by } => {
+            object(&[("sessionId", session_id.into()), ("by", by.as_str().into())])
+        }
+        Event::Message(message) => {
+            let attachments = js_sys::Array::new();
+            for file in &message.attachments {
+                attachments.push(&object(&[
+                    ("id", file.id.as_str().into()),
+                    ("name", file.name.as_str().into()),
+                    ("type", file.media_type.as_str().into()),
+                    ("size", (file.size as f64).into()),
+                ]));
+            }
+            object(&[
+                ("id", (message.id as f64).into()),
+                ("sessionId", message.session_id.as_str().into()),
+                ("author", message.author.as_str().into()),
+                (
+                    "authorName",
+                    message
+                        .author_name
+                        .as_deref()
+                        .map_or(JsValue::NULL, JsValue::from_str),
+                ),
+                ("text", message.text.as_str().into()),
+                ("attachments", attachments.into()),
+                ("sentAt", message.sent_at.as_str().into()),
+            ])
+        }
+    }
+}
+
+fn object(entries: &[(&str, JsValue)]) -> JsValue {
+    let object = js_sys::Object::new();
+    for (key, value) in entries {
+        // Unreachable failure: setting a property on a plain object just made.
+        js_sys::Reflect::set(&object, &JsValue::from_str(key), value).unwrap_throw();
+    }
+    object.into()
 }

@@ -6,16 +6,18 @@
 //! The pure core (neither `web-sys` nor `JsValue`, so it runs under a native `cargo test`):
 //! - [`value`] — a plain-Rust copy of the options object and of server answers, with a JSON encoder.
 //! - [`config`] — options → typed `Config` or an error naming the option path.
+//! - [`events`] — the handle's event names and payloads.
 //! - [`protocol`] — the wire format: sessions, messages, updates, error bodies, request bodies, headers.
 //! - [`state`] — `ChatState`, private behind methods that keep its invariants: server data and visitor
 //!   actions in, the view model out.
 //! - [`storage`] — this device's id, outbox and read marker, behind a `Store` trait: a memory store for
 //!   tests, and `LocalStore`, the one piece of it that reaches `web-sys` (localStorage).
 //! - [`text`] — message text → text and http(s) link runs, and the message length rule.
-//! - [`i18n`] — the widget's words per language.
+//! - [`i18n`] — the widget's words per language; [`words`] — the page's overrides of them.
 //!
 //! The browser layer:
-//! - `js` — the boundary's conversions: `JsValue` → [`value::Value`], messages → `js_sys::Error`.
+//! - `js` — the boundary's conversions: `JsValue` → [`value::Value`], messages → `js_sys::Error`, and the
+//!   page's event listeners (`js::Listeners`).
 //! - [`api`] — the widget API over `fetch`; every answer becomes a `protocol` type or an `ApiError`.
 //! - `sync` — the sync engine: the outbox flush and the updates long-poll, with their backoff.
 //! - `app` — the controller: view events and server data → `ChatState` → the view.
@@ -30,6 +32,7 @@ mod app;
 pub mod attach;
 pub mod config;
 pub mod dom;
+pub mod events;
 pub mod held;
 pub mod i18n;
 mod js;
@@ -39,6 +42,7 @@ pub mod storage;
 mod sync;
 pub mod text;
 pub mod value;
+pub mod words;
 
 use config::Language;
 
@@ -51,6 +55,7 @@ use config::Language;
 static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
     lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -88,9 +93,118 @@ export interface FrontdeskOptions {
   language?: string;
   /** Corner of the launcher; default "right". */
   position?: "right" | "left";
-  /** Open the chat panel as soon as the launcher shows. */
+  /** Open the chat panel as soon as the launcher shows. OpenCX's name: `isOpen` (give one of the two). */
   openOnStart?: boolean;
+  /** "light" (default), "dark", or "auto" (follows prefers-color-scheme, live). */
+  colorScheme?: "light" | "dark" | "auto";
+  /** A short tone when a reply arrives (after the visitor interacted with the page). Default false. */
+  sound?: boolean;
+  /** No launcher while the org's office hours say the team is away. */
+  hideOutsideOfficeHours?: boolean;
+  /** Greeting bubbles before the first message (≤ 5, each 1–500 chars); default: the org's; [] for none. */
+  initialMessages?: string[];
+  /** Suggested first questions (≤ 5, each 1–200 chars); a click sends one; default: the org's; [] for none. */
+  initialQuestions?: string[];
+  /** Words per language: `{ fr: { title: "Aide" } }`; keys are Frontdesk's words (README "Words") or OpenCX's. */
+  translationOverrides?: Record<string, Partial<Record<FrontdeskWord | FrontdeskOpenCxWord, string>>>;
+  /** The name and avatar the greeting bubbles are shown from. */
+  bot?: FrontdeskAgentDisplay;
+  /** `name`: shown for an agent's reply that has none (default "Support"). */
+  humanAgent?: FrontdeskAgentDisplay;
+  /** Open the panel once, this many seconds after start (0–3600). */
+  openAfterNSeconds?: number;
+  /** The widget's z-index (0–2147483647). */
+  zIndex?: number;
+  /** The launcher's distance from the bottom and from its side, in px (0–400). */
+  offset?: { bottom?: number; side?: number };
+  /** OpenCX's `theme`: `primaryColor` is `color`; `widgetTrigger.zIndex`/`.offset` and
+   *  `widgetContentContainer.zIndex` place the widget; the rest is accepted without effect. */
+  theme?: {
+    primaryColor?: string;
+    palette?: unknown;
+    screens?: unknown;
+    triggerOffset?: unknown;
+    widgetTrigger?: {
+      zIndex?: number;
+      offset?: { bottom?: number; right?: number | "initial"; left?: number | "initial" };
+      size?: unknown;
+    };
+    widgetContentContainer?: { zIndex?: number } & Record<string, unknown>;
+  };
+  /** OpenCX's name of `openOnStart`. */
+  isOpen?: boolean;
+  /** OpenCX's titles: chatScreen.headerTitle → word `title`, sessionsScreen.headerTitle →
+   *  `earlier_conversations`, welcomeScreen.title → `greeting`. */
+  textContent?: {
+    welcomeScreen?: { title?: string; description?: unknown };
+    sessionsScreen?: { headerTitle?: string };
+    chatScreen?: { headerTitle?: string };
+  };
+  /** OpenCX options accepted without effect (named in one console.warn): README "Coming from OpenCX". */
+  cssOverrides?: unknown; disableTooltips?: unknown; assets?: unknown; chatBannerItems?: unknown;
+  advancedInitialMessages?: unknown; initialQuestionsPosition?: unknown; chatFooterItems?: unknown;
+  collectUserData?: unknown; prefillUserData?: unknown; extraDataCollectionFields?: unknown;
+  headerButtons?: unknown; modesComponents?: unknown; customComponents?: unknown; router?: unknown;
+  oneOpenSessionAllowed?: unknown; anchorTarget?: unknown; inline?: unknown; thisWasHelpfulOrNot?: unknown;
+  timestamps?: unknown; headers?: unknown; queryParams?: unknown; bodyProperties?: unknown; context?: unknown;
+  messageCustomData?: unknown; sessionCustomData?: unknown; debug?: unknown; pathParams?: unknown;
+  contactToken?: unknown; settings?: unknown; soundEffectFiles?: unknown;
 }
+
+export interface FrontdeskAgentDisplay {
+  name?: string;
+  /** http(s) only. OpenCX's deprecated `avatar` is accepted for it. */
+  avatarUrl?: string;
+  avatar?: string;
+  id?: unknown;
+  isAi?: unknown;
+}
+
+/** The widget's words (`translationOverrides` keys). */
+export type FrontdeskWord =
+  | "open_chat" | "close_chat" | "title" | "greeting" | "message" | "send" | "new_conversation"
+  | "earlier_conversations" | "back" | "no_conversations" | "you" | "support" | "pending" | "failed_retry"
+  | "unavailable" | "new_reply" | "unread" | "too_long" | "resolved" | "resolved_by" | "you_ended" | "reopened"
+  | "you_rated" | "of_five" | "is_typing" | "seen" | "end_chat" | "end_confirm" | "end" | "cancel"
+  | "rate_question" | "comment" | "send_rating" | "thanks" | "attach" | "remove" | "uploading" | "file_too_large"
+  | "file_type_refused" | "too_many_files" | "file_empty" | "waiting_online" | "retry_online";
+
+/** OpenCX's translation keys (the ones without a Frontdesk word are accepted without effect). */
+export type FrontdeskOpenCxWord =
+  | "write_a_message_placeholder" | "new_conversation" | "back_to_conversations" | "no_conversations_yet"
+  | "welcome_screen_title" | "your_issue_has_been_resolved" | "closed_conversations" | "i_need_more_help"
+  | "this_was_helpful" | "welcome_screen_description" | "your_name_placeholder" | "your_email_placeholder"
+  | "optional" | "start_chat_button" | "start_chat_button_loading";
+
+/** A message, as `message` listeners get it: sent by the visitor (once stored) or received from an agent. */
+export interface FrontdeskMessage {
+  id: number;
+  sessionId: string;
+  author: "visitor" | "agent";
+  /** The agent's name; null for the visitor. */
+  authorName: string | null;
+  text: string;
+  attachments: { id: string; name: string; type: string; size: number }[];
+  /** RFC 3339. */
+  sentAt: string;
+}
+
+/** Each event's payload. */
+export interface FrontdeskEvents {
+  /** The widget has loaded the visitor's chats (a listener added later is called at once). */
+  ready: undefined;
+  open: undefined;
+  close: undefined;
+  message: FrontdeskMessage;
+  /** The new unread count. */
+  unread: number;
+  conversationStarted: { sessionId: string };
+  conversationResolved: { sessionId: string; by: "visitor" | "agent" };
+  /** The text the console got. */
+  error: string;
+}
+
+export type FrontdeskEventName = keyof FrontdeskEvents;
 "##;
 
 #[wasm_bindgen]
@@ -173,14 +287,16 @@ fn start(
         }
         _ => None,
     };
+    let strings = words::with_overrides(i18n::strings(language), &config.ui, language.code());
     let app = app::App::start(
         config,
         api_url,
         token_function,
-        i18n::strings(language),
+        strings,
         language.code(),
         language.is_right_to_left(),
         drawn,
+        Rc::new(js::Listeners::default()),
     )
     .map_err(|e| js::error(&e))?;
     if let Some(warning) = unhonoured {
@@ -230,5 +346,120 @@ impl FrontdeskHandle {
         if let Some(app) = self.app.borrow().as_ref() {
             app.logout();
         }
+    }
+
+    /// Opens the panel when closed, closes it when open.
+    pub fn toggle(&self) {
+        if let Some(app) = self.app.borrow().as_ref() {
+            app.handle(if app.is_open() {
+                dom::ViewEvent::Close
+            } else {
+                dom::ViewEvent::Open
+            });
+        }
+    }
+
+    #[wasm_bindgen(js_name = isOpen)]
+    pub fn is_open(&self) -> bool {
+        self.app.borrow().as_ref().is_some_and(app::App::is_open)
+    }
+
+    /// Agent messages the visitor has not seen.
+    #[wasm_bindgen(js_name = unreadCount)]
+    pub fn unread_count(&self) -> u32 {
+        self.app.borrow().as_ref().map_or(0, app::App::unread_count)
+    }
+
+    /// Calls `callback` on each `name` event; returns a function that removes it. Throws on an unknown name.
+    #[wasm_bindgen(unchecked_return_type = "() => void")]
+    pub fn on(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "FrontdeskEventName")] name: &str,
+        #[wasm_bindgen(unchecked_param_type = "(payload: any) => void")] callback: js_sys::Function,
+    ) -> Result<js_sys::Function, JsValue> {
+        let event = events::EventName::parse(name).map_err(|e| js::error(&e))?;
+        let listeners = self.app.borrow().as_ref().map(app::App::listeners);
+        let weak = listeners.as_ref().map(Rc::downgrade);
+        if let Some(listeners) = listeners {
+            listeners.add(event, callback.clone());
+        }
+        // Freed once called; one never called stays as small as a name and a reference.
+        let off = Closure::once_into_js(move || {
+            if let Some(listeners) = weak.and_then(|w| w.upgrade()) {
+                listeners.remove(event, &callback);
+            }
+        });
+        Ok(off.unchecked_into())
+    }
+
+    /// Opens the panel on a new conversation with `text` in the composer, for the visitor to send.
+    #[wasm_bindgen(js_name = showNewMessage)]
+    pub fn show_new_message(&self, text: Option<String>) -> Result<(), JsValue> {
+        let text = text.unwrap_or_default();
+        if text.chars().count() > protocol::limits::MESSAGE_MAX_CHARS {
+            return Err(js::error(
+                "Frontdesk: showNewMessage: the text is longer than a message may be (4,000 characters)",
+            ));
+        }
+        if let Some(app) = self.app.borrow().as_ref() {
+            app.show_new_message(&text);
+        }
+        Ok(())
+    }
+
+    /// Shows the widget in another language (`"fr"`); throws on one it does not have.
+    #[wasm_bindgen(js_name = setLanguage)]
+    pub fn set_language(&self, code: &str) -> Result<(), JsValue> {
+        let language = Language::from_tag(code).ok_or_else(|| {
+            let mut message =
+                format!("Frontdesk: setLanguage: unsupported language \"{code}\"; supported: ");
+            for (index, (code, _)) in Language::ALL.iter().enumerate() {
+                if index > 0 {
+                    message.push_str(", ");
+                }
+                message.push_str(code);
+            }
+            js::error(&message)
+        })?;
+        if let Some(app) = self.app.borrow().as_ref() {
+            app.set_language(language);
+        }
+        Ok(())
+    }
+
+    /// Switches to another identity or workspace without a reload: `user` as in `init`'s `options.user`
+    /// (`{ data } | { token }`, and `externalId`); `{}` is an anonymous visitor. Throws, changing nothing, on
+    /// a wrong `user`, naming it as `init` would (`updateUser: options.user.data.email: …`).
+    #[wasm_bindgen(js_name = updateUser)]
+    pub fn update_user(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "FrontdeskUser")] user: JsValue,
+    ) -> Result<(), JsValue> {
+        // The error names the option as `init`'s would (`options.user.data.email: …`).
+        let (identity, external_id) = config::parse_user(&js::to_value(&user))
+            .map_err(|e| js::error(&format!("Frontdesk: updateUser: {e}")))?;
+        let token_function = match identity {
+            config::Identity::Verified(config::TokenSource::Function) => {
+                js::TokenFunction::from_user(&user)
+            }
+            _ => None,
+        };
+        if let Some(app) = self.app.borrow().as_ref() {
+            app.update_user(identity, external_id, token_function);
+        }
+        Ok(())
+    }
+
+    /// Removes `callback` from the `name` event. Throws on an unknown name.
+    pub fn off(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "FrontdeskEventName")] name: &str,
+        #[wasm_bindgen(unchecked_param_type = "(payload: any) => void")] callback: JsValue,
+    ) -> Result<(), JsValue> {
+        let event = events::EventName::parse(name).map_err(|e| js::error(&e))?;
+        if let Some(app) = self.app.borrow().as_ref() {
+            app.listeners().remove(event, &callback);
+        }
+        Ok(())
     }
 }

@@ -69,6 +69,8 @@ struct Loaded {
 /// What applying a batch of server messages changed.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Applied {
+    /// Every message not seen before (the visitor's too), in order: the handle's events.
+    pub new_messages: Vec<Message>,
     /// Agent messages not seen before, in order: announced, and counted when not in view.
     pub new_agent_messages: Vec<Message>,
     /// A message came for a session not in the list (started in another tab or device): refetch the list.
@@ -416,6 +418,7 @@ impl ChatState {
                 continue;
             }
             applied.changed = true;
+            applied.new_messages.push(message.clone());
             if message.author == Author::Agent {
                 // Whatever an agent sends ends its "is typing…".
                 self.drop_typing(Some(&message.session_id), 0);

@@ -7,6 +7,10 @@
  * shadow root, stylesheet, button and accessible name as the wasm's own, which adopts them when it
  * starts (the same element: no flash, no second launcher, focus kept). A click before then is kept and
  * opens the panel as soon as the wasm is ready; if the options are refused, the launcher goes again.
+ *
+ * The handle's methods are on `Frontdesk` too (`Frontdesk.on("message", f)`, `Frontdesk.open()`…): called
+ * before the wasm has arrived they are queued, and run in order on the handle once `init` has started it
+ * (`on` then returns an unsubscribe function at once). `initOpenScript` is `init`, under OpenCX's name.
  */
 (function () {
   "use strict";
@@ -29,6 +33,9 @@
   var names = ["Open chat", "Ouvrir le chat", "افتح الدردشة"];
   var icon = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z";
   var loading = null;
+  // The started widget's handle, and the calls made on `Frontdesk` before there was one.
+  var handle = null;
+  var queue = [];
 
   function load() {
     if (!loading) {
@@ -120,8 +127,10 @@
     } catch (e) {}
   }
 
-  window.Frontdesk = {
+  var frontdesk = (window.Frontdesk = {
     init: function (options) {
+      // Calls made from now on wait for this widget (a destroyed one's handle only ignores them).
+      handle = null;
       var drawn = draw(options);
       var clicked = false;
       function click() {
@@ -135,13 +144,22 @@
           return glue.initFromScript(options, apiUrl, drawn && drawn[0].isConnected ? drawn : undefined);
         })
         .then(
-          function (handle) {
+          function (h) {
+            handle = h;
             if (drawn) {
               drawn[2].removeEventListener("click", click);
               drawn[2].removeAttribute("aria-busy");
-              if (clicked) handle.open();
+              if (clicked) h.open();
             }
-            return handle;
+            // One queued call that throws (an unknown event name) must not stop the others or init.
+            queue.splice(0).forEach(function (call) {
+              try {
+                h[call[0]].apply(h, call[1]);
+              } catch (e) {
+                console.error(e);
+              }
+            });
+            return h;
           },
           function (err) {
             if (drawn) drawn[0].remove();
@@ -149,6 +167,21 @@
           },
         );
     },
-  };
+  });
+  frontdesk.initOpenScript = frontdesk.init;
+  "open close toggle destroy logout on off setLanguage showNewMessage updateUser isOpen unreadCount"
+    .split(" ")
+    .forEach(function (name) {
+      frontdesk[name] = function () {
+        var args = arguments;
+        if (handle) return handle[name].apply(handle, args);
+        queue.push([name, args]);
+        return name == "on"
+          ? function () {
+              frontdesk.off(args[0], args[1]);
+            }
+          : { isOpen: false, unreadCount: 0 }[name];
+      };
+    });
   load();
 })();

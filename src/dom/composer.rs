@@ -183,6 +183,11 @@ impl Composer {
         focus(&self.textarea);
     }
 
+    /// Puts `text` in the composer, for the visitor to edit or send.
+    pub fn set_text(&self, text: &str) {
+        self.textarea.set_value(text);
+    }
+
     /// The composer shows only in a conversation.
     pub fn render(&self, model: &ViewModel) {
         let hidden = model.screen.kind() != ScreenKind::Conversation;

@@ -48,6 +48,8 @@ pub struct Conversation {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Welcome {
     pub greeting: Vec<String>,
+    /// Who the greeting bubbles are from (the page's `bot.name`); `None`: the widget's word for support.
+    pub greeting_from: Option<String>,
     pub questions: Vec<String>,
     /// `None` when the org set no office hours.
     pub availability: Option<Availability>,
@@ -68,6 +70,7 @@ impl Default for Welcome {
     fn default() -> Self {
         Welcome {
             greeting: Vec::new(),
+            greeting_from: None,
             questions: Vec::new(),
             availability: None,
             email: EmailOffer::Hidden,
@@ -167,8 +170,9 @@ impl Conversation {
 
     /// The greeting bubbles and the questions (each a button that sends it), drawn again only when they change;
     /// none of either shows the widget's own line instead.
-    pub fn set_welcome(&self, greeting: &[String], questions: &[String]) {
-        let key = [greeting.join("\n"), questions.join("\n")].join("\n\n");
+    pub fn set_welcome(&self, greeting: &[String], from: Option<&str>, questions: &[String]) {
+        let from = from.unwrap_or(self.strings.support);
+        let key = [greeting.join("\n"), questions.join("\n"), from.to_owned()].join("\n\n");
         if self.welcome.get_attribute("data-key").as_deref() == Some(key.as_str()) {
             return;
         }
@@ -178,10 +182,11 @@ impl Conversation {
             let bubbles = self.doc.element("ul", "messages");
             for line in greeting {
                 let li = self.doc.element("li", "msg agent");
-                let mut label = String::from(self.strings.support);
+                let mut label = String::from(from);
                 label.push_str(": ");
                 append(&li, &[&self.doc.text("span", "sr-only", &label)]);
                 self.append_content(&li, line);
+                append(&li, &[&self.doc.text("span", "meta", from)]);
                 append(&bubbles, &[&li]);
             }
             append(&self.welcome, &[&bubbles]);

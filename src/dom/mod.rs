@@ -30,9 +30,10 @@ mod csat;
 mod header;
 mod launcher;
 mod sessions;
+mod sound;
 mod time;
 
-use crate::config::{Position, UiOptions};
+use crate::config::{ColorScheme, Position, UiOptions};
 use crate::i18n::Strings;
 use crate::state::{ScreenKind, ViewModel};
 use composer::Composer;
@@ -142,6 +143,8 @@ pub struct View {
     _escape: EventListener,
     /// What the visitor saw is reported only while the page is visible: its return is worth a look.
     _visibility: EventListener,
+    /// The page's own title while ours (`(2) Title`) shows in its place.
+    page_title: std::cell::RefCell<Option<String>>,
 }
 
 /// The panel's regions.
@@ -231,10 +234,38 @@ impl View {
         let launcher = Launcher::new(&doc, strings, &panel, &dispatch, button);
         // CSSOM property writes are allowed under a strict CSP, unlike a style attribute in markup.
         // Unreachable: a custom property takes any value.
-        container
-            .style()
-            .set_property("--fd-color", &ui.color)
-            .unwrap_throw();
+        let style = container.style();
+        style.set_property("--fd-color", &ui.color).unwrap_throw();
+        // Placement the page asked for (`zIndex`, `offset`), over the stylesheet's defaults.
+        let px = |n: u32| {
+            let mut value = crate::text::decimal(i64::from(n));
+            value.push_str("px");
+            value
+        };
+        if let Some(z) = ui.z_index {
+            style
+                .set_property("z-index", &crate::text::decimal(i64::from(z)))
+                .unwrap_throw();
+        }
+        if let Some(bottom) = ui.offset_bottom {
+            style.set_property("bottom", &px(bottom)).unwrap_throw();
+        }
+        if let Some(side) = ui.offset_side {
+            let edge = match ui.position {
+                Position::Right => "right",
+                Position::Left => "left",
+            };
+            style.set_property(edge, &px(side)).unwrap_throw();
+        }
+        let scheme = match ui.color_scheme {
+            ColorScheme::Light => None,
+            ColorScheme::Dark => Some("dark"),
+            ColorScheme::Auto => Some("auto"),
+        };
+        if let Some(scheme) = scheme {
+            // Unreachable failure: a constant class name.
+            container.class_list().add_1(scheme).unwrap_throw();
+        }
         if !adopted {
             append(&container, &[launcher.element()]);
             append(&root, &[&container]);
@@ -274,6 +305,7 @@ impl View {
             welcome: Default::default(),
             _escape,
             _visibility,
+            page_title: std::cell::RefCell::new(None),
         }
     }
 
@@ -391,7 +423,11 @@ impl View {
         contents.sessions.render(model);
         let welcome = self.welcome.borrow();
         let conversation = &contents.conversation;
-        conversation.set_welcome(&welcome.greeting, &welcome.questions);
+        conversation.set_welcome(
+            &welcome.greeting,
+            welcome.greeting_from.as_deref(),
+            &welcome.questions,
+        );
         conversation.set_availability(welcome.availability.as_ref());
         conversation.set_email_offer(&welcome.email);
         let grew = conversation.render(model);
@@ -425,6 +461,33 @@ impl View {
         if self.root.active_element().is_none() {
             contents.header.focus_close();
         }
+    }
+
+    /// While the page is hidden and replies are unread, its title starts with their count (`(2) Title`);
+    /// once it is shown again (or nothing is unread), the page's own title comes back.
+    pub fn show_unread_in_title(&self, unread: u32) {
+        let document = &self.doc.0;
+        let mut original = self.page_title.borrow_mut();
+        if document.hidden() && unread > 0 {
+            let base = original.get_or_insert_with(|| document.title()).clone();
+            let mut title = String::from("(");
+            title.push_str(&crate::text::decimal(i64::from(unread)));
+            title.push_str(") ");
+            title.push_str(&base);
+            document.set_title(&title);
+        } else if let Some(base) = original.take() {
+            document.set_title(&base);
+        }
+    }
+
+    /// `showNewMessage`: the composer holds `text` (the panel is open on a new conversation).
+    pub fn set_composer(&self, text: &str) {
+        self.contents().composer.set_text(text);
+    }
+
+    /// A short tone for a new reply (`sound: true`).
+    pub fn chime(&self) {
+        sound::chime();
     }
 
     /// Says `text` to screen readers through the polite live region.
@@ -502,6 +565,9 @@ fn revoke(url: &str) {
 
 impl Drop for View {
     fn drop(&mut self) {
+        if let Some(title) = self.page_title.borrow_mut().take() {
+            self.doc.0.set_title(&title);
+        }
         self.host.remove();
     }
 }
