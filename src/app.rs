@@ -8,9 +8,10 @@
 //! No `RefCell` borrow is held across an `.await`: each step borrows, copies what it needs, and drops.
 
 use crate::api::{Api, ApiError, Auth};
+use crate::config::Language;
 use crate::config::{Config, Identity, TokenSource, VisitorData};
 use crate::dom::{View, ViewEvent};
-use crate::i18n::Strings;
+use crate::i18n::{Strings, ENGLISH};
 use crate::js::{self, TokenFunction};
 use crate::protocol;
 use crate::state::{ChatState, Screen};
@@ -29,7 +30,13 @@ struct Inner {
     config: Config,
     api: Rc<Api>,
     device: DeviceState<LocalStore>,
-    strings: &'static Strings,
+    /// The words on screen: English until the language's file has arrived ([`App::set_language`]).
+    strings: Cell<&'static Strings>,
+    /// The language asked for last, and how many times one was asked for: words that arrive for an
+    /// earlier request than the last are not used.
+    language: Cell<(Language, u32)>,
+    /// `navigator.language`: dates are written in its region's way when it is the widget's language.
+    browser_language: Option<String>,
     state: RefCell<ChatState>,
     view: RefCell<Option<View>>,
     sync: Engine,
@@ -83,9 +90,8 @@ impl App {
         config: Config,
         api_url: String,
         token_function: Option<TokenFunction>,
-        strings: &'static Strings,
-        language_code: &str,
-        right_to_left: bool,
+        language: Language,
+        browser_language: Option<String>,
         drawn: Option<crate::dom::Drawn>,
     ) -> Result<App, String> {
         let device = DeviceState::new(
@@ -117,7 +123,9 @@ impl App {
             config,
             api,
             device,
-            strings,
+            strings: Cell::new(&ENGLISH),
+            language: Cell::new((Language::English, 0)),
+            browser_language,
             state: RefCell::new(state),
             view: RefCell::new(None),
             sync: Engine::new(),
@@ -142,9 +150,9 @@ impl App {
         });
         let view = View::mount(
             &inner.config.ui,
-            strings,
-            language_code,
-            right_to_left,
+            &ENGLISH,
+            language.is_right_to_left(),
+            &language.date_locale(inner.browser_language.as_deref()),
             dispatch,
             drawn,
         )
@@ -158,7 +166,27 @@ impl App {
         }
         let weak = Rc::downgrade(&inner);
         spawn_local(async move { Inner::boot(weak).await });
-        Ok(App(inner))
+        let app = App(inner);
+        app.set_language(language);
+        Ok(app)
+    }
+
+    /// Speaks `language`: English at once; any other once its words have loaded (`locale`), or English
+    /// should they fail to. The view is drawn again in the new words (`dir` too), keeping what is on
+    /// screen and what the visitor was writing. The `setLanguage` method and `init` both come here.
+    pub fn set_language(&self, language: Language) {
+        let (_, asked) = self.0.language.get();
+        let request = (language, asked.wrapping_add(1));
+        self.0.language.set(request);
+        let weak = Rc::downgrade(&self.0);
+        spawn_local(async move {
+            let words = crate::locale::load(language).await;
+            if let Some(inner) = weak.upgrade() {
+                if inner.language.get() == request && inner.sync.is_running() {
+                    inner.speak(words, language);
+                }
+            }
+        });
     }
 
     pub fn handle(&self, event: ViewEvent) {
@@ -189,6 +217,25 @@ impl App {
 }
 
 impl Inner {
+    /// Draws the widget in `words` (of `language`).
+    fn speak(self: &Rc<Self>, words: &'static Strings, language: Language) {
+        if std::ptr::eq(words, self.strings.get()) {
+            return;
+        }
+        self.strings.set(words);
+        let date_locale = language.date_locale(self.browser_language.as_deref());
+        if let Some(view) = self.view.borrow_mut().as_mut() {
+            view.set_language(words, language.is_right_to_left(), &date_locale);
+        }
+        self.render();
+        self.render_chips();
+        if self.setup_error_reported.get() {
+            if let Some(view) = self.view.borrow().as_ref() {
+                view.set_notice(Some(words.unavailable));
+            }
+        }
+    }
+
     fn handle(self: &Rc<Self>, event: ViewEvent) {
         if !self.sync.is_running() {
             return;
@@ -516,7 +563,8 @@ impl Inner {
                 chosen += usize::from(chip.note.is_none() || chip.waiting);
             }
             let size = file.size() as i64;
-            let note = crate::attach::check(&file.type_(), size, chosen, &rules, self.strings);
+            let note =
+                crate::attach::check(&file.type_(), size, chosen, &rules, self.strings.get());
             let key = self.next_chip.get();
             self.next_chip.set(key + 1);
             if note.is_none() {
@@ -782,7 +830,7 @@ impl Inner {
     fn uploads_failed(&self, key: Option<u32>, error: &ApiError) -> bool {
         let transient = error.is_transient();
         let reason = match error {
-            _ if transient => self.strings.waiting_online.to_owned(),
+            _ if transient => self.strings.get().waiting_online.to_owned(),
             ApiError::Server { message, .. } => message.clone(),
             other => other.to_string(),
         };
@@ -791,7 +839,7 @@ impl Inner {
                 chip.abort = None;
                 // Not kept for a reload (over `held::HELD_MAX_BYTES`): the visitor is told so.
                 chip.note = Some(if transient && chip.kept.is_none() {
-                    self.strings.retry_online.to_owned()
+                    self.strings.get().retry_online.to_owned()
                 } else {
                     reason.clone()
                 });
@@ -909,13 +957,19 @@ impl Inner {
         }
         if let Some(last) = applied.new_agent_messages.last() {
             let name = last.author_name.as_deref();
-            let announcement = match self
-                .strings
-                .event(last.kind, &last.author, name, last.score)
-            {
-                Some(line) => line,
-                None => format!("{}: {}", name.unwrap_or(self.strings.support), last.content),
-            };
+            let announcement =
+                match self
+                    .strings
+                    .get()
+                    .event(last.kind, &last.author, name, last.score)
+                {
+                    Some(line) => line,
+                    None => format!(
+                        "{}: {}",
+                        name.unwrap_or(self.strings.get().support),
+                        last.content
+                    ),
+                };
             if let Some(view) = self.view.borrow().as_ref() {
                 view.announce(&announcement);
             }
@@ -939,7 +993,7 @@ impl Inner {
             js::console_error(&format!("Frontdesk: {error}"));
         }
         if let Some(view) = self.view.borrow().as_ref() {
-            view.set_notice(Some(self.strings.unavailable));
+            view.set_notice(Some(self.strings.get().unavailable));
         }
     }
 }

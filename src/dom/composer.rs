@@ -106,6 +106,15 @@ impl Composer {
         }
     }
 
+    /// What the visitor has written and not sent.
+    pub fn text(&self) -> String {
+        self.textarea.value()
+    }
+
+    pub fn set_text(&self, text: &str) {
+        self.textarea.set_value(text);
+    }
+
     /// The typing line, the hint line, the chips, then the row: the panel's last four children.
     pub fn elements(&self) -> [&HtmlElement; 4] {
         [&self.typing, &self.hint, &self.chips, &self.element]

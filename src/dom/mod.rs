@@ -159,8 +159,8 @@ impl View {
     pub fn mount(
         ui: &UiOptions,
         strings: &'static Strings,
-        language_code: &str,
         right_to_left: bool,
+        date_locale: &str,
         dispatch: Dispatch,
         drawn: Option<Drawn>,
     ) -> Result<View, DomError> {
@@ -193,12 +193,12 @@ impl View {
             &shell.host,
             &[
                 (HOST_ATTRIBUTE, ""),
-                ("lang", language_code),
-                ("dir", if right_to_left { "rtl" } else { "ltr" }),
+                ("lang", strings.code),
+                ("dir", direction(right_to_left)),
             ],
         );
         let adopted = shell.button.is_some();
-        let view = View::build(doc, ui, strings, language_code, shell, dispatch);
+        let view = View::build(doc, ui, strings, date_locale, shell, dispatch);
         if !adopted {
             body.append_child(&view.host).map_err(dom_error("host"))?;
         }
@@ -209,7 +209,7 @@ impl View {
         doc: Doc,
         ui: &UiOptions,
         strings: &'static Strings,
-        language_code: &str,
+        date_locale: &str,
         Shell { host, root, button }: Shell,
         dispatch: Dispatch,
     ) -> View {
@@ -263,7 +263,7 @@ impl View {
             contents: OnceCell::new(),
             doc,
             strings,
-            clock: Rc::new(Clock::new(language_code)),
+            clock: Rc::new(Clock::new(date_locale)),
             dispatch,
             launcher,
             live,
@@ -349,6 +349,41 @@ impl View {
 
     pub fn is_open(&self) -> bool {
         !self.panel.hidden()
+    }
+
+    /// Speaks another language: the host's `lang` and `dir`, the launcher's name, and the panel's regions,
+    /// which are built again in the new words (at once when the panel is open, else at its next open),
+    /// keeping what the visitor was writing. The caller then draws the view model ([`View::render`]) and
+    /// the chips again.
+    pub fn set_language(
+        &mut self,
+        strings: &'static Strings,
+        right_to_left: bool,
+        date_locale: &str,
+    ) {
+        set_attributes(
+            &self.host,
+            &[("lang", strings.code), ("dir", direction(right_to_left))],
+        );
+        self.strings = strings;
+        self.clock = Rc::new(Clock::new(date_locale));
+        self.launcher.set_strings(strings);
+        set_attributes(&self.panel, &[("aria-label", strings.title)]);
+        let Some(old) = self.contents.take() else {
+            return;
+        };
+        let draft = old.composer.text();
+        let focus_was_inside = self.root.active_element().is_some();
+        self.panel.set_text_content(None);
+        drop(old);
+        if self.is_open() {
+            self.contents().composer.set_text(&draft);
+            if focus_was_inside {
+                self.contents().composer.focus();
+            }
+        } else if !draft.is_empty() {
+            self.contents().composer.set_text(&draft);
+        }
     }
 
     /// The panel is open and the page's tab is the one shown.
@@ -482,6 +517,14 @@ fn revoke(url: &str) {
 impl Drop for View {
     fn drop(&mut self) {
         self.host.remove();
+    }
+}
+
+fn direction(right_to_left: bool) -> &'static str {
+    if right_to_left {
+        "rtl"
+    } else {
+        "ltr"
     }
 }
 
