@@ -1,6 +1,6 @@
-import type { FrontdeskOptions, FrontdeskHandle, FrontdeskUser, FrontdeskUserData } from "./frontdesk.js";
+import type { FrontdeskOptions, FrontdeskHandle, FrontdeskLanguage, FrontdeskUser, FrontdeskUserData } from "./frontdesk.js";
 
-export type { FrontdeskOptions, FrontdeskHandle, FrontdeskUser, FrontdeskUserData };
+export type { FrontdeskOptions, FrontdeskHandle, FrontdeskLanguage, FrontdeskUser, FrontdeskUserData };
 
 /**
  * Starts the widget. Resolves once the launcher is on the page; rejects with an `Error` naming the

@@ -35,6 +35,8 @@ struct Inner {
     /// The language asked for last, and how many times one was asked for: words that arrive for an
     /// earlier request than the last are not used.
     language: Cell<(Language, u32)>,
+    /// The view's direction: the language's from the start, before its words arrive.
+    right_to_left: Cell<bool>,
     /// `navigator.language`: dates are written in its region's way when it is the widget's language.
     browser_language: Option<String>,
     state: RefCell<ChatState>,
@@ -125,6 +127,7 @@ impl App {
             device,
             strings: Cell::new(&ENGLISH),
             language: Cell::new((Language::English, 0)),
+            right_to_left: Cell::new(language.is_right_to_left()),
             browser_language,
             state: RefCell::new(state),
             view: RefCell::new(None),
@@ -181,9 +184,15 @@ impl App {
         let weak = Rc::downgrade(&self.0);
         spawn_local(async move {
             let words = crate::locale::load(language).await;
+            // Words that could not be had are English, and so is the layout then.
+            let spoken = if std::ptr::eq(words, &ENGLISH) {
+                Language::English
+            } else {
+                language
+            };
             if let Some(inner) = weak.upgrade() {
                 if inner.language.get() == request && inner.sync.is_running() {
-                    inner.speak(words, language);
+                    inner.speak(words, spoken);
                 }
             }
         });
@@ -219,16 +228,23 @@ impl App {
 impl Inner {
     /// Draws the widget in `words` (of `language`).
     fn speak(self: &Rc<Self>, words: &'static Strings, language: Language) {
-        if std::ptr::eq(words, self.strings.get()) {
+        let right_to_left = language.is_right_to_left();
+        if std::ptr::eq(words, self.strings.get()) && self.right_to_left.get() == right_to_left {
             return;
         }
         self.strings.set(words);
+        self.right_to_left.set(right_to_left);
         let date_locale = language.date_locale(self.browser_language.as_deref());
-        if let Some(view) = self.view.borrow_mut().as_mut() {
-            view.set_language(words, language.is_right_to_left(), &date_locale);
-        }
+        let refocus = self
+            .view
+            .borrow_mut()
+            .as_mut()
+            .is_some_and(|view| view.set_language(words, right_to_left, &date_locale));
         self.render();
         self.render_chips();
+        if refocus {
+            self.focus_screen();
+        }
         if self.setup_error_reported.get() {
             if let Some(view) = self.view.borrow().as_ref() {
                 view.set_notice(Some(words.unavailable));

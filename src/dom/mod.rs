@@ -354,13 +354,14 @@ impl View {
     /// Speaks another language: the host's `lang` and `dir`, the launcher's name, and the panel's regions,
     /// which are built again in the new words (at once when the panel is open, else at its next open),
     /// keeping what the visitor was writing. The caller then draws the view model ([`View::render`]) and
-    /// the chips again.
+    /// the chips again, and when this returns true (focus was in the panel, whose elements are new) puts
+    /// focus back with [`View::focus_screen`].
     pub fn set_language(
         &mut self,
         strings: &'static Strings,
         right_to_left: bool,
         date_locale: &str,
-    ) {
+    ) -> bool {
         set_attributes(
             &self.host,
             &[("lang", strings.code), ("dir", direction(right_to_left))],
@@ -370,20 +371,19 @@ impl View {
         self.launcher.set_strings(strings);
         set_attributes(&self.panel, &[("aria-label", strings.title)]);
         let Some(old) = self.contents.take() else {
-            return;
+            return false;
         };
         let draft = old.composer.text();
-        let focus_was_inside = self.root.active_element().is_some();
+        let focus_was_in_panel = self
+            .root
+            .active_element()
+            .is_some_and(|e| self.panel.contains(Some(&e)));
         self.panel.set_text_content(None);
         drop(old);
-        if self.is_open() {
-            self.contents().composer.set_text(&draft);
-            if focus_was_inside {
-                self.contents().composer.focus();
-            }
-        } else if !draft.is_empty() {
+        if self.is_open() || !draft.is_empty() {
             self.contents().composer.set_text(&draft);
         }
+        focus_was_in_panel
     }
 
     /// The panel is open and the page's tab is the one shown.
