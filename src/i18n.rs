@@ -251,13 +251,17 @@ impl Strings {
     }
 
     /// These words with the site's own for some keys (the `translationOverrides` option, as
-    /// `(key, text)` pairs). A plural's override is used for every count. An unknown key is ignored
-    /// and named in the returned warnings (the widget logs them once), so an override written for
+    /// `(key, text)` pairs, applied in order). A plural's override is used for every count. An unknown key
+    /// is ignored and named in the returned warnings (for one `console.warn`), so an override written for
     /// another widget's keys never stops this one.
-    pub fn with_overrides(&self, overrides: &[(String, String)]) -> (Strings, Vec<String>) {
+    pub fn with_overrides<K: AsRef<str>, T: AsRef<str>>(
+        &self,
+        overrides: impl IntoIterator<Item = (K, T)>,
+    ) -> (Strings, Vec<String>) {
         let mut words = *self;
         let mut unknown = Vec::new();
         for (key, text) in overrides {
+            let (key, text) = (key.as_ref(), text.as_ref());
             match words.slot(key) {
                 Some(Slot::Text(slot)) => *slot = leak(text),
                 Some(Slot::Plural(slot)) => {
@@ -554,7 +558,7 @@ mod tests {
             ("unread_title".to_owned(), "New!".to_owned()),
             ("headerTitle".to_owned(), "x".to_owned()),
         ];
-        let (words, unknown) = ENGLISH.with_overrides(&overrides);
+        let (words, unknown) = ENGLISH.with_overrides(overrides.iter().map(|(k, t)| (k, t)));
         assert_eq!(words.send, "Go");
         assert_eq!(words.unread_title.format("one", "1"), "New!");
         assert_eq!(words.unread_title.format("other", "4"), "New!");
