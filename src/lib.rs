@@ -140,8 +140,9 @@ pub fn init_from_script(
     start(options, Some(script_origin), drawn)
 }
 
-/// The npm package's way to its language files (`npm/index.js`): `code => Promise<words>`, an import
-/// a bundler ships. The script tag needs none: its files are in its own folder.
+/// How the embed gets a language's words, `code => Promise<object>`: the script-tag loader fetches
+/// `locales/<code>.json` from its folder (`www/widget.js`), the npm package imports a module a bundler
+/// ships (`npm/index.js`).
 #[wasm_bindgen(js_name = setLocaleLoader, skip_typescript)]
 pub fn set_locale_loader(loader: js_sys::Function) {
     locale::set_loader(loader);
@@ -160,9 +161,6 @@ fn start(
     }
     let window =
         web_sys::window().ok_or_else(|| js::error("Frontdesk must run in a browser window"))?;
-    if let Some(folder) = &script_origin {
-        locale::set_source(locale::Source::Folder(folder.clone()));
-    }
     let api_url = match (&config.api_url, script_origin) {
         (Some(url), _) => url.clone(),
         (None, Some(origin)) => origin,

@@ -1,11 +1,11 @@
-//! A language's words, fetched when they are wanted, and the plural rules the browser knows.
+//! A language's words, loaded when they are wanted, and the plural rules the browser knows.
 //!
-//! English is compiled in ([`crate::i18n::ENGLISH`]); every other language's file is a static JSON file
-//! shipped beside the wasm, so a visitor downloads the words of one language, not of all of them.
-//! Where the files are: the script tag's folder (`<folder>/locales/<code>.json`, what `dist/web` serves),
-//! or for the npm package a loader `npm/index.js` registers ([`set_loader`]), which imports
-//! `locales/<code>.js` so that a bundler ships the files. A file that cannot be had leaves the widget in
-//! English, with one warning in the console.
+//! English is compiled in ([`crate::i18n::ENGLISH`]); every other language's words are a file shipped
+//! beside the wasm, so a visitor downloads the words of one language, not of all of them. The embed
+//! registers how to get one ([`set_loader`], `code => Promise<words>`): the script-tag loader fetches
+//! `locales/<code>.json` from its own folder (`www/widget.js`), the npm package imports
+//! `locales/<code>.js`, which a bundler ships (`npm/index.js`). Words that cannot be had leave the widget
+//! in English, with one warning in the console.
 
 use crate::config::Language;
 use crate::i18n::{Plural, Strings, ENGLISH};
@@ -13,122 +13,58 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-/// Where the language files are.
-pub enum Source {
-    /// The script tag's folder (no trailing slash): files at `<folder>/locales/<code>.json`.
-    Folder(String),
-    /// `code => Promise<words>`, registered by the npm package.
-    Loader(js_sys::Function),
-}
-
 thread_local! {
-    static SOURCE: RefCell<Option<Source>> = const { RefCell::new(None) };
-    /// The words of each language read so far: a file is fetched (and its words kept) once a page.
-    static LOADED: RefCell<Vec<(Language, &'static Strings)>> = const { RefCell::new(Vec::new()) };
-    /// `Intl.PluralRules` of the last language asked: building one loads ICU data.
-    static RULES: RefCell<Option<(&'static str, js_sys::Intl::PluralRules)>> = const { RefCell::new(None) };
+    static LOADER: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
 }
 
-pub fn set_source(source: Source) {
-    SOURCE.set(Some(source));
-}
-
-/// The npm package's loader of a language's words (`npm/index.js`): `code => Promise<object>`.
+/// How the embed gets a language's words: `code => Promise<object>`.
 pub fn set_loader(loader: js_sys::Function) {
-    set_source(Source::Loader(loader));
+    LOADER.set(Some(loader));
 }
 
-/// The words of `language`: English at once, any other from its file (once a page). When the file
-/// cannot be had (no network, a server without it, a broken file), English, and the console says why.
+/// The words of `language`: English at once, any other from its file. When the file cannot be had (no
+/// network, a server without it, not JSON), English, and the console says why. The words live as long
+/// as the page: a few KB each time a page changes language (kept in no table, which costs wasm).
 pub async fn load(language: Language) -> &'static Strings {
     if language == Language::English {
         return &ENGLISH;
     }
-    if let Some(words) = LOADED.with_borrow(|loaded| {
-        loaded
-            .iter()
-            .find(|(l, _)| *l == language)
-            .map(|(_, words)| *words)
-    }) {
-        return words;
-    }
     let code = language.code();
-    match fetch(code).await {
-        Ok(value) => {
-            let (words, problems) = Strings::from_file(code, &crate::js::to_response_value(&value));
-            for problem in problems {
-                web_sys::console::warn_1(&format!("Frontdesk: locales/{problem}").into());
-            }
-            let words: &'static Strings = Box::leak(Box::new(words));
-            LOADED.with_borrow_mut(|loaded| loaded.push((language, words)));
-            words
-        }
-        Err(reason) => {
-            web_sys::console::warn_1(
-                &format!("Frontdesk: could not load the words for \"{code}\" ({reason}); showing English").into(),
-            );
-            &ENGLISH
-        }
-    }
-}
-
-/// The parsed file of `code`, or why not.
-async fn fetch(code: &str) -> Result<JsValue, String> {
-    let describe = |e: JsValue| crate::js::describe(&e);
-    let loaded = SOURCE.with_borrow(|source| match source {
-        Some(Source::Folder(folder)) => Ok(Err(format!("{folder}/locales/{code}.json"))),
-        Some(Source::Loader(loader)) => loader
-            .call1(&JsValue::NULL, &code.into())
-            .map(|p| Ok(js_sys::Promise::resolve(&p)))
-            .map_err(describe),
-        None => Err("the widget was not loaded from a folder with its language files".to_owned()),
-    })?;
-    let value = match loaded {
-        Ok(promise) => JsFuture::from(promise).await.map_err(describe)?,
-        Err(url) => {
-            let response: web_sys::Response = JsFuture::from(fetch_url(&url))
-                .await
-                .map_err(describe)?
-                .unchecked_into();
-            if !response.ok() {
-                return Err(format!(
-                    "HTTP {} from {url}",
-                    crate::text::decimal(response.status().into())
-                ));
-            }
-            JsFuture::from(response.json().map_err(describe)?)
-                .await
-                .map_err(|e| format!("{url}: {}", describe(e)))?
-        }
+    let file = match LOADER.with_borrow(|loader| {
+        loader
+            .as_ref()
+            .map(|f| f.call1(&JsValue::NULL, &code.into()))
+    }) {
+        Some(Ok(promise)) => JsFuture::from(js_sys::Promise::resolve(&promise)).await,
+        Some(Err(error)) => Err(error),
+        None => Err("the embed registered no way to load them".into()),
     };
-    if value.is_object() {
-        Ok(value)
-    } else {
-        Err("the file is not a JSON object".into())
-    }
-}
-
-#[wasm_bindgen]
-extern "C" {
-    /// The global `fetch`.
-    #[wasm_bindgen(js_name = fetch)]
-    fn fetch_url(url: &str) -> js_sys::Promise;
-}
-
-/// `plural`'s form for `count`, by the browser's plural rules for `code` (`Intl.PluralRules`).
-pub fn count(plural: &Plural, code: &'static str, count: u32, shown: &str) -> String {
-    let category = RULES.with_borrow_mut(|rules| {
-        let fresh = !matches!(rules, Some((c, _)) if *c == code);
-        if fresh {
-            let locales = js_sys::Array::of1(&code.into());
-            *rules = Some((
-                code,
-                js_sys::Intl::PluralRules::new(&locales, &js_sys::Object::new()),
-            ));
+    let reason = match file {
+        Ok(file) if file.is_object() => {
+            let words = Strings::from_file(code, &crate::js::to_response_value(&file));
+            return Box::leak(Box::new(words));
         }
-        // Unreachable: `rules` was just set.
-        let (_, rules) = rules.as_ref().unwrap_throw();
-        String::from(rules.select(count.into()))
-    });
-    plural.format(&category, shown)
+        Ok(_) => "not a JSON object".to_owned(),
+        Err(error) => crate::js::describe(&error),
+    };
+    warn(&crate::i18n::join(&[
+        "could not load the words for \"",
+        code,
+        "\" (",
+        &reason,
+        "); showing English",
+    ]));
+    &ENGLISH
+}
+
+fn warn(text: &str) {
+    web_sys::console::warn_1(&crate::i18n::join(&["Frontdesk: ", text]).into());
+}
+
+/// `plural`'s form for `count` (written `shown`), by the browser's plural rules for `code`
+/// (`Intl.PluralRules`). Built per call: the count changes seldom, and only the launcher's name asks.
+pub fn count(plural: &Plural, code: &str, count: u32, shown: &str) -> String {
+    let rules =
+        js_sys::Intl::PluralRules::new(&js_sys::Array::of1(&code.into()), &js_sys::Object::new());
+    plural.format(&String::from(rules.select(count.into())), shown)
 }

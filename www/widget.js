@@ -47,6 +47,13 @@
         : fetch(wasmUrl);
       loading = glue.then(function (glue) {
         return glue.default({ module_or_path: wasm }).then(function () {
+          // Every language but English (built in) is a file beside the wasm, fetched when it is spoken.
+          glue.setLocaleLoader(function (code) {
+            return fetch(new URL("locales/" + code + ".json", base)).then(function (r) {
+              if (!r.ok) throw Error("HTTP " + r.status + " from " + r.url);
+              return r.json();
+            });
+          });
           // The widget starts in a task of its own, not in the one that instantiated the wasm, and after
           // one that only opens this origin's localStorage: Chromium loads it with a synchronous call to
           // the browser process at the first access, which took 20-60 ms at start-up in traces, inside
