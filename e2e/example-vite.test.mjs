@@ -56,6 +56,12 @@ suite.test("example-vite: built with Vite, the app shows the launcher and a mess
     assert.equal(session.last_message.content, "hello from the Vite app");
     assert.deepEqual(session.contact.non_verified_custom_data, { app: "example-vite" });
     assert.deepEqual(logsOf(page).filter((l) => l.type === "error" || /Content Security Policy|Refused to/i.test(l.text)), [], "no console error, no CSP complaint");
+
+    // Another language: its words come from the package's locales/fr.js, which Vite shipped as a chunk.
+    const french = await s.open(await s.device(), `${base}index.html?token=${s.org.widget_token}&api=${encodeURIComponent(s.api)}&ws=${ws}-fr&lang=fr`);
+    await french.getByRole("button", { name: "Ouvrir le chat", exact: true }).waitFor();
+    assert.equal(await french.locator("[data-frontdesk]").getAttribute("lang"), "fr");
+    assert.deepEqual(logsOf(french).filter((l) => l.type === "error" || l.type === "warning" || /Content Security Policy|Refused to/i.test(l.text)), [], "no console error or warning, no CSP complaint");
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }

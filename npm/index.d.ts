@@ -1,6 +1,7 @@
 import type {
   FrontdeskOptions,
   FrontdeskHandle as WasmHandle,
+  FrontdeskLanguage,
   FrontdeskUser,
   FrontdeskUserData,
   FrontdeskAgentDisplay,
@@ -13,6 +14,7 @@ import type {
 
 export type {
   FrontdeskOptions,
+  FrontdeskLanguage,
   FrontdeskUser,
   FrontdeskUserData,
   FrontdeskAgentDisplay,

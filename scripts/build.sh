@@ -43,11 +43,25 @@ node scripts/minify-js.mjs dist/web/frontdesk.js dist/web/widget.js
 # while it streams in, off the main thread, instead of each on its first call inside `init`
 # (BENCHMARKS.md, start-up). It must be the file's first line, so it goes on after the minifier.
 sed -i '1i //# allFunctionsCalledOnLoad' dist/web/frontdesk.js
+# Every language but English (compiled in) as a file of its own, fetched by the widget only when wanted:
+# dist/web/locales/<code>.json for the script tag, and for the npm package dist/npm/locales/<code>.js, a
+# module `npm/index.js` imports, so that a bundler ships it (a JSON file would need a plugin in some, and a
+# bundler may inline a small asset as a data: URL, which a strict connect-src refuses).
+mkdir -p dist/web/locales dist/npm/locales
+node -e '
+const fs = require("fs");
+for (const f of fs.readdirSync("src/locales")) {
+  if (!f.endsWith(".json") || f === "en.json") continue;
+  const words = JSON.stringify(JSON.parse(fs.readFileSync("src/locales/" + f, "utf8")));
+  fs.writeFileSync("dist/web/locales/" + f, words);
+  fs.writeFileSync("dist/npm/locales/" + f.replace(/json$/, "js"), "export default " + words + ";\n");
+}'
 # Pre-compressed siblings at the strongest settings: the server sends them instead of compressing on the fly
 # at a fast level (BENCHMARKS.md: 61 KB at brotli 11 against 72 KB on the fly).
 node -e '
 const fs = require("fs"), zlib = require("zlib");
-for (const f of ["widget.js", "frontdesk.js", "frontdesk_bg.wasm"]) {
+const locales = fs.readdirSync("dist/web/locales").map((f) => "locales/" + f);
+for (const f of ["widget.js", "frontdesk.js", "frontdesk_bg.wasm", ...locales]) {
   const data = fs.readFileSync("dist/web/" + f);
   fs.writeFileSync("dist/web/" + f + ".br", zlib.brotliCompressSync(data, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }));
   fs.writeFileSync("dist/web/" + f + ".gz", zlib.gzipSync(data, { level: 9 }));

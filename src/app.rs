@@ -8,10 +8,11 @@
 //! No `RefCell` borrow is held across an `.await`: each step borrows, copies what it needs, and drops.
 
 use crate::api::{Api, ApiError, Auth};
+use crate::config::Language;
 use crate::config::{Config, Identity, TokenSource, VisitorData};
 use crate::dom::{Availability, EmailOffer, View, ViewEvent, Welcome};
 use crate::events::Event;
-use crate::i18n::Strings;
+use crate::i18n::{Strings, ENGLISH};
 use crate::js::{self, TokenFunction};
 use crate::protocol;
 use crate::state::{ChatState, Screen, ScreenView, ViewModel};
@@ -30,7 +31,6 @@ pub struct App {
     current: RefCell<Rc<Inner>>,
     /// Where the view's events go: the current `Inner`.
     target: Rc<RefCell<Weak<Inner>>>,
-    dispatch: crate::dom::Dispatch,
 }
 
 struct Inner {
@@ -42,8 +42,15 @@ struct Inner {
     told_unread: Cell<u32>,
     api: Rc<Api>,
     device: DeviceState<LocalStore>,
-    /// The words in use: `setLanguage` changes them.
+    /// The words on screen: English until the language's file has arrived ([`App::set_language`]).
     strings: Cell<&'static Strings>,
+    /// The language asked for last, and how many times one was asked for: words that arrive for an
+    /// earlier request than the last are not used.
+    language: Cell<(Language, u32)>,
+    /// The view's direction: the language's from the start, before its words arrive.
+    right_to_left: Cell<bool>,
+    /// `navigator.language`: dates are written in its region's way when it is the widget's language.
+    browser_language: Option<String>,
     state: RefCell<ChatState>,
     view: RefCell<Option<View>>,
     sync: Engine,
@@ -102,13 +109,19 @@ impl App {
         config: Config,
         api_url: String,
         token_function: Option<TokenFunction>,
-        strings: &'static Strings,
-        language_code: &str,
-        right_to_left: bool,
+        language: Language,
+        browser_language: Option<String>,
         drawn: Option<crate::dom::Drawn>,
         events: Rc<js::Listeners>,
     ) -> Result<App, String> {
-        let inner = Inner::new(config, api_url, token_function, strings, events);
+        let inner = Inner::new(
+            config,
+            api_url,
+            token_function,
+            events,
+            language,
+            browser_language,
+        );
         let target = Rc::new(RefCell::new(Rc::downgrade(&inner)));
         let slot = target.clone();
         let dispatch: crate::dom::Dispatch = Rc::new(move |event| {
@@ -117,12 +130,13 @@ impl App {
                 Inner::handle(&inner, event);
             }
         });
+        // English until the language's words arrive (`set_language`), laid out in its direction at once.
         let view = View::mount(
             &inner.config.ui,
-            strings,
-            language_code,
-            right_to_left,
-            dispatch.clone(),
+            &ENGLISH,
+            language.is_right_to_left(),
+            &language.date_locale(inner.browser_language.as_deref()),
+            dispatch,
             drawn,
         )
         .map_err(|e| e.to_string())?;
@@ -145,11 +159,12 @@ impl App {
         }
         let weak = Rc::downgrade(&inner);
         spawn_local(async move { Inner::boot(weak).await });
-        Ok(App {
+        let app = App {
             current: RefCell::new(inner),
             target,
-            dispatch,
-        })
+        };
+        app.set_language(language);
+        Ok(app)
     }
 
     fn inner(&self) -> Rc<Inner> {
@@ -183,35 +198,33 @@ impl App {
         };
     }
 
-    /// `setLanguage`: the view is built again in `language`'s words, with what it showed (open or not, the
-    /// screen, the chats) and the same identity and connection.
-    pub fn set_language(&self, language: crate::config::Language) {
+    /// Speaks `language`: English at once; any other once its words have loaded (`locale`), or English
+    /// should they fail to, with the page's overrides (`translationOverrides`, `textContent`) on top. The view is
+    /// drawn again in the new words (`dir` too), keeping what is on screen and what the visitor was writing.
+    /// The `setLanguage` method and `init` both come here.
+    pub fn set_language(&self, language: Language) {
         let inner = self.inner();
-        let strings = crate::words::with_overrides(
-            crate::i18n::strings(language),
-            &inner.config.ui,
-            language.code(),
-        );
-        let Ok(view) = View::mount(
-            &inner.config.ui,
-            strings,
-            language.code(),
-            language.is_right_to_left(),
-            self.dispatch.clone(),
-            None,
-        ) else {
-            return;
-        };
-        inner.strings.set(strings);
-        // The old view (and its host) goes as the new one takes its place.
-        *inner.view.borrow_mut() = Some(view);
-        if inner.state.borrow().is_open() {
-            if let Some(view) = inner.view.borrow().as_ref() {
-                view.open();
+        let (_, asked) = inner.language.get();
+        let request = (language, asked.wrapping_add(1));
+        inner.language.set(request);
+        let target = self.target.clone();
+        spawn_local(async move {
+            let words = crate::locale::load(language).await;
+            // Words that could not be had are English, and so is the layout then.
+            let spoken = if std::ptr::eq(words, &ENGLISH) {
+                Language::English
+            } else {
+                language
+            };
+            let inner = target.borrow().upgrade();
+            if let Some(inner) = inner {
+                if inner.language.get() == request && inner.sync.is_running() {
+                    let words =
+                        crate::words::with_overrides(words, &inner.config.ui, spoken.code());
+                    inner.speak(words, spoken);
+                }
             }
-        }
-        inner.render();
-        inner.render_chips();
+        });
     }
 
     /// `updateUser`: another identity or workspace, without a reload. What belonged to the old one goes
@@ -234,13 +247,17 @@ impl App {
         let mut config = old.config.clone();
         config.identity = identity;
         config.external_id = external_id;
+        let (language, _) = old.language.get();
         let inner = Inner::new(
             config,
             old.api_url.clone(),
             token_function,
-            old.strings.get(),
             old.events.clone(),
+            language,
+            old.browser_language.clone(),
         );
+        inner.strings.set(old.strings.get());
+        inner.language.set(old.language.get());
         inner.told_unread.set(old.told_unread.get());
         inner
             .state
@@ -294,8 +311,9 @@ impl Inner {
         config: Config,
         api_url: String,
         token_function: Option<TokenFunction>,
-        strings: &'static Strings,
         events: Rc<js::Listeners>,
+        language: Language,
+        browser_language: Option<String>,
     ) -> Rc<Inner> {
         let device = DeviceState::new(
             LocalStore,
@@ -329,7 +347,10 @@ impl Inner {
             told_unread: Cell::new(0),
             api,
             device,
-            strings: Cell::new(strings),
+            strings: Cell::new(&ENGLISH),
+            language: Cell::new((Language::English, 0)),
+            right_to_left: Cell::new(language.is_right_to_left()),
+            browser_language,
             state: RefCell::new(state),
             view: RefCell::new(None),
             sync: Engine::new(),
@@ -351,6 +372,32 @@ impl Inner {
 }
 
 impl Inner {
+    /// Draws the widget in `words` (of `language`).
+    fn speak(self: &Rc<Self>, words: &'static Strings, language: Language) {
+        let right_to_left = language.is_right_to_left();
+        if std::ptr::eq(words, self.strings.get()) && self.right_to_left.get() == right_to_left {
+            return;
+        }
+        self.strings.set(words);
+        self.right_to_left.set(right_to_left);
+        let date_locale = language.date_locale(self.browser_language.as_deref());
+        let refocus = self
+            .view
+            .borrow_mut()
+            .as_mut()
+            .is_some_and(|view| view.set_language(words, right_to_left, &date_locale));
+        self.render();
+        self.render_chips();
+        if refocus {
+            self.focus_screen();
+        }
+        if self.setup_error_reported.get() {
+            if let Some(view) = self.view.borrow().as_ref() {
+                view.set_notice(Some(words.unavailable));
+            }
+        }
+    }
+
     fn handle(self: &Rc<Self>, event: ViewEvent) {
         if !self.sync.is_running() {
             return;

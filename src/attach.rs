@@ -94,7 +94,6 @@ pub fn size_text(bytes: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Language;
 
     fn rules() -> AttachmentRules {
         AttachmentRules {
@@ -107,23 +106,11 @@ mod tests {
     #[test]
     fn a_file_within_the_rules_may_go() {
         assert_eq!(
-            check(
-                "image/png",
-                1024 * 1024,
-                0,
-                &rules(),
-                crate::i18n::strings(Language::English)
-            ),
+            check("image/png", 1024 * 1024, 0, &rules(), &crate::i18n::ENGLISH),
             None
         );
         assert_eq!(
-            check(
-                "application/pdf",
-                1,
-                1,
-                &rules(),
-                crate::i18n::strings(Language::English)
-            ),
+            check("application/pdf", 1, 1, &rules(), &crate::i18n::ENGLISH),
             None
         );
     }
@@ -136,44 +123,23 @@ mod tests {
                 1024 * 1024 + 1,
                 0,
                 &rules(),
-                crate::i18n::strings(Language::English)
+                &crate::i18n::ENGLISH
             )
             .unwrap(),
             "Larger than the limit of 1 MB"
         );
         assert_eq!(
-            check(
-                "text/html",
-                10,
-                0,
-                &rules(),
-                crate::i18n::strings(Language::English)
-            )
-            .unwrap(),
+            check("text/html", 10, 0, &rules(), &crate::i18n::ENGLISH).unwrap(),
             "This type of file cannot be sent"
         );
         // No type at all (the browser did not know it) is not an allowed one either.
-        assert!(check("", 10, 0, &rules(), crate::i18n::strings(Language::English)).is_some());
+        assert!(check("", 10, 0, &rules(), &crate::i18n::ENGLISH).is_some());
         assert_eq!(
-            check(
-                "image/png",
-                10,
-                2,
-                &rules(),
-                crate::i18n::strings(Language::English)
-            )
-            .unwrap(),
+            check("image/png", 10, 2, &rules(), &crate::i18n::ENGLISH).unwrap(),
             "At most files in a message: 2"
         );
         assert_eq!(
-            check(
-                "image/png",
-                0,
-                0,
-                &rules(),
-                crate::i18n::strings(Language::English)
-            )
-            .unwrap(),
+            check("image/png", 0, 0, &rules(), &crate::i18n::ENGLISH).unwrap(),
             "The file is empty"
         );
     }
@@ -183,22 +149,8 @@ mod tests {
         let rules = default_rules();
         assert_eq!(rules.max_bytes, 10 * 1024 * 1024);
         assert_eq!(rules.max_per_message, 5);
-        assert!(check(
-            "image/webp",
-            5,
-            0,
-            &rules,
-            crate::i18n::strings(Language::English)
-        )
-        .is_none());
-        assert!(check(
-            "image/svg+xml",
-            5,
-            0,
-            &rules,
-            crate::i18n::strings(Language::English)
-        )
-        .is_some());
+        assert!(check("image/webp", 5, 0, &rules, &crate::i18n::ENGLISH).is_none());
+        assert!(check("image/svg+xml", 5, 0, &rules, &crate::i18n::ENGLISH).is_some());
     }
 
     #[test]

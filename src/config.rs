@@ -192,39 +192,91 @@ pub enum ColorScheme {
     Auto,
 }
 
+/// A language the widget has words for (`src/locales/<code>.json`). The order is `ALL`'s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Language {
     English,
     French,
+    German,
+    Spanish,
+    /// Brazilian Portuguese.
+    Portuguese,
+    Italian,
+    Dutch,
+    Polish,
+    Turkish,
+    Russian,
+    Ukrainian,
+    Japanese,
+    /// Simplified Chinese.
+    Chinese,
     Arabic,
+    Hebrew,
+    Persian,
 }
 
 impl Language {
+    /// Every language with its code (ISO 639-1, the name of its file), in the enum's order.
     pub const ALL: &'static [(&'static str, Language)] = &[
         ("en", Language::English),
         ("fr", Language::French),
+        ("de", Language::German),
+        ("es", Language::Spanish),
+        ("pt", Language::Portuguese),
+        ("it", Language::Italian),
+        ("nl", Language::Dutch),
+        ("pl", Language::Polish),
+        ("tr", Language::Turkish),
+        ("ru", Language::Russian),
+        ("uk", Language::Ukrainian),
+        ("ja", Language::Japanese),
+        ("zh", Language::Chinese),
         ("ar", Language::Arabic),
+        ("he", Language::Hebrew),
+        ("fa", Language::Persian),
     ];
 
-    /// `fr-CA` → French; unknown → `None`.
+    /// `fr-CA` → French, `zh-TW` → Chinese, `iw` (Hebrew's old code, which some browsers still send) →
+    /// Hebrew; unknown → `None`.
     pub fn from_tag(tag: &str) -> Option<Language> {
         let primary = tag.split(['-', '_']).next().unwrap_or("");
+        if primary.eq_ignore_ascii_case("iw") {
+            return Some(Language::Hebrew);
+        }
         Language::ALL
             .iter()
             .find(|(code, _)| code.eq_ignore_ascii_case(primary))
             .map(|(_, language)| *language)
     }
 
-    pub fn code(self) -> &'static str {
-        match self {
-            Language::English => "en",
-            Language::French => "fr",
-            Language::Arabic => "ar",
+    /// The language of the `language` option, else of the browser (`navigator.language`) when the
+    /// widget has it, else English.
+    pub fn choose(option: Option<Language>, browser: Option<&str>) -> Language {
+        option
+            .or_else(|| browser.and_then(Language::from_tag))
+            .unwrap_or(Language::English)
+    }
+
+    /// The locale dates and times are written in: the browser's own (`en-GB`, `fr-CA`: its region's
+    /// habits, a 24-hour clock…) when it is this language, else this language's code.
+    pub fn date_locale(self, browser: Option<&str>) -> String {
+        match browser {
+            Some(tag) if Language::from_tag(tag) == Some(self) && !tag.starts_with("iw") => {
+                tag.to_owned()
+            }
+            _ => self.code().to_owned(),
         }
     }
 
+    pub fn code(self) -> &'static str {
+        Language::ALL[self as usize].0
+    }
+
     pub fn is_right_to_left(self) -> bool {
-        self == Language::Arabic
+        matches!(
+            self,
+            Language::Arabic | Language::Hebrew | Language::Persian
+        )
     }
 }
 
@@ -703,6 +755,16 @@ pub const WORD_KEYS: &[&str] = &[
     "file_empty",
     "waiting_online",
     "retry_online",
+    "replies_soon",
+    "back_at",
+    "away",
+    "leave_email_prompt",
+    "your_email",
+    "save_email",
+    "email_saved",
+    "email_invalid",
+    "suggested_questions",
+    "unread_title",
 ];
 
 /// A list of short texts (`initialMessages`, `initialQuestions`): at most `max_items`, each 1–`max_chars`

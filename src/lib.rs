@@ -13,12 +13,13 @@
 //! - [`storage`] — this device's id, outbox and read marker, behind a `Store` trait: a memory store for
 //!   tests, and `LocalStore`, the one piece of it that reaches `web-sys` (localStorage).
 //! - [`text`] — message text → text and http(s) link runs, and the message length rule.
-//! - [`i18n`] — the widget's words per language; [`words`] — the page's overrides of them.
+//! - [`i18n`] — the widget's words per language (the files in `src/locales/`); [`words`] — the page's overrides of them.
 //!
 //! The browser layer:
 //! - `js` — the boundary's conversions: `JsValue` → [`value::Value`], messages → `js_sys::Error`, and the
 //!   page's event listeners (`js::Listeners`).
 //! - [`api`] — the widget API over `fetch`; every answer becomes a `protocol` type or an `ApiError`.
+//! - `locale` — a language's words fetched when wanted, and the browser's plural rules.
 //! - `sync` — the sync engine: the outbox flush and the updates long-poll, with their backoff.
 //! - `app` — the controller: view events and server data → `ChatState` → the view.
 //! - [`dom`] — the only module that touches the DOM: `View`, made of one component per region.
@@ -36,6 +37,7 @@ pub mod events;
 pub mod held;
 pub mod i18n;
 mod js;
+mod locale;
 pub mod protocol;
 pub mod state;
 pub mod storage;
@@ -80,6 +82,11 @@ export interface FrontdeskUser {
   externalId?: string;
 }
 
+/** The languages the widget speaks (`src/locales/`); a region may follow, as in "pt-BR". */
+export type FrontdeskLanguage =
+  | "en" | "fr" | "de" | "es" | "pt" | "it" | "nl" | "pl" | "tr" | "ru" | "uk" | "ja" | "zh" | "ar" | "he" | "fa"
+  | `${"en" | "fr" | "de" | "es" | "pt" | "it" | "nl" | "pl" | "tr" | "ru" | "uk" | "ja" | "zh" | "ar" | "he" | "fa"}-${string}`;
+
 export interface FrontdeskOptions {
   /** The site's public widget token (wt_…). */
   token: string;
@@ -89,8 +96,9 @@ export interface FrontdeskOptions {
   user?: FrontdeskUser;
   /** Theme colour, "#rrggbb" or "#rgb". */
   color?: string;
-  /** "en", "fr" or "ar" (right-to-left); default: the browser's language when supported, else English. */
-  language?: string;
+  /** "en", "fr", "de", "es", "pt", "it", "nl", "pl", "tr", "ru", "uk", "ja", "zh", "ar", "he" or "fa" (the last three
+   *  right to left); default: the browser's language when supported, else English. */
+  language?: FrontdeskLanguage;
   /** Corner of the launcher; default "right". */
   position?: "right" | "left";
   /** Open the chat panel as soon as the launcher shows. OpenCX's name: `isOpen` (give one of the two). */
@@ -246,6 +254,14 @@ pub fn init_from_script(
     start(options, Some(script_origin), drawn)
 }
 
+/// How the embed gets a language's words, `code => Promise<object>`: the script-tag loader fetches
+/// `locales/<code>.json` from its folder (`www/widget.js`), the npm package imports a module a bundler
+/// ships (`npm/index.js`).
+#[wasm_bindgen(js_name = setLocaleLoader, skip_typescript)]
+pub fn set_locale_loader(loader: js_sys::Function) {
+    locale::set_loader(loader);
+}
+
 fn start(
     options: JsValue,
     script_origin: Option<String>,
@@ -268,17 +284,8 @@ fn start(
             .origin()
             .map_err(|_| js::error("cannot read the page's origin; pass options.apiUrl"))?,
     };
-    let language = config
-        .ui
-        .language
-        .or_else(|| {
-            window
-                .navigator()
-                .language()
-                .as_deref()
-                .and_then(Language::from_tag)
-        })
-        .unwrap_or(Language::English);
+    let browser_language = window.navigator().language();
+    let language = Language::choose(config.ui.language, browser_language.as_deref());
     // Looked up only when the options hold one: for any other identity `user.token` may not be there to
     // read, and the failed read throws (an exception per start, and its stack trace, for nothing).
     let token_function = match config.identity {
@@ -287,14 +294,12 @@ fn start(
         }
         _ => None,
     };
-    let strings = words::with_overrides(i18n::strings(language), &config.ui, language.code());
     let app = app::App::start(
         config,
         api_url,
         token_function,
-        strings,
-        language.code(),
-        language.is_right_to_left(),
+        language,
+        browser_language,
         drawn,
         Rc::new(js::Listeners::default()),
     )

@@ -27,10 +27,10 @@
   var css =
     "__FRONTDESK_LAUNCHER_CSS__" +
     ".launcher[aria-busy=true]{cursor:progress}.launcher[aria-busy=true] svg{animation:b .6s .15s infinite alternate}@keyframes b{to{opacity:.4}}";
-  // src/i18n.rs's languages and their `open_chat`, and src/dom/launcher.rs's icon (a test there checks
-  // that they agree).
-  var languages = ["en", "fr", "ar"];
-  var names = ["Open chat", "Ouvrir le chat", "افتح الدردشة"];
+  // src/config.rs's language codes (in `Language::ALL`'s order: the right-to-left ones last) and
+  // src/dom/launcher.rs's icon and English name (a test there checks that they agree). The launcher is
+  // named in English until the wasm has the language's words (src/locales/).
+  var languages = "en fr de es pt it nl pl tr ru uk ja zh ar he fa".split(" ");
   var icon = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z";
   var loading = null;
   // The started widget's handle, and the calls made on `Frontdesk` before there was one.
@@ -54,6 +54,13 @@
         : fetch(wasmUrl);
       loading = glue.then(function (glue) {
         return glue.default({ module_or_path: wasm }).then(function () {
+          // Every language but English (built in) is a file beside the wasm, fetched when it is spoken.
+          glue.setLocaleLoader(function (code) {
+            return fetch(new URL("locales/" + code + ".json", base)).then(function (r) {
+              if (!r.ok) throw Error("HTTP " + r.status + " from " + r.url);
+              return r.json();
+            });
+          });
           // The widget starts in a task of its own, not in the one that instantiated the wasm, and after
           // one that only opens this origin's localStorage: Chromium loads it with a synchronous call to
           // the browser process at the first access, which took 20-60 ms at start-up in traces, inside
@@ -103,8 +110,8 @@
     try {
       var host = element("div", "");
       host.setAttribute("data-frontdesk", "");
-      host.lang = languages[i];
-      host.dir = i == 2 ? "rtl" : "ltr";
+      host.lang = "en";
+      host.dir = i > 12 ? "rtl" : "ltr";
       // Attaching a shadow root or building a stylesheet throws in a browser without them: then the wasm's
       // init rejects with the reason, as it does without this launcher.
       var root = host.attachShadow({ mode: "open" });
@@ -115,7 +122,7 @@
       container.style.setProperty("--fd-color", o.color || "#2251d1");
       var button = element("button", "launcher");
       button.type = "button";
-      button.setAttribute("aria-label", names[i]);
+      button.setAttribute("aria-label", "Open chat");
       button.setAttribute("aria-expanded", "false");
       var image = svg("svg", { viewBox: "0 0 24 24", "aria-hidden": "true", focusable: "false" });
       image.append(svg("path", { d: icon }));

@@ -317,13 +317,50 @@ fn ui_options_are_checked() {
     );
     assert_eq!(
         message(json!({ "token": TOKEN, "language": "xx" })),
-        "options.language: unsupported language; supported: en, fr, ar"
+        "options.language: unsupported language; supported: en, fr, de, es, pt, it, nl, pl, tr, ru, uk, ja, zh, ar, he, fa"
     );
     assert_eq!(
         message(json!({ "token": TOKEN, "openOnStart": "yes" })),
         "options.openOnStart: expected a boolean, got a string"
     );
     assert!(Language::from_tag("ar-EG").unwrap().is_right_to_left());
+}
+
+#[test]
+fn languages_come_from_the_option_then_the_browser_then_english() {
+    for (code, language) in Language::ALL {
+        assert_eq!(language.code(), *code, "ALL is in the enum's order");
+        assert_eq!(Language::from_tag(&code.to_uppercase()), Some(*language));
+    }
+    let rtl: Vec<_> = Language::ALL
+        .iter()
+        .filter(|(_, l)| l.is_right_to_left())
+        .map(|(code, _)| *code)
+        .collect();
+    assert_eq!(rtl, ["ar", "he", "fa"]);
+    assert_eq!(Language::from_tag("pt-BR"), Some(Language::Portuguese));
+    assert_eq!(Language::from_tag("zh_Hant_TW"), Some(Language::Chinese));
+    assert_eq!(Language::from_tag("iw-IL"), Some(Language::Hebrew));
+    assert_eq!(Language::from_tag("sw-KE"), None);
+    assert_eq!(Language::from_tag(""), None);
+
+    let choose = Language::choose;
+    assert_eq!(
+        choose(Some(Language::German), Some("ru-RU")),
+        Language::German
+    );
+    assert_eq!(choose(None, Some("ru-RU")), Language::Russian);
+    assert_eq!(
+        choose(None, Some("sw-KE")),
+        Language::English,
+        "unsupported browser language"
+    );
+    assert_eq!(choose(None, None), Language::English);
+
+    assert_eq!(Language::English.date_locale(Some("en-GB")), "en-GB");
+    assert_eq!(Language::French.date_locale(Some("en-GB")), "fr");
+    assert_eq!(Language::Hebrew.date_locale(Some("iw-IL")), "he");
+    assert_eq!(Language::Persian.date_locale(None), "fa");
 }
 
 #[test]

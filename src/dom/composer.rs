@@ -106,6 +106,16 @@ impl Composer {
         }
     }
 
+    /// What the visitor has written and not sent.
+    pub fn text(&self) -> String {
+        self.textarea.value()
+    }
+
+    /// Puts `text` in the composer, for the visitor to edit or send.
+    pub fn set_text(&self, text: &str) {
+        self.textarea.set_value(text);
+    }
+
     /// The typing line, the hint line, the chips, then the row: the panel's last four children.
     pub fn elements(&self) -> [&HtmlElement; 4] {
         [&self.typing, &self.hint, &self.chips, &self.element]
@@ -181,11 +191,6 @@ impl Composer {
 
     pub fn focus(&self) {
         focus(&self.textarea);
-    }
-
-    /// Puts `text` in the composer, for the visitor to edit or send.
-    pub fn set_text(&self, text: &str) {
-        self.textarea.set_value(text);
     }
 
     /// The composer shows only in a conversation.

@@ -88,12 +88,22 @@ impl Launcher {
         focus(&self.button);
     }
 
+    /// Names the button in these words.
+    pub fn set_strings(&mut self, strings: &'static Strings) {
+        self.strings = strings;
+        self.label(self.shown.get());
+    }
+
     /// The unread count, on the badge and in the button's accessible name.
     pub fn render(&self, model: &ViewModel) {
         let count = model.unread;
         if self.shown.replace(count) == count {
             return;
         }
+        self.label(count);
+    }
+
+    fn label(&self, count: u32) {
         self.badge.set_hidden(count == 0);
         let count_text = if count > 99 {
             "99+".to_owned()
@@ -104,10 +114,9 @@ impl Launcher {
         let label = if count == 0 {
             self.strings.open_chat.to_owned()
         } else {
-            format!(
-                "{} ({count_text} {})",
-                self.strings.open_chat, self.strings.unread
-            )
+            let unread =
+                crate::locale::count(&self.strings.unread, self.strings.code, count, &count_text);
+            format!("{} ({unread})", self.strings.open_chat)
         };
         set_attributes(&self.button, &[("aria-label", &label)]);
     }
@@ -118,27 +127,33 @@ mod tests {
     use crate::config::Language;
 
     /// The script-tag loader draws this same launcher before the wasm arrives, with its own copies of the
-    /// icon, of the languages (in this order) and of each one's name for the launcher, and of which one is
-    /// right to left (`www/widget.js`); the styles it gets from `style.css` at build time.
+    /// icon, of the language codes (in this order, the right-to-left ones last) and of the English name
+    /// (`www/widget.js`); the styles it gets from `style.css` at build time.
     #[test]
-    fn the_loaders_launcher_has_the_same_icon_names_and_direction() {
+    fn the_loaders_launcher_has_the_same_icon_languages_name_and_direction() {
         let loader = include_str!("../../www/widget.js");
         assert!(
             loader.contains(super::CHAT_ICON),
             "widget.js lacks the icon"
         );
-        let (mut codes, mut names, mut rtl) = (Vec::new(), Vec::new(), Vec::new());
-        for (i, (code, language)) in Language::ALL.iter().enumerate() {
-            codes.push(format!("\"{code}\""));
-            names.push(format!("\"{}\"", crate::i18n::strings(*language).open_chat));
-            if language.is_right_to_left() {
-                rtl.push(format!("i == {i} ? \"rtl\""));
-            }
-        }
+        let codes: Vec<&str> = Language::ALL.iter().map(|(code, _)| *code).collect();
+        let first_rtl = Language::ALL
+            .iter()
+            .position(|(_, l)| l.is_right_to_left())
+            .unwrap();
+        assert!(
+            Language::ALL[first_rtl..]
+                .iter()
+                .all(|(_, l)| l.is_right_to_left()),
+            "the right-to-left languages come last"
+        );
         let expected = [
-            format!("var languages = [{}];", codes.join(", ")),
-            format!("var names = [{}];", names.join(", ")),
-            rtl.join(" || "),
+            format!("var languages = \"{}\".split(\" \");", codes.join(" ")),
+            format!("host.dir = i > {} ? \"rtl\"", first_rtl - 1),
+            format!(
+                "setAttribute(\"aria-label\", \"{}\")",
+                crate::i18n::ENGLISH.open_chat
+            ),
         ];
         for line in expected {
             assert!(loader.contains(&line), "widget.js lacks {line}");

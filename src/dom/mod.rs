@@ -166,8 +166,8 @@ impl View {
     pub fn mount(
         ui: &UiOptions,
         strings: &'static Strings,
-        language_code: &str,
         right_to_left: bool,
+        date_locale: &str,
         dispatch: Dispatch,
         drawn: Option<Drawn>,
     ) -> Result<View, DomError> {
@@ -200,12 +200,12 @@ impl View {
             &shell.host,
             &[
                 (HOST_ATTRIBUTE, ""),
-                ("lang", language_code),
-                ("dir", if right_to_left { "rtl" } else { "ltr" }),
+                ("lang", strings.code),
+                ("dir", direction(right_to_left)),
             ],
         );
         let adopted = shell.button.is_some();
-        let view = View::build(doc, ui, strings, language_code, shell, dispatch);
+        let view = View::build(doc, ui, strings, date_locale, shell, dispatch);
         if !adopted {
             body.append_child(&view.host).map_err(dom_error("host"))?;
         }
@@ -216,7 +216,7 @@ impl View {
         doc: Doc,
         ui: &UiOptions,
         strings: &'static Strings,
-        language_code: &str,
+        date_locale: &str,
         Shell { host, root, button }: Shell,
         dispatch: Dispatch,
     ) -> View {
@@ -298,7 +298,7 @@ impl View {
             contents: OnceCell::new(),
             doc,
             strings,
-            clock: Rc::new(Clock::new(language_code)),
+            clock: Rc::new(Clock::new(date_locale)),
             dispatch,
             launcher,
             live,
@@ -386,6 +386,41 @@ impl View {
 
     pub fn is_open(&self) -> bool {
         !self.panel.hidden()
+    }
+
+    /// Speaks another language: the host's `lang` and `dir`, the launcher's name, and the panel's regions,
+    /// which are built again in the new words (at once when the panel is open, else at its next open),
+    /// keeping what the visitor was writing. The caller then draws the view model ([`View::render`]) and
+    /// the chips again, and when this returns true (focus was in the panel, whose elements are new) puts
+    /// focus back with [`View::focus_screen`].
+    pub fn set_language(
+        &mut self,
+        strings: &'static Strings,
+        right_to_left: bool,
+        date_locale: &str,
+    ) -> bool {
+        set_attributes(
+            &self.host,
+            &[("lang", strings.code), ("dir", direction(right_to_left))],
+        );
+        self.strings = strings;
+        self.clock = Rc::new(Clock::new(date_locale));
+        self.launcher.set_strings(strings);
+        set_attributes(&self.panel, &[("aria-label", strings.title)]);
+        let Some(old) = self.contents.take() else {
+            return false;
+        };
+        let draft = old.composer.text();
+        let focus_was_in_panel = self
+            .root
+            .active_element()
+            .is_some_and(|e| self.panel.contains(Some(&e)));
+        self.panel.set_text_content(None);
+        drop(old);
+        if self.is_open() || !draft.is_empty() {
+            self.contents().composer.set_text(&draft);
+        }
+        focus_was_in_panel
     }
 
     /// The panel is open and the page's tab is the one shown.
@@ -569,6 +604,14 @@ impl Drop for View {
             self.doc.0.set_title(&title);
         }
         self.host.remove();
+    }
+}
+
+fn direction(right_to_left: bool) -> &'static str {
+    if right_to_left {
+        "rtl"
+    } else {
+        "ltr"
     }
 }
 

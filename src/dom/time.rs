@@ -1,4 +1,5 @@
-//! Times as the visitor reads them, in the widget's language.
+//! Times as the visitor reads them: in the browser's locale when it is the widget's language, else the
+//! widget's language's (`config::Language::date_locale`).
 
 use std::cell::OnceCell;
 use wasm_bindgen::{JsValue, UnwrapThrowExt};
@@ -7,15 +8,15 @@ use wasm_bindgen::{JsValue, UnwrapThrowExt};
 /// the time it took to open a 1,000-message chat, and building them at start-up was a quarter of it
 /// (ICU loads its data), for visitors who may never open the panel.
 pub struct Clock {
-    language_code: String,
+    locale: String,
     time_format: OnceCell<js_sys::Function>,
     date_time_format: OnceCell<js_sys::Function>,
 }
 
 impl Clock {
-    pub fn new(language_code: &str) -> Clock {
+    pub fn new(locale: &str) -> Clock {
         Clock {
-            language_code: language_code.to_owned(),
+            locale: locale.to_owned(),
             time_format: OnceCell::new(),
             date_time_format: OnceCell::new(),
         }
@@ -32,7 +33,7 @@ impl Clock {
         } else {
             &self.time_format
         }
-        .get_or_init(|| date_formatter(&self.language_code, with_date));
+        .get_or_init(|| date_formatter(&self.locale, with_date));
         // Unreachable: `format` of a valid date does not throw.
         format
             .call1(&JsValue::NULL, &date)

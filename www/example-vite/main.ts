@@ -1,9 +1,10 @@
 // The Vite example app: `import { init } from "frontdesk-widget"`, typed options, and the handle.
 //
 // The widget token and the Frontdesk server come from the query string, so one build runs against any
-// server: /index.html?token=wt_…&api=http://127.0.0.1:8787 (a real site would hard-code its token).
+// server: /index.html?token=wt_…&api=http://127.0.0.1:8787 (a real site would hard-code its token), and
+// optionally &lang=fr.
 import { init } from "frontdesk-widget";
-import type { FrontdeskHandle, FrontdeskOptions } from "frontdesk-widget";
+import type { FrontdeskHandle, FrontdeskLanguage, FrontdeskOptions } from "frontdesk-widget";
 
 const params = new URLSearchParams(location.search);
 const status = document.querySelector<HTMLParagraphElement>("#status")!;
@@ -20,7 +21,8 @@ function optionsFromPage(): FrontdeskOptions | null {
     },
     color: "#1f6f5c",
     position: "right",
-    language: "en",
+    // ?lang=fr: the language's words are a chunk Vite split off the package, loaded when wanted.
+    language: (params.get("lang") ?? "en") as FrontdeskLanguage,
   };
   const api = params.get("api");
   if (api) options.apiUrl = api;
