@@ -3,12 +3,15 @@
 // ("Usually replies in a few minutes" inside them; outside them when the team is back, and an email left for the
 // reply that the console and the agent API show).
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import { AxeBuilder } from "@axe-core/playwright";
 import { Suite } from "./suite.mjs";
 import { uniq } from "../testkit/util.mjs";
 import { widget } from "../testkit/widget.mjs";
 import { agentApi } from "../testkit/api.mjs";
 
 const suite = new Suite();
+const shots = process.env.SCREENSHOTS_DIR || null;
 
 const GREETING = ["Hi! I'm the Example Shop's assistant.", "Ask us anything: we read every message."];
 const QUESTIONS = ["Where is my order?", "Can I change my plan?"];
@@ -39,14 +42,14 @@ function hoursNotNow() {
   return { range: `${day} ${hh}:00-${hh}:01`, opensAt: later };
 }
 
-suite.test("16a. the org's greeting and suggested questions show before the first message; a question sends itself, stored after the greeting, which the console labels", async (s) => {
+suite.test("16a. the org's greeting and suggested questions show before the first message (dark, under axe); a question sends itself, stored after the greeting, which the console labels", async (s) => {
   const extra = await withAgent(s);
   await extra.server.updateOrg(extra.org.widget_token, [
     ...GREETING.flatMap((g) => ["--greeting", g]),
     ...QUESTIONS.flatMap((q) => ["--suggested-question", q]),
   ]);
   const ws = uniq("ws");
-  const page = await s.open(await s.device(), s.pageUrl({ server: extra.api, widgetToken: extra.org.widget_token, options: { user: { data: { name: "Noor" }, externalId: ws } } }));
+  const page = await s.open(await s.device(), s.pageUrl({ server: extra.api, widgetToken: extra.org.widget_token, options: { colorScheme: "dark", user: { data: { name: "Noor" }, externalId: ws } } }));
   await widget.open(page);
   const root = page.locator("[data-frontdesk]");
   // No earlier chat: the conversation screen, with the org's bubbles and questions and nothing stored yet.
@@ -57,6 +60,10 @@ suite.test("16a. the org's greeting and suggested questions show before the firs
   GREETING.forEach((g, i) => assert.ok(said[i].includes(g), `${said[i]} has ${g}`));
   const group = page.getByRole("group", { name: "Suggested questions" });
   assert.deepEqual(await group.getByRole("button").allTextContents(), QUESTIONS);
+  const { violations } = await new AxeBuilder({ page }).include("[data-frontdesk]").analyze();
+  const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), []);
+  if (shots) await page.screenshot({ path: join(shots, "screenshot-greeting-dark.png") });
   const agent = agentApi(extra.api, extra.org.agent_key);
   assert.equal((await agent.sessions(ws)).length, 0);
 
@@ -127,4 +134,35 @@ suite.test("16b. outside office hours the widget says when the team is back and 
   await root.locator(".msg.visitor").filter({ hasText: "Is anyone there?" }).waitFor();
   await availability.filter({ hasText: "Usually replies in a few minutes" }).waitFor();
   assert.equal(await form.isVisible(), false);
+});
+
+suite.test("16c. the page's initialMessages and initialQuestions replace the org's; hideOutsideOfficeHours hides the launcher while the team is away", async (s) => {
+  const extra = await withAgent(s);
+  const { range } = hoursNotNow();
+  await extra.server.updateOrg(extra.org.widget_token, [
+    "--greeting", "The org's own greeting", "--suggested-question", "The org's own question",
+    "--office-hours", range, "--time-zone", "UTC",
+  ]);
+  const page = await s.open(await s.device(), s.pageUrl({ server: extra.api, widgetToken: extra.org.widget_token, options: {
+    initialMessages: ["Hello from the page"], initialQuestions: ["A page question"], user: { externalId: uniq("ws") },
+  } }));
+  await widget.open(page);
+  const root = page.locator("[data-frontdesk]");
+  await root.locator(".welcome .msg.agent").filter({ hasText: "Hello from the page" }).waitFor();
+  assert.equal(await root.getByText("The org's own greeting").count(), 0);
+  assert.deepEqual(await page.getByRole("group", { name: "Suggested questions" }).getByRole("button").allTextContents(), ["A page question"]);
+
+  // Away, with hideOutsideOfficeHours: the launcher the loader drew goes once the widget knows.
+  const hidden = await s.open(await s.device(), s.pageUrl({ server: extra.api, widgetToken: extra.org.widget_token, options: { hideOutsideOfficeHours: true } }));
+  await widget.ready(hidden);
+  await widget.launcher(hidden).waitFor({ state: "hidden" });
+  assert.equal(await widget.launcher(hidden).isVisible(), false);
+  // In office hours it stays.
+  await extra.server.updateOrg(extra.org.widget_token, ["--no-office-hours"]);
+  const answered = hidden.waitForResponse((r) => r.url().endsWith("/widget/v1/settings"));
+  await hidden.reload();
+  await answered;
+  await widget.ready(hidden);
+  await hidden.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  assert.equal(await widget.launcher(hidden).isVisible(), true);
 });

@@ -482,7 +482,14 @@ impl View {
 
     /// The launcher (and the panel with it) out of sight, or back: `hideOutsideOfficeHours`.
     pub fn set_hidden(&self, hidden: bool) {
-        self.host.set_hidden(hidden);
+        // `display`, not the `hidden` attribute: the shadow root's `:host` rule sets a display, which wins over it.
+        // Unreachable failure: a known property with a valid value.
+        let style = self.host.style();
+        if hidden {
+            style.set_property("display", "none").unwrap_throw();
+        } else {
+            style.remove_property("display").unwrap_throw();
+        }
     }
 
     /// Puts focus where the visitor will act next: the composer in a conversation, else the
