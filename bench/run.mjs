@@ -6,6 +6,7 @@
 //   startup   — load → launcher ready and blocking time, 4× CPU throttling: no widget / vanilla launcher / Frontdesk
 //   latency   — agent reply → rendered in the widget vs a raw long-poll client
 //   upload    — a 10 MB file sent through the widget vs `curl -F` to the same route
+//   greeting  — load → the org's greeting bubbles in a widget opened at start vs the widget's own line, 4× CPU
 //   typing    — a keystroke in the agent console → "… is typing…" in the widget vs the same signal API → raw long-poll
 //   memory    — JS heap and wasm memory with a 1,000-message chat open vs the widget closed / no widget
 //   throughput, longpolls — load.rs against the real server and in-process; held long-polls and RSS per connection
@@ -34,6 +35,7 @@ import { scaleout } from "./lib/scaleout.mjs";
 import { writeReport, writeSections } from "./lib/report.mjs";
 import { typingLatency } from "./lib/typing.mjs";
 import { uploadThroughput } from "./lib/upload.mjs";
+import { greetingStartup } from "./lib/greeting.mjs";
 
 const benchDir = fileURLToPath(new URL(".", import.meta.url));
 const root = join(benchDir, "..");
@@ -78,7 +80,7 @@ try {
   // The server binary (the npm script built the examples; the binary may not be among them).
   log("building target/release/frontdesk-server (cargo, quiet; a no-op when up to date)");
   await run("cargo", ["build", "-q", "--release", "-p", "frontdesk-server", "--bins", "--examples"]);
-  const needServer = ["sizes", "startup", "latency", "typing", "upload", "memory", "throughput", "longpolls"].some(want);
+  const needServer = ["sizes", "startup", "greeting", "latency", "typing", "upload", "memory", "throughput", "longpolls"].some(want);
   // A snapshot of the embed: a rebuild of dist/web during the run (another engineer, the lead) cannot change what
   // is measured half-way. Served by the real server as its --public-dir. (The scale-out section serves no files.)
   const publicDir = join(tmp, "web");
@@ -119,14 +121,22 @@ try {
       return { server: s, org };
     };
     let org = null;
-    pages = await startPages({ benchDir, config: () => ({ widgetToken: org?.widget_token, frontdeskUrl: server?.url }) });
+    let greetingOrg = null;
+    pages = await startPages({ benchDir, config: () => ({ widgetToken: org?.widget_token, greetingToken: greetingOrg?.widget_token, frontdeskUrl: server?.url }) });
     ({ server, org } = await freshServer("main"));
     results.servers = { frontdesk: server.url, pages: pages.origin, openFileLimit: server.openFileLimit() };
 
     if (want("sizes")) await section("served", results, () => servedSizes(server.url));
 
-    if (["startup", "latency", "typing", "upload", "memory"].some(want)) browser = await launchChromium({ args: TIMING_ARGS });
+    if (["startup", "greeting", "latency", "typing", "upload", "memory"].some(want)) browser = await launchChromium({ args: TIMING_ARGS });
     if (want("startup")) await section("startup", results, () => startup(browser, pages.origin, { runs: config.startupRuns }));
+    if (want("greeting")) {
+      // A second org, with a greeting and questions, on the same server.
+      greetingOrg = await server.createOrg("Bench site with a greeting", [pages.origin]);
+      await server.updateOrg(greetingOrg.widget_token, ["--greeting", "Hi! How can we help?", "--greeting", "We usually answer within minutes.",
+        "--suggested-question", "Where is my order?", "--suggested-question", "Can I change my plan?"]);
+      await section("greeting", results, () => greetingStartup(browser, pages.origin, { runs: config.startupRuns }));
+    }
     if (want("latency")) {
       await section("latency", results, () =>
         replyLatency(browser, { url: server.url, pagesOrigin: pages.origin, org, messages: config.latencyMessages }));

@@ -129,6 +129,24 @@ export async function startPages({ benchDir, config }) {
     function (e) { b.error = String(e); });
   b.watch("[data-frontdesk]");
 });</script>`);
+    } else if (pathname === "/frontdesk-open.html") {
+      // Opened at start (`openOnStart`): the load → the panel showing what comes before the first message, the
+      // org's greeting bubbles with `?greeting` (its org has a greeting and questions), else the widget's own line.
+      const greeting = new URL(req.url, "http://x").searchParams.has("greeting");
+      const options = { token: greeting ? cfg.greetingToken : cfg.widgetToken, language: "en", openOnStart: true };
+      const selector = greeting ? ".welcome .msg.agent" : ".screen > .notice:not(.availability)";
+      body = page("Frontdesk, open", `<script src="${cfg.frontdeskUrl}/widget.js" defer></script>
+<script>window.addEventListener("load", function () {
+  var b = __bench; b.marks.load = performance.now();
+  Frontdesk.init(${JSON.stringify(options)}).then(function (h) { window.__handle = h; }, function (e) { b.error = String(e); });
+  requestAnimationFrame(function poll() {
+    var host = document.querySelector("[data-frontdesk]");
+    var shown = host && host.shadowRoot && host.shadowRoot.querySelector(${JSON.stringify(selector)});
+    var box = shown && shown.getBoundingClientRect();
+    if (box && box.width > 0 && box.height > 0) { b.marks.shown = performance.now(); b.done = true; }
+    else if (!b.error) requestAnimationFrame(poll);
+  });
+});</script>`);
     } else if (pathname === "/vanilla-launcher.js") {
       body = vanillaJs;
       type = "text/javascript";

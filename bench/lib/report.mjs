@@ -193,6 +193,31 @@ alternate, so both see the same server and machine. No CPU throttling.`);
   return out.join("\n\n");
 }
 
+export const GREETING_HEADING = "## 2b. Start-up with the greeting shown";
+
+function greetingSection(r) {
+  const s = r.greeting;
+  if (!s) return "";
+  const out = [GREETING_HEADING];
+  if (failed(s)) return [...out, failed(s)].join("\n\n");
+  out.push(`A page that opens the widget at start (\`openOnStart\`), loaded ${s.runs} times after one warm-up each, at ${s.cpuThrottling}× CPU
+throttling, from its \`load\` to the first animation frame where the panel shows what comes before a chat's first message.
+**With the greeting**: an org with two greeting bubbles and two suggested questions (\`org update --greeting … --suggested-question …\`):
+the widget asks \`GET /widget/v1/settings\` when the panel opens and draws the bubbles from its answer. **Baseline**: the same page on an
+org with none, to the widget's own line (drawn with the panel, no request waited for). Rounds interleave the two pages.`);
+  out.push(table(["", "load → shown, median", "p90", "ratio"], [
+    ["**org's greeting bubbles**", `**${ms(s.greeting.median)}**`, ms(s.greeting.p90), ratio(s.greeting.median, s.plain.median)],
+    ["the widget's own line (baseline)", ms(s.plain.median), ms(s.plain.p90), "×1.00"],
+  ]));
+  return out.join("\n\n");
+}
+
+function greetingSummaryRows(r) {
+  const s = r.greeting;
+  if (!s || s.error) return [];
+  return [[`Start-up with the greeting shown, load → bubbles at 4× CPU (median of ${s.runs})`, ms(s.greeting.median), `${ms(s.plain.median)} (the widget's own line)`, ratio(s.greeting.median, s.plain.median)]];
+}
+
 export const UPLOAD_HEADING = "## 3c. Upload throughput: a 10 MB file through the widget";
 
 function uploadSection(r) {
@@ -641,6 +666,7 @@ function summary(r) {
   rows.push(...longPollSummaryRows(r));
   rows.push(...scaleoutSummaryRows(r));
   rows.push(...typingSummaryRows(r));
+  rows.push(...greetingSummaryRows(r));
   rows.push(...uploadSummaryRows(r));
   const m = r.memory;
   if (m && !m.error && m.at4x) {
@@ -678,6 +704,7 @@ ${summary(r)}`,
     sizesSection(r),
     startupSection(r),
     latencySection(r),
+    greetingSection(r),
     typingSection(r),
     uploadSection(r),
     memorySection(r),
@@ -702,6 +729,7 @@ rows) from those results; \`BENCH_QUICK=1\` runs fewer repetitions. The scale-ou
 const PARTIAL = {
   upload: { heading: UPLOAD_HEADING, section: uploadSection, summaryRows: uploadSummaryRows, summaryPrefix: "Upload throughput" },
   typing: { heading: TYPING_HEADING, section: typingSection, summaryRows: typingSummaryRows, summaryPrefix: "Typing latency" },
+  greeting: { heading: GREETING_HEADING, section: greetingSection, summaryRows: greetingSummaryRows, summaryPrefix: "Start-up with the greeting" },
   longpolls: { heading: "## 6. Held long-poll connections", section: longPollSection, summaryRows: longPollSummaryRows, summaryPrefix: "Server RSS per held long-poll" },
   scaleout: { heading: SCALEOUT_HEADING, section: scaleoutSection, summaryRows: scaleoutSummaryRows, summaryPrefix: "Scale-out" },
 };
