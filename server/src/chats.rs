@@ -357,6 +357,7 @@ pub async fn create_session(
             scope,
         } => (*org_id, None, Some(device_hash.clone()), scope, profile),
     };
+    let mut tx = db.begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO sessions (id, org_id, external_id, contact_id, device_hash, visitor_name, visitor_email,
                                visitor_avatar_url, non_verified_custom_data, created_at, client_id)
@@ -374,16 +375,26 @@ pub async fn create_session(
     .bind(profile.custom_data)
     .bind(now())
     .bind(client_id.map(ClientId::as_str))
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
     if inserted.rows_affected() == 0 {
+        tx.rollback().await?;
         return Ok(None);
     }
     // Read back through the visibility rule, so the creator gets exactly what it will see later.
-    find_session(db, visitor.into(), &id)
+    let mut qb = Sql::new(SESSION_SELECT);
+    push_visible(&mut qb, visitor.into());
+    qb.push(" AND s.id = ").push_bind(id.as_str().to_owned());
+    let session = qb
+        .fetch_optional::<SessionRow, _>(&mut *tx)
         .await?
-        .ok_or(sqlx::Error::RowNotFound)
-        .map(Some)
+        .map(Session::from)
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let event = crate::webhooks::Event::session_created(&session);
+    let queued = crate::webhooks::enqueue(&mut tx, org_id, event).await?;
+    tx.commit().await?;
+    crate::webhooks::wake(queued);
+    Ok(Some(session))
 }
 
 /// The session that `client_id` started, if `viewer` sees it.
@@ -747,6 +758,8 @@ pub async fn insert_message(
              RETURNING {RETURNED_COLUMNS}"
         ),
     };
+    // A transaction, so that the message's webhook deliveries are stored with it or not at all.
+    let mut tx = db.begin().await?;
     let created: Option<MessageRow> = sqlx::query_as(&sql)
         .bind(&session.id)
         .bind(message.client_id.as_ref().map(ClientId::as_str))
@@ -757,11 +770,16 @@ pub async fn insert_message(
         .bind(session.org_id)
         .bind(&message.author_avatar_url)
         .bind(i64::from(only_while_open))
-        .fetch_optional(db)
+        .fetch_optional(&mut *tx)
         .await?;
     if let Some(created) = created {
+        let event = crate::webhooks::Event::message_created(session, &created);
+        let queued = crate::webhooks::enqueue(&mut tx, session.org_id, event).await?;
+        tx.commit().await?;
+        crate::webhooks::wake(queued);
         return Ok(Stored::Created(created));
     }
+    tx.rollback().await?;
     if let Some(client_id) = &message.client_id {
         if let Some(existing) = message_by_client_id(db, session, client_id).await? {
             return Ok(Stored::AlreadyThere(existing));
@@ -838,8 +856,19 @@ async fn insert_in_transaction(
             return Err(sqlx::Error::RowNotFound);
         }
     }
+    if !message.attachment_ids.is_empty() {
+        created.attachments = sqlx::query_as(
+            "SELECT id, name, media_type, size, message_id FROM attachments WHERE message_id = $1
+             ORDER BY position",
+        )
+        .bind(created.id)
+        .fetch_all(&mut *tx)
+        .await?;
+    }
+    let event = crate::webhooks::Event::message_created(session, &created);
+    let queued = crate::webhooks::enqueue(&mut tx, session.org_id, event).await?;
     tx.commit().await?;
-    load_attachments(db, std::slice::from_mut(&mut created)).await?;
+    crate::webhooks::wake(queued);
     Ok(Stored::Created(created))
 }
 
@@ -950,7 +979,15 @@ pub async fn set_status(
         .bind(resolution_id)
         .execute(&mut *tx)
         .await?;
+    let queued = match to {
+        Status::Resolved => {
+            let event = crate::webhooks::Event::session_resolved(session, &row);
+            crate::webhooks::enqueue(&mut tx, session.org_id, event).await?
+        }
+        Status::Open => 0,
+    };
     tx.commit().await?;
+    crate::webhooks::wake(queued);
     Ok(Some(row))
 }
 
@@ -1017,7 +1054,10 @@ pub async fn rate(
             .await?;
         row.content = comment.to_owned();
     }
+    let event = crate::webhooks::Event::csat_submitted(session, &row, score, comment);
+    let queued = crate::webhooks::enqueue(&mut tx, session.org_id, event).await?;
     tx.commit().await?;
+    crate::webhooks::wake(queued);
     Ok(row)
 }
 

@@ -137,6 +137,18 @@ pub enum ApiError {
     /// 429 `attachment_quota`, with a `Retry-After` header.
     #[error("file: this site stored its allowance of uploads ({mib} MiB per hour); retry in {retry_after_secs} s")]
     AttachmentQuota { mib: u64, retry_after_secs: u64 },
+    /// 422 `webhook_url_not_allowed`: the address guard of docs/api.md "Webhooks".
+    #[error("{0}")]
+    WebhookUrlNotAllowed(String),
+    /// 409 `too_many_webhooks`
+    #[error("{0}")]
+    TooManyWebhooks(String),
+    /// 404 `webhook_not_found`: also for another org's endpoints.
+    #[error("no such webhook endpoint (or not one of this org)")]
+    WebhookNotFound,
+    /// 404 `webhook_delivery_not_found`: also for another org's deliveries.
+    #[error("no such webhook delivery (or not one of this org)")]
+    WebhookDeliveryNotFound,
     /// Any other bare HTTP error (405 from the router, 416 from static files, …), given our body on the way out.
     #[error("{}", .0.canonical_reason().unwrap_or("request failed"))]
     Status(StatusCode),
@@ -182,6 +194,24 @@ impl From<crate::domain::attachment::Refused> for ApiError {
     }
 }
 
+impl From<crate::webhooks::WebhookError> for ApiError {
+    fn from(e: crate::webhooks::WebhookError) -> Self {
+        use crate::domain::webhook::WebhookRefused;
+        use crate::webhooks::WebhookError;
+        let message = e.to_string();
+        match e {
+            WebhookError::Refused(WebhookRefused::PrivateAddress { .. }) => {
+                Self::WebhookUrlNotAllowed(message)
+            }
+            WebhookError::Refused(_) => Self::InvalidBody(message),
+            WebhookError::TooManyEndpoints => Self::TooManyWebhooks(message),
+            WebhookError::EndpointNotFound(_) => Self::WebhookNotFound,
+            WebhookError::DeliveryNotFound(_) => Self::WebhookDeliveryNotFound,
+            WebhookError::Database(e) => e.into(),
+        }
+    }
+}
+
 impl ApiError {
     /// A refused long-poll's wait: long enough that a tab over the cap polls rarely, short enough that it takes
     /// over soon after another tab closes.
@@ -210,6 +240,9 @@ impl ApiError {
             Self::AttachmentTypeNotAllowed(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::AttachmentTypeMismatch(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::AttachmentNotFound => StatusCode::NOT_FOUND,
+            Self::WebhookUrlNotAllowed(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyWebhooks(_) => StatusCode::CONFLICT,
+            Self::WebhookNotFound | Self::WebhookDeliveryNotFound => StatusCode::NOT_FOUND,
             Self::AttachmentQuota { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::BodyTooLarge | Self::MessageTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -284,6 +317,10 @@ impl ApiError {
             Self::AttachmentTypeMismatch(_) => ErrorCode::AttachmentTypeMismatch,
             Self::AttachmentNotFound => ErrorCode::AttachmentNotFound,
             Self::AttachmentQuota { .. } => ErrorCode::AttachmentQuota,
+            Self::WebhookUrlNotAllowed(_) => ErrorCode::WebhookUrlNotAllowed,
+            Self::TooManyWebhooks(_) => ErrorCode::TooManyWebhooks,
+            Self::WebhookNotFound => ErrorCode::WebhookNotFound,
+            Self::WebhookDeliveryNotFound => ErrorCode::WebhookDeliveryNotFound,
             Self::Status(StatusCode::METHOD_NOT_ALLOWED) => ErrorCode::MethodNotAllowed,
             Self::Status(status) if status.is_server_error() => ErrorCode::Internal,
             Self::Status(_) => ErrorCode::HttpError,

@@ -55,6 +55,8 @@ pub struct Config {
     pub upload_read_timeout: Duration,
     /// KiB of uploads one org may store per hour (`serve --attachment-mib-per-org`); 0 = no limit.
     pub uploaded_kib_per_org: u32,
+    /// How webhooks are delivered (`serve --allow-private-webhooks`, …).
+    pub webhooks: crate::webhooks::WebhookConfig,
 }
 
 /// What bounds the sockets a client can make the server hold.
@@ -93,6 +95,7 @@ impl Default for Config {
             long_polls: PollCaps::default(),
             upload_read_timeout: Duration::from_secs(300),
             uploaded_kib_per_org: 1024 * 1024,
+            webhooks: crate::webhooks::WebhookConfig::default(),
         }
     }
 }
@@ -155,6 +158,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::agent::router())
         .merge(routes::console::router())
         .merge(routes::attachments::router())
+        .merge(routes::webhooks::router())
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
     let upload_routes = routes::attachments::upload_router()
         .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))
@@ -372,6 +376,11 @@ pub async fn run(
     crate::auth::current_signing_key(&db).await?;
     let mut limits = config.connections;
     limits.max_connections = within_open_file_limit(limits.max_connections, open_file_limit());
+    let delivering = tokio::spawn(crate::webhooks::deliver(
+        db.clone(),
+        config.webhooks.clone(),
+    ));
+    let webhook_sweeping = tokio::spawn(crate::webhooks::sweep(db.clone()));
     let state = AppState::new(db.clone(), config);
     let notifier = state.notifier.clone();
     // Several instances may share a Postgres database: hear of the messages the others store.
@@ -390,6 +399,8 @@ pub async fn run(
         listening.abort();
     }
     sweeping.abort();
+    delivering.abort();
+    webhook_sweeping.abort();
     db.close().await;
     Ok(())
 }
