@@ -7,6 +7,9 @@
 //!
 //! The types here are rows and what is built from them (times as unix seconds); what goes on the wire is made
 //! from them in [`crate::wire`].
+//!
+//! Every write that is a webhook event (a chat started, a message, a resolution, a rating) is a transaction that
+//! also queues the event's deliveries ([`crate::webhooks::enqueue`]), and wakes the delivery worker once committed.
 
 use sqlx::{AnyPool, FromRow};
 

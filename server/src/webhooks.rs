@@ -541,11 +541,14 @@ pub async fn deliveries(
     })
 }
 
+/// `delivery_id, attempted_at, status, latency_ms, error` of `webhook_attempts`.
+type AttemptRow = (i64, i64, Option<i64>, i64, Option<String>);
+
 async fn with_attempts(
     db: &AnyPool,
     rows: Vec<DeliveryRow>,
 ) -> Result<Vec<DeliveryView>, sqlx::Error> {
-    let mut attempts: Vec<(i64, i64, Option<i64>, i64, Option<String>)> = Vec::new();
+    let mut attempts: Vec<AttemptRow> = Vec::new();
     if !rows.is_empty() {
         let mut qb = Sql::new(
             "SELECT delivery_id, attempted_at, status, latency_ms, error FROM webhook_attempts \
