@@ -852,85 +852,131 @@ fn backoff_ms(attempts: i64) -> i64 {
     full - rand::thread_rng().gen_range(0..=full / 2)
 }
 
-/// Writes an attempt's outcome: delivered, to be retried, or failed for good.
-async fn record(
-    db: &AnyPool,
-    d: &Claimed,
-    outcome: &Outcome,
+/// An attempt made, waiting to be recorded; its slot (of `--webhook-concurrency`) is held until it is.
+struct Attempted {
+    delivery: Claimed,
+    outcome: Outcome,
     attempted_at: i64,
     latency_ms: i64,
-) -> Result<&'static str, sqlx::Error> {
+    _slot: tokio::sync::OwnedSemaphorePermit,
+}
+
+/// Attempts recorded in one transaction, at most: on SQLite each write transaction takes the one write lock that
+/// every message's insert also needs, so the outcomes of a busy moment are written together.
+const RECORD_BATCH: usize = 64;
+
+/// Writes attempts' outcomes (delivered, to be retried, or failed for good) and their log rows, in one
+/// transaction; returns each one's new state.
+async fn record(db: &AnyPool, batch: &[Attempted]) -> Result<Vec<&'static str>, sqlx::Error> {
     let now = now_ms();
-    let attempts = d.attempts + 1;
-    let (state, next_attempt_at, status, error) = match outcome {
-        Outcome::Delivered(status) => ("delivered", now, Some(*status), None),
-        Outcome::Failed { status, error } => {
-            let next = now + backoff_ms(attempts);
-            let state = if next > d.give_up_at {
-                "failed"
-            } else {
-                "pending"
-            };
-            (state, next, *status, Some(error.as_str()))
-        }
-    };
-    let status = status.map(i64::from);
+    let mut states = Vec::with_capacity(batch.len());
     let mut tx = db.begin().await?;
-    let updated = sqlx::query(
-        "UPDATE webhook_deliveries SET state = $2, attempts = attempts + 1, next_attempt_at = $3,
-             last_status = $4, last_latency_ms = $5, last_error = $6
-         WHERE id = $1 AND state = 'pending'",
-    )
-    .bind(d.id)
-    .bind(state)
-    .bind(next_attempt_at)
-    .bind(status)
-    .bind(latency_ms)
-    .bind(error)
-    .execute(&mut *tx)
-    .await?;
-    // Gone (its endpoint removed meanwhile): nothing to log it under.
-    if updated.rows_affected() > 0 {
-        sqlx::query(
-            "INSERT INTO webhook_attempts (delivery_id, attempted_at, status, latency_ms, error)
-             VALUES ($1, $2, $3, $4, $5)",
+    for a in batch {
+        let d = &a.delivery;
+        let (state, next_attempt_at, status, error) = match &a.outcome {
+            Outcome::Delivered(status) => ("delivered", now, Some(*status), None),
+            Outcome::Failed { status, error } => {
+                let next = now + backoff_ms(d.attempts + 1);
+                let state = if next > d.give_up_at {
+                    "failed"
+                } else {
+                    "pending"
+                };
+                (state, next, *status, Some(error.as_str()))
+            }
+        };
+        let status = status.map(i64::from);
+        let updated = sqlx::query(
+            "UPDATE webhook_deliveries SET state = $2, attempts = attempts + 1, next_attempt_at = $3,
+                 last_status = $4, last_latency_ms = $5, last_error = $6
+             WHERE id = $1 AND state = 'pending'",
         )
         .bind(d.id)
-        .bind(attempted_at)
+        .bind(state)
+        .bind(next_attempt_at)
         .bind(status)
-        .bind(latency_ms)
+        .bind(a.latency_ms)
         .bind(error)
         .execute(&mut *tx)
         .await?;
+        // Gone (its endpoint removed meanwhile): nothing to log it under.
+        if updated.rows_affected() > 0 {
+            sqlx::query(
+                "INSERT INTO webhook_attempts (delivery_id, attempted_at, status, latency_ms, error)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(d.id)
+            .bind(a.attempted_at)
+            .bind(status)
+            .bind(a.latency_ms)
+            .bind(error)
+            .execute(&mut *tx)
+            .await?;
+        }
+        states.push(state);
     }
     tx.commit().await?;
-    Ok(state)
+    Ok(states)
 }
 
-async fn attempt(db: &AnyPool, client: &reqwest::Client, allow_private: bool, d: Claimed) {
+/// Records the attempts sent to it as they come, a batch of what is waiting at a time, until the worker goes.
+async fn record_attempts(
+    db: AnyPool,
+    mut attempted: tokio::sync::mpsc::UnboundedReceiver<Attempted>,
+) {
+    let mut batch = Vec::with_capacity(RECORD_BATCH);
+    while attempted.recv_many(&mut batch, RECORD_BATCH).await > 0 {
+        match record(&db, &batch).await {
+            Ok(states) => {
+                for state in states {
+                    let counted = match state {
+                        "delivered" => "delivered",
+                        "failed" => "failed",
+                        _ => "retry",
+                    };
+                    metrics::counter!("frontdesk_webhook_deliveries_total", "outcome" => counted)
+                        .increment(1);
+                }
+            }
+            Err(e) => tracing::warn!(
+                "could not record {} webhook attempts ({e}); they are sent again when their claims end",
+                batch.len()
+            ),
+        }
+        // Frees their slots.
+        batch.clear();
+    }
+}
+
+async fn attempt(
+    client: &reqwest::Client,
+    allow_private: bool,
+    delivery: Claimed,
+    slot: tokio::sync::OwnedSemaphorePermit,
+) -> Attempted {
     let attempted_at = now_ms();
     let started = Instant::now();
-    let outcome = send(client, allow_private, &d).await;
+    let outcome = send(client, allow_private, &delivery).await;
     let latency = started.elapsed();
     metrics::histogram!("frontdesk_webhook_attempt_seconds").record(latency.as_secs_f64());
-    let latency_ms = i64::try_from(latency.as_millis()).unwrap_or(i64::MAX);
-    match record(db, &d, &outcome, attempted_at, latency_ms).await {
-        Ok(state) => {
-            let counted = match state {
-                "delivered" => "delivered",
-                "failed" => "failed",
-                _ => "retry",
-            };
-            metrics::counter!("frontdesk_webhook_deliveries_total", "outcome" => counted)
-                .increment(1);
-        }
-        Err(e) => tracing::warn!(
-            delivery = d.id,
-            "could not record a webhook attempt ({e}); it is sent again when its claim ends"
-        ),
-    }
     if let Outcome::Failed { error, .. } = &outcome {
-        tracing::info!(delivery = d.id, url = %d.url, "webhook attempt failed: {error}");
+        tracing::info!(delivery = delivery.id, url = %delivery.url, "webhook attempt failed: {error}");
+    }
+    Attempted {
+        delivery,
+        outcome,
+        attempted_at,
+        latency_ms: i64::try_from(latency.as_millis()).unwrap_or(i64::MAX),
+        _slot: slot,
+    }
+}
+
+/// Ends a task when dropped: the recorder goes with the worker that feeds it.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -938,7 +984,8 @@ async fn attempt(db: &AnyPool, client: &reqwest::Client, allow_private: bool, d:
 const CLAIM_BATCH: usize = 32;
 
 /// The delivery worker of one instance, until its task is aborted: claims due deliveries and sends each on a task
-/// of its own, at most `config.concurrency` at once. Woken by [`wake`] when this process queues one, and every
+/// of its own, at most `config.concurrency` at once (a slot is freed once its outcome is recorded, by a recorder
+/// task that writes what is waiting in one transaction). Woken by [`wake`] when this process queues one, and every
 /// [`POLL_INTERVAL`] otherwise.
 pub async fn deliver(db: AnyPool, config: WebhookConfig) {
     let client = match http_client(&config) {
@@ -950,6 +997,8 @@ pub async fn deliver(db: AnyPool, config: WebhookConfig) {
     };
     let slots = Arc::new(Semaphore::new(config.concurrency.max(1)));
     let lease_ms = i64::try_from(config.lease().as_millis()).unwrap_or(i64::MAX);
+    let (attempts, to_record) = tokio::sync::mpsc::unbounded_channel();
+    let _recorder = AbortOnDrop(tokio::spawn(record_attempts(db.clone(), to_record)));
     loop {
         // Registered before the claim, so a wake-up sent while claiming is not lost.
         let woken = QUEUED.notified();
@@ -978,12 +1027,12 @@ pub async fn deliver(db: AnyPool, config: WebhookConfig) {
         let all_taken = claimed.len() == wanted;
         for delivery in claimed {
             let slot = held.pop().expect("one slot per claimed delivery");
-            let db = db.clone();
             let client = client.clone();
             let allow_private = config.allow_private;
+            let attempts = attempts.clone();
             tokio::spawn(async move {
-                attempt(&db, &client, allow_private, delivery).await;
-                drop(slot);
+                // A send fails only once the recorder is gone with its worker: then the claim's end retries it.
+                let _ = attempts.send(attempt(&client, allow_private, delivery, slot).await);
             });
         }
         drop(held);
