@@ -201,20 +201,28 @@ function webhooksSection(r) {
   const out = [WEBHOOKS_HEADING];
   if (failed(s)) return [...out, failed(s)].join("\n\n");
   const t = s.throughput;
-  out.push(`The release server on its own SQLite file with \`--allow-private-webhooks\`, its receivers node HTTP servers on 127.0.0.1 in
-the bench's process, each checking every delivery's \`Frontdesk-Signature\` with the recipe of docs/api.md (bad signatures seen: ${s.badSignatures}).
+  out.push(`The release server on its own SQLite file with \`--allow-private-webhooks\`, its receivers node HTTP servers on 127.0.0.1 (the latency one in
+the bench's process, the three of the throughput rounds in a process of their own), each checking every delivery's \`Frontdesk-Signature\` with the recipe of docs/api.md (bad signatures seen: ${s.badSignatures}).
 **Delivery latency**: ${s.messages} agent replies (after ${s.warmup} warm-up ones), one at a time, each \`POST /api/sessions/{id}/messages\`
 timed from the moment it is sent (the message is stored during that request) to the moment the receiver is called with its
 \`message.created\`; beside it, the send's own round trip. ${s.arrivedBeforeTheAnswer} of ${s.messages} deliveries reached the receiver before
 the send's answer reached the client. **Messages/s**: ${t.concurrency} concurrent agent senders over 50 chats for ${t.seconds} s, rounds
 alternating between no endpoint and three endpoints subscribed to \`message.created\` (${t.rounds} of each; medians); after each
 three-endpoint round the bench waits until every delivery arrived (${num(t.deliveredInThreeEndpointRounds)} of ${num(t.expectedDeliveries)}),
-so the receivers' work is part of the run. Everything shares the machine: server, senders and receivers.`);
+so the receivers' work is part of the run. Everything shares the machine's cores: server, senders and receivers.`);
   out.push(table(["", "Frontdesk", "baseline (same run)", "ratio"], [
     ["**delivery latency, median**", `**${ms(s.delivery.median)}**`, `${ms(s.sendRoundTrip.median)} (the send's round trip)`, ratio(s.delivery.median, s.sendRoundTrip.median)],
     ["delivery latency, p99", ms(s.delivery.p99), `${ms(s.sendRoundTrip.p99)} (the send's round trip)`, ratio(s.delivery.p99, s.sendRoundTrip.p99)],
     ["**messages/s, 3 endpoints**", `**${num(t.threeEndpoints.medianPerSecond)}**`, `${num(t.none.medianPerSecond)} (no endpoint)`, ratio(t.threeEndpoints.medianPerSecond, t.none.medianPerSecond)],
   ]));
+  const c3 = t.threeEndpoints.cpuSecondsPerThousand;
+  const c0 = t.none.cpuSecondsPerThousand;
+  if (c3 && c0) {
+    out.push(`Where the CPU went (seconds per 1,000 messages, from /proc/<pid>/stat and \`process.cpuUsage\`; the three-endpoint rounds include
+delivering their backlog): the server ${c3.server} with three endpoints against ${c0.server} with none (${ratio(c3.server, c0.server)}: each message is
+also 3 outgoing requests and their recorded outcomes), the receivers' process ${c3.receivers} (3 signed requests received and verified per message),
+the senders ${c3.senders} against ${c0.senders}. On a machine of ${r.machine?.cores ?? "?"} cores, everything together is what bounds the rate.`);
+  }
   return out.join("\n\n");
 }
 

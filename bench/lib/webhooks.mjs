@@ -2,12 +2,15 @@
 // `message.created`), median and p99 over 500 messages one at a time, beside the send's own round trip; and
 // messages/s with 3 endpoints registered beside none, in the same run (rounds alternate, so both see the same
 // machine). The release server on its own SQLite file, with `--allow-private-webhooks` (the receivers are on
-// 127.0.0.1); the receivers are node HTTP servers in this process, which check each delivery's signature with the
-// recipe of docs/api.md, as a real receiver would.
+// 127.0.0.1); the receivers are node HTTP servers (the latency one in this process, the three of the throughput
+// rounds in a process of their own: webhook-receivers.mjs), which check each delivery's signature with the recipe of
+// docs/api.md, as a real receiver would.
 import { createServer } from "node:http";
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { execFile } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { mkdirSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { join } from "node:path";
 import { FrontdeskServer } from "../../testkit/server.mjs";
@@ -31,7 +34,7 @@ function verify(secret, header, rawBody, toleranceSecs = 300) {
 }
 
 /** A receiver on 127.0.0.1: verifies, answers 204, and calls `onEvent(event, receivedAt)`. */
-async function startReceiver(onEvent = () => {}) {
+export async function startReceiver(onEvent = () => {}) {
   const port = await freePort();
   const receiver = { url: `http://127.0.0.1:${port}/hook`, secret: null, count: 0, badSignatures: 0 };
   const server = createServer((req, res) => {
@@ -40,6 +43,11 @@ async function startReceiver(onEvent = () => {}) {
     req.on("end", () => {
       const receivedAt = now();
       const raw = Buffer.concat(chunks);
+      // Registered, but not told its secret yet: "try later" (the delivery is retried), not a bad signature.
+      if (!receiver.secret) {
+        res.writeHead(503).end();
+        return;
+      }
       if (!verify(receiver.secret, String(req.headers["frontdesk-signature"] ?? ""), raw)) {
         receiver.badSignatures++;
         res.writeHead(400).end();
@@ -54,6 +62,29 @@ async function startReceiver(onEvent = () => {}) {
   await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
   receiver.close = () => new Promise((resolve) => server.close(resolve));
   return receiver;
+}
+
+/** CPU seconds (user + system, all threads) a process has used so far; 0 once it is gone. */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Where the CPU went while `fn` ran: seconds of the server, the receivers' process and this one (the senders). */
+async function withCpu(pids, fn) {
+  const before = { server: cpuSeconds(pids.server), receivers: cpuSeconds(pids.receivers), bench: process.cpuUsage() };
+  const result = await fn();
+  const bench = process.cpuUsage(before.bench);
+  result.cpuSeconds = {
+    server: round(cpuSeconds(pids.server) - before.server, 2),
+    receivers: round(cpuSeconds(pids.receivers) - before.receivers, 2),
+    senders: round((bench.user + bench.system) / 1e6, 2),
+  };
+  return result;
 }
 
 const summary = (xs) => ({ median: round(median(xs), 2), p99: round(quantile(xs, 0.99), 2), max: round(Math.max(...xs), 2) });
@@ -95,6 +126,7 @@ export async function webhookBench({ serverBinary, tmp, outDir, serveArgs, messa
   const remove = (id) => promisify(execFile)(serverBinary, ["webhook", "remove", String(id), "--database", server.database]);
   await server.start();
   const receivers = [];
+  let stopChild = () => {};
   try {
     const agent = agentApi(server.url, agentKey);
 
@@ -131,50 +163,63 @@ export async function webhookBench({ serverBinary, tmp, outDir, serveArgs, messa
     // Throughput: alternate rounds with no endpoint and with three.
     const sessions = [];
     for (let i = 0; i < 50; i++) sessions.push((await newVisitor(server.url, org.widget_token)).session);
-    const three = [];
-    for (let i = 0; i < 3; i++) {
-      const r = await startReceiver();
-      receivers.push(r);
-      three.push(r);
-    }
+    // The three receivers in a process of their own (webhook-receivers.mjs says why).
+    const child = spawn(process.execPath, [new URL("./webhook-receivers.mjs", import.meta.url).pathname, "3"],
+      { stdio: ["ignore", "pipe", "inherit"] });
+    stopChild = () => child.kill();
+    const [line] = await once(createInterface({ input: child.stdout }), "line");
+    const { control, urls } = JSON.parse(line);
+    const three = urls.map((url) => ({ url, secret: null }));
+    const received = async () => (await (await fetch(`${control}/count`)).json());
     const none = [];
     const withThree = [];
     let delivered = 0;
     for (let round_ = 0; round_ < rounds; round_++) {
-      none.push(await replyRate(agent, sessions, { seconds, concurrency }));
+      const pids = { server: server.pid, receivers: child.pid };
+      none.push(await withCpu(pids, () => replyRate(agent, sessions, { seconds, concurrency })));
       const ids = [];
       for (const r of three) ids.push(await add(r));
-      const before = three.reduce((n, r) => n + r.count, 0);
-      const result = await replyRate(agent, sessions, { seconds, concurrency });
+      await fetch(`${control}/secrets`, { method: "POST", body: JSON.stringify(three.map((r) => r.secret)) });
+      const before = (await received()).count;
+      // The CPU of the round and of delivering its backlog (the wait below) counted together.
+      const result = await withCpu(pids, async () => {
+        const rate = await replyRate(agent, sessions, { seconds, concurrency });
+        const expected = before + 3 * rate.sent;
+        const deadline = now() + 120_000;
+        while ((await received()).count < expected && now() < deadline) await sleep(50);
+        return rate;
+      });
       withThree.push(result);
-      // Every delivery of the round arrives (3 per message) before the endpoints go.
-      const expected = before + 3 * result.sent;
-      const deadline = now() + 120_000;
-      while (three.reduce((n, r) => n + r.count, 0) < expected && now() < deadline) await sleep(50);
-      delivered += three.reduce((n, r) => n + r.count, 0) - before;
+      // Every delivery of the round arrived (3 per message) before the endpoints go.
+      delivered += (await received()).count - before;
       for (const id of ids) await remove(id);
+      await fetch(`${control}/secrets`, { method: "POST", body: JSON.stringify([null, null, null]) });
       log(`webhooks: round ${round_ + 1}/${rounds}: none ${none.at(-1).perSecond}/s, three endpoints ${result.perSecond}/s`);
     }
     const rate = (xs) => median(xs.map((x) => x.perSecond));
+    // CPU seconds per 1,000 messages, medians over the rounds.
+    const cpuPerThousand = (xs, who) => round(median(xs.map((x) => (x.cpuSeconds[who] / x.sent) * 1000)), 2);
+    const cpu = (xs) => ({ server: cpuPerThousand(xs, "server"), receivers: cpuPerThousand(xs, "receivers"), senders: cpuPerThousand(xs, "senders") });
     return {
       messages,
       warmup,
       delivery: summary(delivery),
       sendRoundTrip: summary(roundTrip),
       arrivedBeforeTheAnswer: beforeAnswer,
-      badSignatures: receivers.reduce((n, r) => n + r.badSignatures, 0),
+      badSignatures: receivers.reduce((n, r) => n + r.badSignatures, 0) + (await received()).bad,
       throughput: {
         seconds,
         rounds,
         concurrency,
-        none: { medianPerSecond: rate(none), rounds: none },
-        threeEndpoints: { medianPerSecond: rate(withThree), rounds: withThree },
+        none: { medianPerSecond: rate(none), cpuSecondsPerThousand: cpu(none), rounds: none },
+        threeEndpoints: { medianPerSecond: rate(withThree), cpuSecondsPerThousand: cpu(withThree), rounds: withThree },
         deliveredInThreeEndpointRounds: delivered,
         expectedDeliveries: 3 * withThree.reduce((n, r) => n + r.sent, 0),
       },
     };
   } finally {
     for (const r of receivers) await r.close();
+    stopChild();
     await server.stop();
   }
 }
