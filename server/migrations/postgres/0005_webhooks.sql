@@ -48,8 +48,8 @@ CREATE TABLE webhook_deliveries (
 );
 -- The worker's claim: due pending deliveries, oldest first.
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at, id) WHERE state = 'pending';
--- The queue cap per endpoint, and the listing per endpoint.
-CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries (endpoint_id, state);
+-- The queue cap per endpoint (its oldest pending delivery in one seek, then a count), and the listing per endpoint.
+CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries (endpoint_id, state, id);
 CREATE INDEX webhook_deliveries_by_org ON webhook_deliveries (org_id, id);
 CREATE INDEX webhook_deliveries_by_session ON webhook_deliveries (session_id);
 CREATE INDEX webhook_deliveries_by_contact ON webhook_deliveries (contact_id);
