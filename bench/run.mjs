@@ -10,6 +10,8 @@
 //   typing    — a keystroke in the agent console → "… is typing…" in the widget vs the same signal API → raw long-poll
 //   memory    — JS heap and wasm memory with a 1,000-message chat open vs the widget closed / no widget
 //   throughput, longpolls — load.rs against the real server and in-process; held long-polls and RSS per connection
+//   webhooks  — webhook delivery latency (reply sent → receiver called, 500 messages) and messages/s with 3 endpoints
+//               registered beside none, alternating in one run
 //   scaleout  — Postgres with 1 and 2 instances beside SQLite with 1: messages/s with 1,000 visitors, reply latency
 //               across instances, database connections with 5,000 held long-polls (needs Postgres: FRONTDESK_TEST_POSTGRES_URL,
 //               e.g. from `eval "$(scripts/postgres.sh up)"`, else postgres://postgres@127.0.0.1:5432/postgres; fresh
@@ -36,6 +38,7 @@ import { writeReport, writeSections } from "./lib/report.mjs";
 import { typingLatency } from "./lib/typing.mjs";
 import { uploadThroughput } from "./lib/upload.mjs";
 import { greetingStartup } from "./lib/greeting.mjs";
+import { webhookBench } from "./lib/webhooks.mjs";
 
 const benchDir = fileURLToPath(new URL(".", import.meta.url));
 const root = join(benchDir, "..");
@@ -65,6 +68,7 @@ const config = {
   throughputSeconds: quick ? 2 : 4,
   concurrency: [1, 100, 1000],
   longPollCounts: [1000, 5000],
+  webhooks: { messages: quick ? 50 : 500, seconds: quick ? 2 : 4, rounds: quick ? 1 : 3 },
   scaleout: { visitors: 1000, seconds: quick ? 2 : 4, rounds: quick ? 1 : 3, replies: quick ? 50 : 500, longPolls: 5000, poolSize: 8 },
 };
 
@@ -165,6 +169,11 @@ try {
     if (want("longpolls")) {
       await section("longpolls", results, () => heldLongPolls({ freshServer, counts: config.longPollCounts }));
     }
+  }
+  if (want("webhooks")) {
+    // A server of its own (with --allow-private-webhooks: its receivers are on 127.0.0.1).
+    await section("webhooks", results, () =>
+      webhookBench({ serverBinary: serverBinary("release"), tmp, outDir, serveArgs: BENCH_SERVE_ARGS, ...config.webhooks }));
   }
   if (want("scaleout")) {
     // After the other sections, with their servers stopped: this one starts its own (SQLite and Postgres).

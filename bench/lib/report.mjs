@@ -216,6 +216,47 @@ function greetingSummaryRows(r) {
   const s = r.greeting;
   if (!s || s.error) return [];
   return [[`Start-up with the greeting shown, load → bubbles at 4× CPU (median of ${s.runs})`, ms(s.greeting.median), `${ms(s.plain.median)} (the widget's own line)`, ratio(s.greeting.median, s.plain.median)]];
+export const WEBHOOKS_HEADING = "## 3d. Webhooks: delivery latency and messages/s with endpoints";
+
+function webhooksSection(r) {
+  const s = r.webhooks;
+  if (!s) return "";
+  const out = [WEBHOOKS_HEADING];
+  if (failed(s)) return [...out, failed(s)].join("\n\n");
+  const t = s.throughput;
+  out.push(`The release server on its own SQLite file with \`--allow-private-webhooks\`, its receivers node HTTP servers on 127.0.0.1 (the latency one in
+the bench's process, the three of the throughput rounds in a process of their own), each checking every delivery's \`Frontdesk-Signature\` with the recipe of docs/api.md (bad signatures seen: ${s.badSignatures}).
+**Delivery latency**: ${s.messages} agent replies (after ${s.warmup} warm-up ones), one at a time, each \`POST /api/sessions/{id}/messages\`
+timed from the moment it is sent (the message is stored during that request) to the moment the receiver is called with its
+\`message.created\`; beside it, the send's own round trip. ${s.arrivedBeforeTheAnswer} of ${s.messages} deliveries reached the receiver before
+the send's answer reached the client. **Messages/s**: ${t.concurrency} concurrent agent senders over 50 chats for ${t.seconds} s, rounds
+alternating between no endpoint and three endpoints subscribed to \`message.created\` (${t.rounds} of each; medians); after each
+three-endpoint round the bench waits until every delivery arrived (${num(t.deliveredInThreeEndpointRounds)} of ${num(t.expectedDeliveries)}),
+so the receivers' work is part of the run. Everything shares the machine's cores: server, senders and receivers.`);
+  out.push(table(["", "Frontdesk", "baseline (same run)", "ratio"], [
+    ["**delivery latency, median**", `**${ms(s.delivery.median)}**`, `${ms(s.sendRoundTrip.median)} (the send's round trip)`, ratio(s.delivery.median, s.sendRoundTrip.median)],
+    ["delivery latency, p99", ms(s.delivery.p99), `${ms(s.sendRoundTrip.p99)} (the send's round trip)`, ratio(s.delivery.p99, s.sendRoundTrip.p99)],
+    ["**messages/s, 3 endpoints**", `**${num(t.threeEndpoints.medianPerSecond)}**`, `${num(t.none.medianPerSecond)} (no endpoint)`, ratio(t.threeEndpoints.medianPerSecond, t.none.medianPerSecond)],
+  ]));
+  const c3 = t.threeEndpoints.cpuSecondsPerThousand;
+  const c0 = t.none.cpuSecondsPerThousand;
+  if (c3 && c0) {
+    out.push(`Where the CPU went (seconds per 1,000 messages, from /proc/<pid>/stat and \`process.cpuUsage\`; the three-endpoint rounds include
+delivering their backlog): the server ${c3.server} with three endpoints against ${c0.server} with none (${ratio(c3.server, c0.server)}: each message is
+also 3 outgoing requests and their recorded outcomes), the receivers' process ${c3.receivers} (3 signed requests received and verified per message),
+the senders ${c3.senders} against ${c0.senders}. On a machine of ${r.machine?.cores ?? "?"} cores, everything together is what bounds the rate.`);
+  }
+  return out.join("\n\n");
+}
+
+function webhooksSummaryRows(r) {
+  const s = r.webhooks;
+  if (!s || s.error) return [];
+  const t = s.throughput;
+  return [
+    [`Webhook delivery latency, reply sent → receiver called, median / p99 (${s.messages})`, `${ms(s.delivery.median)} / ${ms(s.delivery.p99)}`, `${ms(s.sendRoundTrip.median)} / ${ms(s.sendRoundTrip.p99)} (the send's round trip)`, ratio(s.delivery.median, s.sendRoundTrip.median)],
+    [`Webhook endpoints: messages/s with 3 registered`, num(t.threeEndpoints.medianPerSecond), `${num(t.none.medianPerSecond)} (none)`, ratio(t.threeEndpoints.medianPerSecond, t.none.medianPerSecond)],
+  ];
 }
 
 export const UPLOAD_HEADING = "## 3c. Upload throughput: a 10 MB file through the widget";
@@ -668,6 +709,7 @@ function summary(r) {
   rows.push(...typingSummaryRows(r));
   rows.push(...greetingSummaryRows(r));
   rows.push(...uploadSummaryRows(r));
+  rows.push(...webhooksSummaryRows(r));
   const m = r.memory;
   if (m && !m.error && m.at4x) {
     rows.push([`Open a ${m.messages}-message chat (4× CPU, click → newest line drawn)`, ms(m.at4x.openMs), "100 ms (target)", ratio(m.at4x.openMs, 100)]);
@@ -707,6 +749,7 @@ ${summary(r)}`,
     greetingSection(r),
     typingSection(r),
     uploadSection(r),
+    webhooksSection(r),
     memorySection(r),
     throughputSection(r),
     longPollSection(r),
@@ -715,8 +758,8 @@ ${summary(r)}`,
     `## How to run
 
 \`npm run bench\` from the repository root (it runs \`scripts/setup.sh\`, \`scripts/build.sh\`, builds the server and its examples in release, then
-\`node bench/run.mjs\`). \`BENCH_ONLY=sizes,startup,latency,typing,upload,memory,throughput,longpolls,scaleout\` runs a subset and leaves this file alone
-(results in \`bench/out/results.json\`); \`node bench/run.mjs --write-section scaleout\` (or \`typing\`, \`upload\`, \`longpolls\`) then rewrites only that section (and its summary
+\`node bench/run.mjs\`). \`BENCH_ONLY=sizes,startup,latency,typing,upload,webhooks,memory,throughput,longpolls,scaleout\` runs a subset and leaves this file alone
+(results in \`bench/out/results.json\`); \`node bench/run.mjs --write-section scaleout\` (or \`typing\`, \`upload\`, \`webhooks\`, \`longpolls\`) then rewrites only that section (and its summary
 rows) from those results; \`BENCH_QUICK=1\` runs fewer repetitions. The scale-out section needs Postgres
 (\`FRONTDESK_TEST_POSTGRES_URL\`, else \`postgres://postgres@127.0.0.1:5432/postgres\`): it makes fresh databases and drops them. The raw results of the run that wrote this file are in
 \`bench/out/results.json\`, the servers' logs in \`bench/out/\` (git-ignored). Section timings (s): ${Object.entries(r.timings || {}).map(([k, v]) => `${k} ${v}`).join(", ")}.`,
@@ -728,6 +771,7 @@ rows) from those results; \`BENCH_QUICK=1\` runs fewer repetitions. The scale-ou
 /** Sections a partial run can rewrite alone: the heading each writes, and its summary rows. */
 const PARTIAL = {
   upload: { heading: UPLOAD_HEADING, section: uploadSection, summaryRows: uploadSummaryRows, summaryPrefix: "Upload throughput" },
+  webhooks: { heading: WEBHOOKS_HEADING, section: webhooksSection, summaryRows: webhooksSummaryRows, summaryPrefix: "Webhook" },
   typing: { heading: TYPING_HEADING, section: typingSection, summaryRows: typingSummaryRows, summaryPrefix: "Typing latency" },
   greeting: { heading: GREETING_HEADING, section: greetingSection, summaryRows: greetingSummaryRows, summaryPrefix: "Start-up with the greeting" },
   longpolls: { heading: "## 6. Held long-poll connections", section: longPollSection, summaryRows: longPollSummaryRows, summaryPrefix: "Server RSS per held long-poll" },

@@ -1,7 +1,7 @@
 //! Secrets: generating keys, hashing and comparing them, signing and checking user tokens.
 //!
-//! **Invariant:** this is the only module that signs or checks a user token, hashes or compares a secret key, an
-//! agent key or a device id. Everything else receives the outcome (an org id, a contact id, a hash).
+//! **Invariant:** this is the only module that signs or checks a user token, signs a webhook delivery, hashes or
+//! compares a secret key, an agent key or a device id. Everything else receives the outcome (an org id, a contact id, a hash).
 //!
 //! User token: `fdu1.<payload>.<signature>`; payload is base64url(JSON `{"org","sub","exp","kid"}`), signature is
 //! base64url(HMAC-SHA256(signing key, `fdu1.<payload>`)). The signing key lives in the database (table
@@ -51,6 +51,23 @@ pub fn generate_secret_key() -> String {
 /// A support agent's (or bot's) key: `ak_` + 48 hex.
 pub fn generate_agent_key() -> String {
     format!("ak_{}", random_hex(24))
+}
+
+/// A webhook endpoint's signing secret: `whsec_` + 48 hex. Unlike the keys above it is stored as is: the server
+/// signs every delivery with it (docs/api.md "Webhooks").
+pub fn generate_webhook_secret() -> String {
+    format!("whsec_{}", random_hex(24))
+}
+
+/// The `v1` of a delivery's `Frontdesk-Signature`: hex HMAC-SHA256, keyed with the endpoint's whole secret
+/// (`whsec_…` as text), of `"<timestamp>.<body>"`: the recipe receivers repeat.
+pub fn webhook_signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    let mut mac =
+        HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    hex(&mac.finalize().into_bytes())
 }
 
 /// SHA-256 of a secret. Keys are 192 random bits, so a plain fast hash is enough: there is nothing to brute-force,

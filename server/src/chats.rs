@@ -7,6 +7,9 @@
 //!
 //! The types here are rows and what is built from them (times as unix seconds); what goes on the wire is made
 //! from them in [`crate::wire`].
+//!
+//! Every write that is a webhook event (a chat started, a message, a resolution, a rating) is a transaction that
+//! also queues the event's deliveries ([`crate::webhooks::enqueue`]), and wakes the delivery worker once committed.
 
 use sqlx::{AnyPool, FromRow};
 
@@ -365,7 +368,8 @@ pub async fn create_session(
             scope,
         } => (*org_id, None, Some(device_hash.clone()), scope, profile),
     };
-    // With its greeting in one transaction: a chat is never seen without the bubbles its visitor answered.
+    // With its greeting and its event in one transaction: a chat is never seen without the bubbles its visitor
+    // answered, and never without its `session.created` delivery queued.
     let mut tx = db.begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO sessions (id, org_id, external_id, contact_id, device_hash, visitor_name, visitor_email,
@@ -404,12 +408,20 @@ pub async fn create_session(
             .await?;
         }
     }
-    tx.commit().await?;
     // Read back through the visibility rule, so the creator gets exactly what it will see later.
-    find_session(db, visitor.into(), &id)
+    let mut qb = Sql::new(SESSION_SELECT);
+    push_visible(&mut qb, visitor.into());
+    qb.push(" AND s.id = ").push_bind(id.as_str().to_owned());
+    let session = qb
+        .fetch_optional::<SessionRow, _>(&mut *tx)
         .await?
-        .ok_or(sqlx::Error::RowNotFound)
-        .map(Some)
+        .map(Session::from)
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let event = crate::webhooks::Event::session_created(&session);
+    let queued = crate::webhooks::enqueue(&mut tx, org_id, event).await?;
+    tx.commit().await?;
+    crate::webhooks::wake(queued);
+    Ok(Some(session))
 }
 
 /// The session that `client_id` started, if `viewer` sees it.
@@ -787,6 +799,8 @@ pub async fn insert_message(
              RETURNING {RETURNED_COLUMNS}"
         ),
     };
+    // A transaction, so that the message's webhook deliveries are stored with it or not at all.
+    let mut tx = db.begin().await?;
     let created: Option<MessageRow> = sqlx::query_as(&sql)
         .bind(&session.id)
         .bind(message.client_id.as_ref().map(ClientId::as_str))
@@ -797,12 +811,17 @@ pub async fn insert_message(
         .bind(session.org_id)
         .bind(&message.author_avatar_url)
         .bind(i64::from(only_while_open))
-        .fetch_optional(db)
+        .fetch_optional(&mut *tx)
         .await?;
     if let Some(created) = created {
         crate::telemetry::message_stored(message.author);
+        let event = crate::webhooks::Event::message_created(session, &created);
+        let queued = crate::webhooks::enqueue(&mut tx, session.org_id, event).await?;
+        tx.commit().await?;
+        crate::webhooks::wake(queued);
         return Ok(Stored::Created(created));
     }
+    tx.rollback().await?;
     if let Some(client_id) = &message.client_id {
         if let Some(existing) = message_by_client_id(db, session, client_id).await? {
             return Ok(Stored::AlreadyThere(existing));
@@ -879,9 +898,20 @@ async fn insert_in_transaction(
             return Err(sqlx::Error::RowNotFound);
         }
     }
+    if !message.attachment_ids.is_empty() {
+        created.attachments = sqlx::query_as(
+            "SELECT id, name, media_type, size, message_id FROM attachments WHERE message_id = $1
+             ORDER BY position",
+        )
+        .bind(created.id)
+        .fetch_all(&mut *tx)
+        .await?;
+    }
+    let event = crate::webhooks::Event::message_created(session, &created);
+    let queued = crate::webhooks::enqueue(&mut tx, session.org_id, event).await?;
     tx.commit().await?;
     crate::telemetry::message_stored(message.author);
-    load_attachments(db, std::slice::from_mut(&mut created)).await?;
+    crate::webhooks::wake(queued);
     Ok(Stored::Created(created))
 }
 
@@ -992,7 +1022,15 @@ pub async fn set_status(
         .bind(resolution_id)
         .execute(&mut *tx)
         .await?;
+    let queued = match to {
+        Status::Resolved => {
+            let event = crate::webhooks::Event::session_resolved(session, &row);
+            crate::webhooks::enqueue(&mut tx, session.org_id, event).await?
+        }
+        Status::Open => 0,
+    };
     tx.commit().await?;
+    crate::webhooks::wake(queued);
     Ok(Some(row))
 }
 
@@ -1059,7 +1097,10 @@ pub async fn rate(
             .await?;
         row.content = comment.to_owned();
     }
+    let event = crate::webhooks::Event::csat_submitted(session, &row, score, comment);
+    let queued = crate::webhooks::enqueue(&mut tx, session.org_id, event).await?;
     tx.commit().await?;
+    crate::webhooks::wake(queued);
     Ok(row)
 }
 

@@ -195,12 +195,14 @@ impl<'a> Sql<'a> {
             .map(drop)
     }
 
-    pub async fn fetch_optional<O>(self, db: &AnyPool) -> Result<Option<O>, sqlx::Error>
+    /// On the pool, or inside a transaction (`&mut *tx`).
+    pub async fn fetch_optional<'e, O, E>(self, executor: E) -> Result<Option<O>, sqlx::Error>
     where
         O: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+        E: Executor<'e, Database = Any>,
     {
         sqlx::query_as_with(&self.text, self.args)
-            .fetch_optional(db)
+            .fetch_optional(executor)
             .await
     }
 }

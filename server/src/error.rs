@@ -151,6 +151,18 @@ pub enum ApiError {
     /// 409 `session_of_contact`: a device's deletion or export named a verified user's chat.
     #[error("{0}")]
     SessionOfContact(String),
+    /// 422 `webhook_url_not_allowed`: the address guard of docs/api.md "Webhooks".
+    #[error("{0}")]
+    WebhookUrlNotAllowed(String),
+    /// 409 `too_many_webhooks`
+    #[error("{0}")]
+    TooManyWebhooks(String),
+    /// 404 `webhook_not_found`: also for another org's endpoints.
+    #[error("no such webhook endpoint (or not one of this org)")]
+    WebhookNotFound,
+    /// 404 `webhook_delivery_not_found`: also for another org's deliveries.
+    #[error("no such webhook delivery (or not one of this org)")]
+    WebhookDeliveryNotFound,
     /// Any other bare HTTP error (405 from the router, 416 from static files, …), given our body on the way out.
     #[error("{}", .0.canonical_reason().unwrap_or("request failed"))]
     Status(StatusCode),
@@ -221,6 +233,24 @@ impl From<crate::domain::attachment::Refused> for ApiError {
     }
 }
 
+impl From<crate::webhooks::WebhookError> for ApiError {
+    fn from(e: crate::webhooks::WebhookError) -> Self {
+        use crate::domain::webhook::WebhookRefused;
+        use crate::webhooks::WebhookError;
+        let message = e.to_string();
+        match e {
+            WebhookError::Refused(WebhookRefused::PrivateAddress { .. }) => {
+                Self::WebhookUrlNotAllowed(message)
+            }
+            WebhookError::Refused(_) => Self::InvalidBody(message),
+            WebhookError::TooManyEndpoints => Self::TooManyWebhooks(message),
+            WebhookError::EndpointNotFound(_) => Self::WebhookNotFound,
+            WebhookError::DeliveryNotFound(_) => Self::WebhookDeliveryNotFound,
+            WebhookError::Database(e) => e.into(),
+        }
+    }
+}
+
 impl ApiError {
     /// A refused long-poll's wait: long enough that a tab over the cap polls rarely, short enough that it takes
     /// over soon after another tab closes.
@@ -253,6 +283,9 @@ impl ApiError {
                 StatusCode::NOT_FOUND
             }
             Self::SessionOfContact(_) => StatusCode::CONFLICT,
+            Self::WebhookUrlNotAllowed(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyWebhooks(_) => StatusCode::CONFLICT,
+            Self::WebhookNotFound | Self::WebhookDeliveryNotFound => StatusCode::NOT_FOUND,
             Self::AttachmentQuota { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::BodyTooLarge | Self::MessageTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -330,6 +363,10 @@ impl ApiError {
             Self::ContactNotFound(_) => ErrorCode::ContactNotFound,
             Self::AgentNotFound(_) => ErrorCode::AgentNotFound,
             Self::SessionOfContact(_) => ErrorCode::SessionOfContact,
+            Self::WebhookUrlNotAllowed(_) => ErrorCode::WebhookUrlNotAllowed,
+            Self::TooManyWebhooks(_) => ErrorCode::TooManyWebhooks,
+            Self::WebhookNotFound => ErrorCode::WebhookNotFound,
+            Self::WebhookDeliveryNotFound => ErrorCode::WebhookDeliveryNotFound,
             Self::Status(StatusCode::METHOD_NOT_ALLOWED) => ErrorCode::MethodNotAllowed,
             Self::Status(status) if status.is_server_error() => ErrorCode::Internal,
             Self::Status(_) => ErrorCode::HttpError,

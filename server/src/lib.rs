@@ -13,6 +13,8 @@
 //! - [`identity`]: extractors that turn headers into who is calling (visitor, site backend, agent).
 //! - [`chats`]: sessions and messages in the database (rows, times in unix seconds), read through the
 //!   visibility rule.
+//! - [`webhooks`]: signed webhooks: endpoints, the deliveries queued with each event (in its transaction), the
+//!   delivery worker with its retries and its address guard.
 //! - [`wire`]: rows → the wire types of `frontdesk-protocol` (the crate shared with the widget), times formatted.
 //! - [`orgs`]: orgs, agents and verified contacts.
 //! - [`admin`]: managing an org after `org create` (settings, agents, rotating keys), for the CLI and the admin API.
@@ -21,7 +23,7 @@
 //! - [`realtime`]: waking long-polls when a message is stored, and the caps on how many one client holds.
 //! - [`rate_limit`]: the per-visitor send limit, and the limits per client address and per org.
 //! - [`client_ip`]: the client address of a request (the socket's peer, or `X-Forwarded-For` behind a trusted proxy).
-//! - [`routes`]: one module a resource (`widget`, `authenticate`, `agent`, `admin`, `console`, `health`), each with
+//! - [`routes`]: one module a resource (`widget`, `authenticate`, `agent`, `admin`, `console`, `health`, `webhooks`), each with
 //!   `router()`. The console page's files come from `www/console/`, compiled in.
 //! - [`openapi`]: the OpenAPI 3.1 document of every route (`GET /openapi.json`, docs/openapi.json), from the
 //!   handlers' `#[utoipa::path]` annotations; how to add a route to it is in its module doc.
@@ -33,14 +35,18 @@
 //!
 //! # Invariants
 //!
-//! - Only [`auth`] signs or checks a user token, or hashes or compares a secret (secret key, agent key, device id).
+//! - Only [`auth`] signs or checks a user token, signs a webhook delivery, or hashes or compares a secret (secret key, agent key, device id).
 //! - Only [`chats`] reads sessions and messages, and always through its visibility rule (docs/api.md, "Who sees
 //!   which chats"): no handler loads a session by id alone. The exception is [`privacy`], which deletes and
 //!   exports a whole owner's chats within the org of the secret key or the CLI's widget token.
 //! - Keys are checked against the database on every request, never cached: a rotation, a retirement or a
 //!   revocation takes effect on every instance at once.
 //! - The audit log holds no secret and no visitor's personal data.
-//! - Secrets are stored only as SHA-256 digests; a device id never reaches the database or the log.
+//! - Secrets are stored only as SHA-256 digests; a device id never reaches the database or the log. The two
+//!   exceptions are keys the server itself must sign with: the user-token signing key and each webhook endpoint's
+//!   secret.
+//! - A webhook delivery is queued in the transaction of the event it describes ([`webhooks::enqueue`]), and sent
+//!   by a worker apart from the request: no chat request waits on a receiver.
 //! - Everything that must survive a restart, or agree between instances on one database, is in the database;
 //!   memory holds only the long-poll wake-ups and counts and the rate-limit buckets, whose loss costs nothing.
 //! - Every query is written once for both backends; the differences are in the two migration folders.
@@ -71,6 +77,7 @@ pub mod realtime;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;
+pub mod webhooks;
 pub mod wire;
 
 /// Sets up logging to stderr, filtered by `RUST_LOG` (default `info`).

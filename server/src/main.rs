@@ -34,6 +34,7 @@ use frontdesk_server::domain::{AllowedOrigin, AvatarUrl, Label};
 use frontdesk_server::rate_limit::{AbuseLimitsConfig, RateLimit};
 use frontdesk_server::realtime::PollCaps;
 use frontdesk_server::startup::{self, Config, ConnectionLimits, MetricsAccess};
+use frontdesk_server::webhooks::{self, WebhookConfig};
 use frontdesk_server::{db, migrate_data, orgs, privacy};
 
 #[derive(Debug, Parser)]
@@ -87,6 +88,9 @@ enum Command {
     /// Read the audit log: who changed what, and when.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Manage signed webhooks: endpoints, deliveries, replays (docs/api.md "Webhooks").
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
     /// Copy a SQLite database into Postgres (ids, cursors, keys and all), to move to several instances. Stop the
     /// servers on the SQLite database first; the copy is one transaction, checked before it commits.
     MigrateData(MigrateDataArgs),
@@ -169,6 +173,16 @@ struct ServeArgs {
     /// Without either option /metrics is not served.
     #[arg(long, env = "FRONTDESK_METRICS_TOKEN", value_parser = parse_metrics_token, hide_env_values = true)]
     metrics_token: Option<String>,
+    /// Deliver webhooks to loopback and private addresses too (a receiver on this machine, tests). Off by default:
+    /// such a URL could reach what only the server's network should.
+    #[arg(long, env = "FRONTDESK_ALLOW_PRIVATE_WEBHOOKS")]
+    allow_private_webhooks: bool,
+    /// Seconds one webhook attempt may take (connecting, sending, the answer's status).
+    #[arg(long, env = "FRONTDESK_WEBHOOK_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=60))]
+    webhook_timeout_secs: u64,
+    /// Webhook attempts in flight at once, per server process.
+    #[arg(long, env = "FRONTDESK_WEBHOOK_CONCURRENCY", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1_000))]
+    webhook_concurrency: u64,
 }
 
 impl ServeArgs {
@@ -382,6 +396,66 @@ enum AgentCommand {
         widget_token: String,
         /// The agent's id (`agent list`).
         agent_id: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum WebhookCommand {
+    /// Register an endpoint; prints its id and its signing secret (shown only this once).
+    Add {
+        /// The org's widget token (wt_…).
+        #[arg(long = "org")]
+        widget_token: String,
+        /// Where deliveries are POSTed (http or https).
+        #[arg(long)]
+        url: String,
+        /// The event types to deliver, comma-separated: session.created, message.created, session.resolved,
+        /// csat.submitted, contact.updated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        events: Vec<String>,
+        /// Accept a loopback or private address (as `serve --allow-private-webhooks` delivers to them).
+        #[arg(long, env = "FRONTDESK_ALLOW_PRIVATE_WEBHOOKS")]
+        allow_private_webhooks: bool,
+        /// Print {"endpoint": {...}, "secret": "whsec_…"} as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List an org's endpoints.
+    List {
+        /// The org's widget token (wt_…).
+        #[arg(long = "org")]
+        widget_token: String,
+        /// Print {"endpoints": [...]} as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an endpoint and its deliveries (those waiting are not sent).
+    Remove { id: i64 },
+    /// Stop queueing events for an endpoint (those queued still go).
+    Disable { id: i64 },
+    /// Queue events for a disabled endpoint again.
+    Enable { id: i64 },
+    /// List an org's latest deliveries, newest first, each with its attempts.
+    Deliveries {
+        /// The org's widget token (wt_…).
+        #[arg(long = "org")]
+        widget_token: String,
+        /// Only this endpoint's.
+        #[arg(long)]
+        endpoint: Option<i64>,
+        /// How many (1–200).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=webhooks::MAX_LISTED))]
+        limit: i64,
+        /// Print {"deliveries": [...]} as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send a delivery again (the same body and event id), now and with retries for another 24 hours.
+    Replay {
+        delivery_id: i64,
+        /// Print {"delivery": {...}} as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -649,6 +723,11 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     args.metrics_addr,
                     args.metrics_token.as_deref(),
                 ),
+                webhooks: WebhookConfig {
+                    allow_private: args.allow_private_webhooks,
+                    timeout: Duration::from_secs(args.webhook_timeout_secs),
+                    concurrency: args.webhook_concurrency as usize,
+                },
                 ..Config::default()
             };
             startup::run(listener, db.clone(), config, startup::shutdown_signal()).await?;
@@ -815,6 +894,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 );
             }
         }
+        Command::Webhook(command) => webhook(&db, command).await?,
         Command::Agent(AgentCommand::List { widget_token, json }) => {
             let org_id = admin::org_id_for_widget_token(&db, &widget_token).await?;
             let agents = admin::list_agents(&db, org_id).await?;
@@ -943,4 +1023,115 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     }
     db.close().await;
     Ok(())
+}
+
+/// The org a `--org` widget token names.
+async fn org_id(db: &sqlx::AnyPool, widget_token: &str) -> Result<i64, orgs::AdminError> {
+    Ok(orgs::org_for_widget_token(db, widget_token)
+        .await?
+        .ok_or_else(|| orgs::AdminError::UnknownWidgetToken(widget_token.to_owned()))?
+        .id)
+}
+
+async fn webhook(
+    db: &sqlx::AnyPool,
+    command: WebhookCommand,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use frontdesk_server::domain::{EventType, WebhookUrl};
+    match command {
+        WebhookCommand::Add {
+            widget_token,
+            url,
+            events,
+            allow_private_webhooks,
+            json,
+        } => {
+            let org = org_id(db, &widget_token).await?;
+            let url = WebhookUrl::parse(&url, allow_private_webhooks)?;
+            let events = EventType::parse_list(events.iter().map(String::as_str))?;
+            let added = webhooks::add_endpoint(db, org, &url, &events).await?;
+            if json {
+                println!("{}", serde_json::to_string(&added)?);
+            } else {
+                println!("endpoint id: {}", added.endpoint.id);
+                println!("signing secret: {}", added.secret);
+                eprintln!(
+                    "Give the signing secret to the receiver, which checks each delivery's Frontdesk-Signature with it."
+                );
+            }
+        }
+        WebhookCommand::List { widget_token, json } => {
+            let list = webhooks::list_endpoints(db, org_id(db, &widget_token).await?).await?;
+            if json {
+                println!("{}", serde_json::to_string(&list)?);
+            } else {
+                for e in list.endpoints {
+                    let disabled = if e.disabled { "  (disabled)" } else { "" };
+                    println!("{}  {}  {}{disabled}", e.id, e.url, e.events.join(","));
+                }
+            }
+        }
+        WebhookCommand::Remove { id } => {
+            webhooks::remove_endpoint(db, None, id).await?;
+            println!("endpoint {id} removed");
+        }
+        WebhookCommand::Disable { id } => {
+            webhooks::set_disabled(db, id, true).await?;
+            println!("endpoint {id} disabled: no new deliveries are queued for it");
+        }
+        WebhookCommand::Enable { id } => {
+            webhooks::set_disabled(db, id, false).await?;
+            println!("endpoint {id} enabled");
+        }
+        WebhookCommand::Deliveries {
+            widget_token,
+            endpoint,
+            limit,
+            json,
+        } => {
+            let org = org_id(db, &widget_token).await?;
+            let list = webhooks::deliveries(db, org, endpoint, limit).await?;
+            if json {
+                println!("{}", serde_json::to_string(&list)?);
+            } else {
+                for d in &list.deliveries {
+                    print_delivery(d);
+                }
+            }
+        }
+        WebhookCommand::Replay { delivery_id, json } => {
+            let delivery = webhooks::replay(db, None, delivery_id).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string(&webhooks::DeliveryEnvelope { delivery })?
+                );
+            } else {
+                print_delivery(&delivery);
+                println!("queued: a running server sends it within a second");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_delivery(d: &webhooks::DeliveryView) {
+    println!(
+        "{}  {}  {}  endpoint {}  {}  attempts {}",
+        d.id, d.created_at, d.event_type, d.endpoint_id, d.state, d.attempts
+    );
+    for a in &d.attempt_log {
+        let status = a
+            .status
+            .map_or_else(|| "no answer".to_owned(), |s| format!("HTTP {s}"));
+        let error = a
+            .error
+            .as_deref()
+            .map(|e| format!("  {e}"))
+            .unwrap_or_default();
+        println!(
+            "    {}  {status}  {} ms{error}",
+            a.attempted_at, a.latency_ms
+        );
+    }
 }

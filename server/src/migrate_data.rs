@@ -185,6 +185,50 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("created_at", Integer),
         ],
     ),
+    (
+        "webhook_endpoints",
+        &[
+            ("id", Integer),
+            ("org_id", Integer),
+            ("url", Text),
+            ("events", Text),
+            ("secret", Text),
+            ("created_at", Integer),
+            ("disabled", Integer),
+        ],
+    ),
+    (
+        "webhook_deliveries",
+        &[
+            ("id", Integer),
+            ("endpoint_id", Integer),
+            ("org_id", Integer),
+            ("event_id", Text),
+            ("event_type", Text),
+            ("payload", Text),
+            ("session_id", Text),
+            ("contact_id", Integer),
+            ("state", Text),
+            ("attempts", Integer),
+            ("next_attempt_at", Integer),
+            ("created_at", Integer),
+            ("give_up_at", Integer),
+            ("last_status", Integer),
+            ("last_latency_ms", Integer),
+            ("last_error", Text),
+        ],
+    ),
+    (
+        "webhook_attempts",
+        &[
+            ("id", Integer),
+            ("delivery_id", Integer),
+            ("attempted_at", Integer),
+            ("status", Integer),
+            ("latency_ms", Integer),
+            ("error", Text),
+        ],
+    ),
 ];
 
 /// Identity columns whose sequences must continue after the copied values.
@@ -196,6 +240,9 @@ const IDENTITIES: &[(&str, &str)] = &[
     ("sessions", "rowid"),
     ("messages", "id"),
     ("audit_log", "id"),
+    ("webhook_endpoints", "id"),
+    ("webhook_deliveries", "id"),
+    ("webhook_attempts", "id"),
 ];
 
 /// Rows per INSERT: well under Postgres's 65,535 parameters for the widest table.

@@ -144,37 +144,149 @@ pub struct ContactUpdate {
     pub custom_data: Option<String>,
 }
 
-/// Creates or updates the contact `email` of `org_id`; returns its id.
+/// A contact's profile as stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+struct ProfileRow {
+    id: i64,
+    name: Option<String>,
+    avatar_url: Option<String>,
+    phone: Option<String>,
+    language: Option<String>,
+    custom_data: String,
+}
+
+impl ProfileRow {
+    /// The profile after `update`, and the names of the fields it changes.
+    fn updated(&self, update: &ContactUpdate) -> (Self, Vec<&'static str>) {
+        let mut after = self.clone();
+        let mut changed = Vec::new();
+        let fields: [(&'static str, &mut Option<String>, &Option<String>); 4] = [
+            ("name", &mut after.name, &update.name),
+            ("avatar_url", &mut after.avatar_url, &update.avatar_url),
+            ("phone", &mut after.phone, &update.phone),
+            ("language", &mut after.language, &update.language),
+        ];
+        for (field, stored, given) in fields {
+            if given.is_some() && *stored != *given {
+                stored.clone_from(given);
+                changed.push(field);
+            }
+        }
+        // Both sides are serde_json's text of an object (keys sorted), so equal data is equal text.
+        if let Some(custom_data) = &update.custom_data {
+            if *custom_data != after.custom_data {
+                after.custom_data.clone_from(custom_data);
+                changed.push("custom_data");
+            }
+        }
+        (after, changed)
+    }
+
+    fn profile(self, email: &crate::domain::Email) -> crate::webhooks::ContactProfile {
+        crate::webhooks::ContactProfile {
+            id: self.id,
+            email: email.as_str().to_owned(),
+            name: self.name,
+            avatar_url: self.avatar_url,
+            phone: self.phone,
+            language: self.language,
+            custom_data: crate::chats::json_object(Some(&self.custom_data)),
+        }
+    }
+}
+
+/// Creates or updates the contact `email` of `org_id`; returns its id. Its creation, or a change to its profile,
+/// queues `contact.updated` in the same transaction; a login that changes nothing queues nothing.
 pub async fn upsert_contact(
     db: &AnyPool,
     org_id: i64,
     email: &crate::domain::Email,
     update: &ContactUpdate,
 ) -> Result<i64, sqlx::Error> {
-    // One statement, so two concurrent logins of a new user cannot create two contacts or fail on each other.
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO contacts (org_id, email, name, avatar_url, phone, language, custom_data, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, '{}'), $8, $8)
-         ON CONFLICT (org_id, email) DO UPDATE SET
-             name = COALESCE($3, contacts.name),
-             avatar_url = COALESCE($4, contacts.avatar_url),
-             phone = COALESCE($5, contacts.phone),
-             language = COALESCE($6, contacts.language),
-             custom_data = COALESCE($7, contacts.custom_data),
-             updated_at = $8
-         RETURNING id",
-    )
-    .bind(org_id)
-    .bind(email.as_str())
-    .bind(&update.name)
-    .bind(&update.avatar_url)
-    .bind(&update.phone)
-    .bind(&update.language)
-    .bind(&update.custom_data)
-    .bind(now())
-    .fetch_one(db)
-    .await?;
-    Ok(id)
+    let now = now();
+    // Twice at most: a first login racing ours may insert the contact between our update and our insert.
+    for _ in 0..2 {
+        let mut tx = db.begin().await?;
+        // A write first: on SQLite it takes the write lock at once (a read first could not upgrade while another
+        // connection writes), on Postgres it locks the row; and it returns the profile as it was.
+        let before: Option<ProfileRow> = sqlx::query_as(
+            "UPDATE contacts SET updated_at = $3 WHERE org_id = $1 AND email = $2
+             RETURNING id, name, avatar_url, phone, language, custom_data",
+        )
+        .bind(org_id)
+        .bind(email.as_str())
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (profile, created, changed) = match before {
+            Some(before) => {
+                let (after, changed) = before.updated(update);
+                if !changed.is_empty() {
+                    sqlx::query(
+                        "UPDATE contacts SET name = $2, avatar_url = $3, phone = $4, language = $5, custom_data = $6
+                         WHERE id = $1",
+                    )
+                    .bind(after.id)
+                    .bind(&after.name)
+                    .bind(&after.avatar_url)
+                    .bind(&after.phone)
+                    .bind(&after.language)
+                    .bind(&after.custom_data)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                (after, false, changed)
+            }
+            None => {
+                let inserted: Option<ProfileRow> = sqlx::query_as(
+                    "INSERT INTO contacts (org_id, email, name, avatar_url, phone, language, custom_data, created_at,
+                                           updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, '{}'), $8, $8)
+                     ON CONFLICT (org_id, email) DO NOTHING
+                     RETURNING id, name, avatar_url, phone, language, custom_data",
+                )
+                .bind(org_id)
+                .bind(email.as_str())
+                .bind(&update.name)
+                .bind(&update.avatar_url)
+                .bind(&update.phone)
+                .bind(&update.language)
+                .bind(&update.custom_data)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(inserted) = inserted else {
+                    tx.rollback().await?;
+                    continue;
+                };
+                let mut given = vec!["email"];
+                for (field, value) in [
+                    ("name", &update.name),
+                    ("avatar_url", &update.avatar_url),
+                    ("phone", &update.phone),
+                    ("language", &update.language),
+                    ("custom_data", &update.custom_data),
+                ] {
+                    if value.is_some() {
+                        given.push(field);
+                    }
+                }
+                (inserted, true, given)
+            }
+        };
+        let id = profile.id;
+        let queued = if changed.is_empty() {
+            0
+        } else {
+            let event =
+                crate::webhooks::Event::contact_updated(profile.profile(email), created, changed);
+            crate::webhooks::enqueue(&mut tx, org_id, event).await?
+        };
+        tx.commit().await?;
+        crate::webhooks::wake(queued);
+        return Ok(id);
+    }
+    Err(sqlx::Error::RowNotFound)
 }
 
 /// Unix seconds now.

@@ -57,6 +57,8 @@ pub struct Config {
     pub uploaded_kib_per_org: u32,
     /// Who may read `/metrics`, and where.
     pub metrics: MetricsAccess,
+    /// How webhooks are delivered (`serve --allow-private-webhooks`, …).
+    pub webhooks: crate::webhooks::WebhookConfig,
 }
 
 /// Where `/metrics` is served (docs/operations.md, "Metrics and health"). Tokens are kept as SHA-256 digests.
@@ -123,6 +125,7 @@ impl Default for Config {
             upload_read_timeout: Duration::from_secs(300),
             uploaded_kib_per_org: 1024 * 1024,
             metrics: MetricsAccess::Off,
+            webhooks: crate::webhooks::WebhookConfig::default(),
         }
     }
 }
@@ -188,6 +191,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::admin::router())
         .merge(routes::console::router())
         .merge(routes::attachments::router())
+        .merge(routes::webhooks::router())
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
     let upload_routes = routes::attachments::upload_router()
         .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))
@@ -456,6 +460,11 @@ pub async fn run(
         }
         _ => None,
     };
+    let delivering = tokio::spawn(crate::webhooks::deliver(
+        db.clone(),
+        config.webhooks.clone(),
+    ));
+    let webhook_sweeping = tokio::spawn(crate::webhooks::sweep(db.clone()));
     let state = AppState::new(db.clone(), config);
     let notifier = state.notifier.clone();
     let upkeep = tokio::spawn(crate::telemetry::upkeep());
@@ -496,6 +505,8 @@ pub async fn run(
     }
     sweeping.abort();
     retaining.abort();
+    delivering.abort();
+    webhook_sweeping.abort();
     db.close().await;
     Ok(())
 }

@@ -117,27 +117,30 @@ pub struct ContactView {
     pub non_verified_custom_data: Option<Value>,
 }
 
+/// Who the visitor of `s` is, as agents (and webhooks) are told.
+pub fn contact_view(s: &chats::Session) -> ContactView {
+    match &s.contact {
+        Some(c) => ContactView {
+            email: Some(c.email.clone()),
+            name: c.name.clone(),
+            custom_data: Some(c.custom_data.clone()),
+            non_verified_custom_data: None,
+        },
+        None => ContactView {
+            email: s.visitor.email.clone(),
+            name: s.visitor.name.clone(),
+            custom_data: None,
+            non_verified_custom_data: Some(json_object(s.visitor.custom_data.as_deref())),
+        },
+    }
+}
+
 impl From<chats::Session> for AgentSession {
     fn from(s: chats::Session) -> Self {
-        let wire = session(&s);
-        let contact = match s.contact {
-            Some(c) => ContactView {
-                email: Some(c.email),
-                name: c.name,
-                custom_data: Some(c.custom_data),
-                non_verified_custom_data: None,
-            },
-            None => ContactView {
-                email: s.visitor.email,
-                name: s.visitor.name,
-                custom_data: None,
-                non_verified_custom_data: Some(json_object(s.visitor.custom_data.as_deref())),
-            },
-        };
         Self {
-            session: wire,
+            session: session(&s),
+            contact: contact_view(&s),
             external_id: s.external_id,
-            contact,
         }
     }
 }

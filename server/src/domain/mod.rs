@@ -15,6 +15,7 @@ pub mod office_hours;
 mod origin;
 mod profile;
 mod session_id;
+pub mod webhook;
 
 pub use client_id::ClientId;
 pub use device_id::DeviceId;
@@ -24,6 +25,7 @@ pub use message_content::MessageContent;
 pub use origin::AllowedOrigin;
 pub use profile::{AvatarUrl, CustomData, Label};
 pub use session_id::SessionId;
+pub use webhook::{EventType, WebhookUrl};
 
 /// Why a value was refused: the protocol's, so the widget and the server refuse in the same words.
 pub use frontdesk_protocol::Invalid;

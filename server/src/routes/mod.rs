@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod authenticate;
 pub mod console;
 pub mod health;
+pub mod webhooks;
 pub mod widget;
 
 use std::time::Duration;

@@ -25,4 +25,5 @@ mod scale;
 mod tokens;
 mod unicode;
 mod visibility;
+mod webhooks;
 mod wire;
