@@ -160,6 +160,14 @@ async fn delete_owned(
             org_id,
         )
         .await?;
+    // Webhook deliveries carry the chats' text in their payloads (their attempts go with them).
+    owner
+        .execute(
+            tx,
+            &format!("DELETE FROM webhook_deliveries WHERE session_id IN ({sessions})"),
+            org_id,
+        )
+        .await?;
     let sessions = owner
         .execute(
             tx,
@@ -187,6 +195,12 @@ pub async fn delete_contact(
     let contact_id = contact_id(db, org_id, who).await?;
     let mut tx = db.begin().await?;
     let mut deleted = delete_owned(&mut tx, org_id, &Owner::Contact(contact_id)).await?;
+    // `contact.updated` deliveries name the contact without a chat.
+    sqlx::query("DELETE FROM webhook_deliveries WHERE contact_id = $1 AND org_id = $2")
+        .bind(contact_id)
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
     let gone = sqlx::query("DELETE FROM contacts WHERE id = $1 AND org_id = $2")
         .bind(contact_id)
         .bind(org_id)
@@ -536,6 +550,14 @@ pub async fn apply_retention(db: &AnyPool, now: i64) -> Result<Vec<(i64, u64)>, 
     for (org_id, days) in orgs {
         let cutoff = now.saturating_sub(days.saturating_mul(86_400));
         let mut tx = db.begin().await?;
+        sqlx::query(
+            "DELETE FROM webhook_deliveries WHERE session_id IN
+                 (SELECT id FROM sessions WHERE org_id = $1 AND status = 'resolved' AND resolved_at < $2)",
+        )
+        .bind(org_id)
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?;
         let deleted = sqlx::query(
             "DELETE FROM sessions WHERE org_id = $1 AND status = 'resolved' AND resolved_at < $2",
         )

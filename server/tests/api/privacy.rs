@@ -144,6 +144,17 @@ async fn contact_id(app: &TestApp, email: &str) -> i64 {
 async fn deleting_a_contact_leaves_no_row_of_it_in_any_table_and_its_token_is_refused_everywhere() {
     let app = spawn_app().await;
     let other_instance = spawn_instance_beside(&app).await;
+    // A webhook endpoint (never reached: no such host here), so every event of the contact is also queued as a
+    // delivery whose payload holds its data: the deletion must take those too.
+    app.admin(
+        Method::POST,
+        "/api/admin/webhooks",
+        Some(&app.org.secret_key),
+        Some(json!({ "url": "https://hooks.invalid/frontdesk",
+                     "events": ["session.created", "message.created", "session.resolved", "csat.submitted", "contact.updated"] })),
+    )
+    .await
+    .assert_status(201);
     let token = app
         .token_for(
             json!({ "email": "gone@example.com", "name": "Gone Person", "phone": "+1 555 0100",
