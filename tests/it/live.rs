@@ -378,6 +378,7 @@ async fn two_visitors_long_polling_the_same_url_do_not_wait_for_each_other() {
         .start_session(frontdesk::protocol::start_session_body(
             "same-url-chat-1",
             None,
+            &[],
         ))
         .await
         .expect("a chat");
