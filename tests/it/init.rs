@@ -198,6 +198,15 @@ async fn a_second_init_without_destroy_is_refused() {
 
 #[wasm_bindgen_test]
 async fn arabic_is_right_to_left_with_translated_names() {
+    // The embed registers how a language's words are had (the script tag fetches `locales/ar.json`); here, the
+    // file itself, as the fetch would give it.
+    let words = js_sys::JSON::parse(include_str!("../../src/locales/ar.json")).unwrap();
+    let loader =
+        wasm_bindgen::closure::Closure::<dyn Fn(wasm_bindgen::JsValue) -> js_sys::Promise>::new(
+            move |_code| js_sys::Promise::resolve(&words),
+        );
+    frontdesk::set_locale_loader(loader.as_ref().unchecked_ref::<js_sys::Function>().clone());
+    loader.forget();
     let _widget = Started::new(&format!(
         "{{ token: '{TOKEN}', language: 'ar', position: 'left', color: '#c00' }}"
     ))
@@ -206,7 +215,14 @@ async fn arabic_is_right_to_left_with_translated_names() {
         .query_selector("[data-frontdesk]")
         .unwrap()
         .unwrap();
+    // Right to left at once; the words once the loader answered.
     assert_eq!(host.get_attribute("dir").as_deref(), Some("rtl"));
+    for _ in 0..100 {
+        if host.get_attribute("lang").as_deref() == Some("ar") {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(20).await;
+    }
     assert_eq!(host.get_attribute("lang").as_deref(), Some("ar"));
     let launcher = find("button.launcher").unwrap();
     assert_eq!(
