@@ -333,9 +333,9 @@ pub async fn enqueue(
 
 /// A pending delivery older than this means the endpoint is not keeping up (down, slow, or failing): only then is
 /// its queue counted against [`MAX_QUEUED_PER_ENDPOINT`]. Counting on every event cost the chat a scan of the backlog
-/// that a busy but healthy endpoint always has for a moment: measured with 3 endpoints, 2.16 s of server CPU per 1,000
-/// messages with the count against 1.37 s without it (BENCHMARKS.md, "Webhooks"). An endpoint that answers drains
-/// its queue in less than this, so it never nears the cap.
+/// that a busy but healthy endpoint always has for a moment: measured with 3 endpoints (bench/lib/webhooks.mjs), 2.16 s
+/// of server CPU per 1,000 messages with the count on every event against 1.38 s with this check. An endpoint that
+/// answers drains its queue in less than this, so it never nears the cap.
 const BACKLOG_AGE_MS: i64 = 60_000;
 
 /// Whether `endpoint_id`'s oldest pending delivery was queued more than [`BACKLOG_AGE_MS`] ago: one index seek.
