@@ -216,6 +216,8 @@ function greetingSummaryRows(r) {
   const s = r.greeting;
   if (!s || s.error) return [];
   return [[`Start-up with the greeting shown, load → bubbles at 4× CPU (median of ${s.runs})`, ms(s.greeting.median), `${ms(s.plain.median)} (the widget's own line)`, ratio(s.greeting.median, s.plain.median)]];
+}
+
 export const WEBHOOKS_HEADING = "## 3d. Webhooks: delivery latency and messages/s with endpoints";
 
 function webhooksSection(r) {
